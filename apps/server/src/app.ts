@@ -1,1 +1,72 @@
-export {};
+/**
+ * The HTTP application as a Fastify instance built from ready services. `server.ts` listens and shuts down;
+ * tests build this and call `app.inject()`.
+ */
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { registerAuthentication } from './http/authentication';
+import { installErrorHandler } from './http/errors';
+import { accessCheckRoutes } from './routes/access-check';
+import { accessRuleRoutes } from './routes/access-rules';
+import { authRoutes } from './routes/auth';
+import { groupRoutes } from './routes/groups';
+import { healthRoutes } from './routes/health';
+import { tokenRoutes } from './routes/token';
+import { userRoutes } from './routes/users';
+import type { Services } from './runtime/services';
+
+export type { Services } from './runtime/services';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export interface AppOptions {
+  logger?: FastifyServerOptions['logger'];
+  https?: { cert: string | Buffer; key: string | Buffer };
+}
+
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'password',
+  '*.password',
+];
+
+export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    maxParamLength: 512,
+    ...(options.https ? { https: options.https } : {}),
+  }) as unknown as FastifyInstance;
+  app.decorate('services', services);
+  installErrorHandler(app);
+
+  // One line per request, except successful token requests (the hot path), which log at debug.
+  app.addHook('onResponse', async (request, reply) => {
+    const path = request.url.split('?')[0];
+    const entry = { method: request.method, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    if (reply.statusCode < 400 && path === '/api/v1/registry/auth') request.log.debug(entry, 'request');
+    else request.log.info(entry, 'request');
+  });
+
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(healthRoutes);
+  await app.register(tokenRoutes);
+  await app.register(async (api) => {
+    await registerAuthentication(api);
+    await api.register(authRoutes);
+    await api.register(userRoutes);
+    await api.register(groupRoutes);
+    await api.register(accessRuleRoutes);
+    await api.register(accessCheckRoutes);
+  });
+  return app;
+}

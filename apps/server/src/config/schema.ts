@@ -1,0 +1,153 @@
+/**
+ * The one description of every registry-admin option: its type, default and validation.
+ * Flags (`--registry.token-ttl`), `RA_*` environment variables and the config file are all derived from this schema;
+ * option names in errors are the flag names (dotted, kebab-case).
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+/** Durations: a number of seconds, or a string with a unit (`90s`, `5m`, `12h`, `7d`). */
+export const durationSeconds = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value <= 0) {
+      ctx.addIssue({ code: 'custom', message: 'must be a positive number of seconds' });
+      return z.NEVER;
+    }
+    return value;
+  }
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!match) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. 300, 90s, 5m, 12h, 7d)` });
+    return z.NEVER;
+  }
+  const factor = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'];
+  const seconds = Number(match[1]) * factor;
+  if (seconds <= 0) {
+    ctx.addIssue({ code: 'custom', message: 'must be positive' });
+    return z.NEVER;
+  }
+  return seconds;
+});
+
+const port = z.coerce.number().int().min(0).max(65535);
+const stringList = z.union([z.string(), z.array(z.string())]).transform((value) =>
+  (Array.isArray(value) ? value : value.split(','))
+    .flatMap((item) => item.split(','))
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
+const booleanish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((value) =>
+  typeof value === 'boolean' ? value : ['true', '1', 'yes'].includes(value),
+);
+
+export const configSchema = z
+  .object({
+    listen: z.string().min(1).default('0.0.0.0').describe('address to listen on'),
+    hostname: z.string().min(1).default('localhost').describe('host name clients use to reach this server'),
+    port: port.default(8080).describe('HTTP(S) port (0 picks a free port)'),
+    'public-url': z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe('base URL docker clients use to reach this server (the token realm); default from ssl.type, hostname and port'),
+    'data-dir': z.string().min(1).default('./data').describe('directory for the embedded database, certificates and the initial admin password'),
+    debug: booleanish.default(false).describe('debug logging'),
+    registry: z
+      .object({
+        host: z.string().default('http://127.0.0.1').describe('registry base address with scheme, e.g. https://registry.example.com'),
+        port: port.default(5000).describe('registry port'),
+        service: z.string().min(1).default('container_registry').describe('service name (registry auth.token.service, token aud)'),
+        issuer: z.string().min(1).default('registry-admin').describe('token issuer (registry auth.token.issuer)'),
+        'token-ttl': durationSeconds
+          .pipe(z.number().min(60).max(86400))
+          .default(300)
+          .describe('lifetime of registry tokens in seconds (60..86400)'),
+        'key-id': z
+          .enum(['libtrust', 'thumbprint'])
+          .default('libtrust')
+          .describe('token header kid: libtrust (registry 2.x) or thumbprint (RFC 7638, registry 3.x jwks)'),
+        x5c: booleanish.default(true).describe('send the signing certificate in the token header (x5c)'),
+        certs: z
+          .object({
+            path: z.string().optional().describe('directory for registry_auth.key, registry_auth.pub, registry_auth_ca.crt (default <data-dir>/certs)'),
+            key: z.string().optional().describe('path of the private key (default <certs.path>/registry_auth.key)'),
+            'public-key': z.string().optional().describe('path of the public key (default <certs.path>/registry_auth.pub)'),
+            'ca-root': z.string().optional().describe('path of the CA bundle (default <certs.path>/registry_auth_ca.crt)'),
+            fqdn: stringList.default([]).describe('DNS names for the certificate SANs (comma-separated or repeated)'),
+            ip: stringList
+              .default([])
+              .refine((ips) => ips.every((ip) => isIP(ip) !== 0), { message: 'must be IPv4 or IPv6 addresses' })
+              .describe('IP addresses for the certificate SANs (comma-separated or repeated)'),
+            algorithm: z
+              .enum(['ec-p256', 'rsa-2048', 'rsa-4096'])
+              .default('ec-p256')
+              .describe('key type of generated certificates: ec-p256 signs ES256, rsa-* sign RS256'),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    store: z
+      .object({
+        type: z.enum(['embed', 'sqlite', 'postgres']).default('embed').describe('embed (= sqlite) or postgres'),
+        embed: z
+          .object({ path: z.string().optional().describe('SQLite database file (default <data-dir>/registry-admin.db)') })
+          .strict()
+          .prefault({}),
+        postgres: z
+          .object({
+            url: z.string().optional().describe('PostgreSQL connection URL, e.g. postgres://user@host:5432/db'),
+            schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).optional().describe('PostgreSQL schema (default public)'),
+          })
+          .strict()
+          .prefault({}),
+        'admin-password': z
+          .string()
+          .min(8)
+          .optional()
+          .describe('password of the first admin when the store is created (default: generated and printed once)'),
+      })
+      .strict()
+      .prefault({}),
+    auth: z
+      .object({
+        'session-ttl': durationSeconds.default(86400).describe('absolute lifetime of a UI session'),
+        'session-idle': durationSeconds.default(7200).describe('a UI session ends after this long without requests'),
+        'cache-ttl': durationSeconds
+          .pipe(z.number().max(3600))
+          .default(60)
+          .describe('how long a successful password check is remembered for token requests'),
+      })
+      .strict()
+      .prefault({}),
+    logger: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level'),
+      })
+      .strict()
+      .prefault({}),
+    ssl: z
+      .object({
+        type: z.enum(['none', 'static']).default('none').describe('none, or static (serve HTTPS with ssl.cert and ssl.key)'),
+        cert: z.string().optional().describe('PEM certificate (chain) for HTTPS'),
+        key: z.string().optional().describe('PEM private key for HTTPS'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.store.type === 'postgres' && !config.store.postgres.url) {
+      ctx.addIssue({ code: 'custom', path: ['store', 'postgres', 'url'], message: 'is required when store.type is postgres' });
+    }
+    if (config.ssl.type === 'static') {
+      for (const key of ['cert', 'key'] as const) {
+        if (!config.ssl[key]) ctx.addIssue({ code: 'custom', path: ['ssl', key], message: 'is required when ssl.type is static' });
+      }
+    }
+  });
+
+/** The validated configuration. Keys are the option names (kebab-case), nested at the dots. */
+export type Config = z.output<typeof configSchema>;
+/** What a config file, the environment or the flags may contain before validation. */
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,89 @@
+/**
+ * Who is calling the API: a UI session (cookie), HTTP Basic (scripts), or nobody. Routes then ask for a role.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SnapshotUser } from '../services/access-state';
+import { ApiError, forbidden, unauthorized } from './errors';
+
+export const SESSION_COOKIE = 'ra_session';
+
+export type Caller =
+  | { kind: 'anonymous' }
+  | { kind: 'user'; user: SnapshotUser; via: 'session' | 'basic'; sessionToken?: string };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller;
+  }
+}
+
+/** Splits `Authorization: Basic …`; undefined when malformed. The password may contain ':'. */
+export function parseBasicAuthorization(header: string): { login: string; password: string } | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]{1,8192})\s*$/i.exec(header);
+  if (!match?.[1]) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  return { login: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Resolves `request.caller` for every request of the instance it is registered in. */
+export async function registerAuthentication(app: FastifyInstance): Promise<void> {
+  app.decorateRequest('caller', null as unknown as Caller);
+  app.addHook('onRequest', async (request, reply) => {
+    request.caller = { kind: 'anonymous' };
+    const authorization = request.headers.authorization;
+    if (authorization) {
+      const credentials = parseBasicAuthorization(authorization);
+      if (!credentials) throw challenge(reply, 'unsupported or malformed Authorization header');
+      const user = await app.services.authenticator.verifyPassword(credentials.login, credentials.password);
+      if (!user) {
+        request.log.warn({ login: credentials.login.slice(0, 64), address: request.ip }, 'authentication failed');
+        throw challenge(reply, 'invalid credentials');
+      }
+      request.caller = { kind: 'user', user, via: 'basic' };
+      return;
+    }
+    const token = request.cookies[SESSION_COOKIE];
+    if (!token) return;
+    const session = await app.services.sessions.resolve(token);
+    if (!session) {
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return;
+    }
+    if (UNSAFE_METHODS.has(request.method) && !sameOrigin(request)) {
+      throw forbidden('cross-site request refused');
+    }
+    request.caller = { kind: 'user', user: session.user, via: 'session', sessionToken: token };
+  });
+}
+
+function challenge(reply: FastifyReply, message: string): ApiError {
+  reply.header('WWW-Authenticate', 'Basic realm="registry-admin", charset="UTF-8"');
+  return unauthorized(message);
+}
+
+/** A browser sends Origin on cross-site writes; it must name this host. Requests without Origin are not browsers' forms. */
+function sameOrigin(request: FastifyRequest): boolean {
+  const origin = request.headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+export function requireUser(request: FastifyRequest): SnapshotUser {
+  if (request.caller.kind !== 'user') throw unauthorized();
+  return request.caller.user;
+}
+
+/** Admins may do everything; managers may read what admins read. */
+export function requireAdmin(request: FastifyRequest, access: 'read' | 'write'): SnapshotUser {
+  const user = requireUser(request);
+  if (user.role === 'admin' || (access === 'read' && user.role === 'manager')) return user;
+  throw forbidden(access === 'read' ? 'admin or manager role required' : 'admin role required');
+}

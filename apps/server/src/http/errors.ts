@@ -1,0 +1,103 @@
+/**
+ * The one table from error codes to HTTP statuses, and the JSON error body every API route answers with:
+ * `{ "error": { "code": "...", "message": "...", "field"?: "..." } }`. Libraries throw coded errors and never know
+ * about HTTP; this module is the only place that does the mapping.
+ */
+import { AclError } from '@registry-admin/acl';
+import { StoreError } from '@registry-admin/store';
+import { TokenServiceError } from '@registry-admin/token-service';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ZodError } from 'zod';
+
+export type ApiErrorCode =
+  | 'ERR_VALIDATION'
+  | 'ERR_UNAUTHORIZED'
+  | 'ERR_FORBIDDEN'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_CONFLICT'
+  | 'ERR_PAYLOAD_TOO_LARGE'
+  | 'ERR_UNSUPPORTED_MEDIA_TYPE'
+  | 'ERR_INTERNAL';
+
+/** An error a route throws to answer with a given status. */
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const badRequest = (message: string, field?: string) => new ApiError(400, 'ERR_VALIDATION', message, field);
+export const unauthorized = (message = 'authentication required') => new ApiError(401, 'ERR_UNAUTHORIZED', message);
+export const forbidden = (message = 'not allowed') => new ApiError(403, 'ERR_FORBIDDEN', message);
+export const notFound = (message = 'not found') => new ApiError(404, 'ERR_NOT_FOUND', message);
+
+const STATUS_BY_CODE: Record<string, number> = {
+  ERR_STORE_NOT_FOUND: 404,
+  ERR_STORE_CONFLICT: 409,
+  ERR_STORE_LAST_ADMIN: 409,
+  ERR_STORE_REFERENCE: 400,
+  ERR_STORE_QUERY_INVALID: 400,
+  ERR_STORE_INVALID: 400,
+  ERR_ACL_PATTERN_INVALID: 400,
+  ERR_ACL_RULE_INVALID: 400,
+  ERR_SCOPE_INVALID: 400,
+  ERR_REQUEST_INVALID: 400,
+  ERR_UNSUPPORTED_GRANT: 400,
+};
+
+/** Converts a zod error into the first issue's path and message. */
+export function zodToApiError(error: ZodError, prefix?: string): ApiError {
+  const issue = error.issues[0];
+  const path = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
+  return badRequest(`${path ? `${path}: ` : ''}${issue?.message ?? 'invalid'}`, path || undefined);
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+
+export function toErrorResponse(error: unknown): { status: number; body: ErrorBody; internal: boolean } {
+  if (error instanceof ApiError) {
+    return {
+      status: error.statusCode,
+      body: { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } },
+      internal: false,
+    };
+  }
+  if (error instanceof ZodError) return toErrorResponse(zodToApiError(error));
+  if (error instanceof StoreError || error instanceof AclError || error instanceof TokenServiceError) {
+    const field = error instanceof StoreError ? error.field : undefined;
+    return {
+      status: STATUS_BY_CODE[error.code] ?? 400,
+      body: { error: { code: error.code, message: error.message, ...(field ? { field } : {}) } },
+      internal: false,
+    };
+  }
+  const fastifyError = error as Partial<FastifyError>;
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    const status = fastifyError.statusCode;
+    const code =
+      status === 413 ? 'ERR_PAYLOAD_TOO_LARGE' : status === 415 ? 'ERR_UNSUPPORTED_MEDIA_TYPE' : 'ERR_VALIDATION';
+    return { status, body: { error: { code, message: fastifyError.message ?? 'bad request' } }, internal: false };
+  }
+  return { status: 500, body: { error: { code: 'ERR_INTERNAL', message: 'internal error' } }, internal: true };
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body, internal } = toErrorResponse(error);
+    if (internal) request.log.error({ err: error }, 'request failed');
+    else request.log.warn({ status, code: body.error.code, reason: body.error.message }, 'request rejected');
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    request.log.warn({ status: 404 }, 'no such route');
+    return reply.code(404).send({ error: { code: 'ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
+  });
+}

@@ -1,0 +1,46 @@
+/** UI sign-in: `POST /api/v1/auth/login`, `POST /api/v1/auth/logout`, `GET /api/v1/auth/me`. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { requireUser, SESSION_COOKIE } from '../http/authentication';
+import { parseBody } from '../http/body';
+import { unauthorized } from '../http/errors';
+
+const loginSchema = z
+  .object({ login: z.string().min(1).max(256), password: z.string().min(1).max(4096) })
+  .strict();
+
+export async function authRoutes(app: FastifyInstance): Promise<void> {
+  const { store, authenticator, sessions, config } = app.services;
+  const secure = config.ssl.type !== 'none';
+
+  app.post('/api/v1/auth/login', async (request, reply) => {
+    const { login, password } = parseBody(loginSchema, request.body);
+    const user = await authenticator.verifyPassword(login, password);
+    if (!user) {
+      request.log.warn({ login: login.slice(0, 64), address: request.ip }, 'login failed');
+      throw unauthorized('invalid login or password');
+    }
+    const session = await sessions.create(user.id, { address: request.ip, userAgent: request.headers['user-agent'] });
+    reply.setCookie(SESSION_COOKIE, session.token, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure,
+      expires: session.expiresAt,
+    });
+    request.log.info({ userId: user.id }, 'login');
+    return { user: await store.users.get(user.id) };
+  });
+
+  app.post('/api/v1/auth/logout', async (request, reply) => {
+    const caller = request.caller;
+    if (caller.kind === 'user' && caller.sessionToken) await sessions.revoke(caller.sessionToken);
+    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure });
+    return reply.code(204).send();
+  });
+
+  app.get('/api/v1/auth/me', async (request) => {
+    const user = requireUser(request);
+    return { user: await store.users.get(user.id) };
+  });
+}

@@ -1,0 +1,102 @@
+/**
+ * The registry token endpoint (`GET|POST /api/v1/registry/auth`): authenticates the caller, intersects what was asked
+ * with what the rules allow, and signs a token the registry verifies. This is the hot path: no database access,
+ * password checks cached, everything else precomputed.
+ */
+import { type Principal, evaluate } from '@registry-admin/acl';
+import { formatScope, parseTokenRequest, TokenServiceError, type TokenRequest } from '@registry-admin/token-service';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+type Params = Record<string, string | string[] | undefined>;
+const ANONYMOUS: Principal = { kind: 'anonymous' };
+
+const tokenResponseSchema = {
+  type: 'object',
+  properties: {
+    token: { type: 'string' },
+    access_token: { type: 'string' },
+    expires_in: { type: 'integer' },
+    issued_at: { type: 'string' },
+    scope: { type: 'string' },
+  },
+} as const;
+
+export async function tokenRoutes(app: FastifyInstance): Promise<void> {
+  const { config, access, authenticator, issuer } = app.services;
+  const service = config.registry.service;
+
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/api/v1/registry/auth',
+    schema: { response: { 200: tokenResponseSchema } },
+    handler: async (request, reply) => {
+      let tokenRequest: TokenRequest;
+      try {
+        tokenRequest = parseTokenRequest({
+          method: request.method,
+          query: request.query as Params,
+          body: request.method === 'POST' ? (request.body as Params | undefined) : undefined,
+          authorization: request.headers.authorization,
+        });
+      } catch (error) {
+        if (error instanceof TokenServiceError) {
+          const code = error.code === 'ERR_UNSUPPORTED_GRANT' ? 'unsupported_grant_type' : 'invalid_request';
+          return protocolError(request, reply, 400, code, error.message);
+        }
+        throw error;
+      }
+      if (tokenRequest.service !== undefined && tokenRequest.service !== service) {
+        return protocolError(request, reply, 400, 'invalid_request', `unknown service "${tokenRequest.service.slice(0, 100)}"`);
+      }
+
+      let principal = ANONYMOUS;
+      let subject = '';
+      const credentials = tokenRequest.credentials;
+      if (credentials) {
+        if (credentials.kind !== 'basic') {
+          const code = credentials.kind === 'refresh-token' ? 'invalid_grant' : 'invalid_client';
+          return protocolError(request, reply, 401, code, 'these credentials are not accepted here');
+        }
+        const user = await authenticator.verifyPassword(credentials.username, credentials.password);
+        if (!user) {
+          request.log.warn(
+            { login: credentials.username.slice(0, 64), address: request.ip },
+            'registry authentication failed',
+          );
+          return protocolError(request, reply, 401, 'invalid_grant', 'invalid username or password');
+        }
+        if (tokenRequest.account !== undefined && tokenRequest.account !== user.login) {
+          return protocolError(request, reply, 400, 'invalid_request', 'account does not match the credentials');
+        }
+        principal = access.principalOf(user);
+        subject = user.login;
+      } else if (tokenRequest.account !== undefined && tokenRequest.account !== '') {
+        // An account without credentials would let anyone choose the token's subject.
+        return protocolError(request, reply, 401, 'invalid_request', 'account given without credentials');
+      }
+
+      const granted = evaluate(access.policy, principal, tokenRequest.scopes);
+      const issued = await issuer.issue({ subject, access: granted });
+      reply.header('cache-control', 'no-store');
+      if (request.method === 'POST') {
+        return { ...issued, scope: granted.filter((scope) => scope.actions.length > 0).map(formatScope).join(' ') };
+      }
+      return issued;
+    },
+  });
+
+  app.get('/api/v1/registry/jwks', async () => app.services.jwks);
+}
+
+/**
+ * Token endpoint errors in the shapes clients parse: docker's `errors` list for GET, OAuth2 for POST.
+ * 401 answers carry a Basic challenge so clients know to send credentials.
+ */
+function protocolError(request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string) {
+  request.log.warn({ status, code, reason: message, address: request.ip }, 'token request refused');
+  if (status === 401) reply.header('WWW-Authenticate', 'Basic realm="registry-admin", charset="UTF-8"');
+  reply.code(status).header('cache-control', 'no-store');
+  if (request.method === 'POST') return reply.send({ error: code, error_description: message });
+  const dockerCode = status === 401 ? 'UNAUTHORIZED' : 'INVALID_REQUEST';
+  return reply.send({ errors: [{ code: dockerCode, message }] });
+}

@@ -1,0 +1,98 @@
+/** `/api/v1/users`: admins manage accounts; managers may read them. No password hash ever leaves the server. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { requireAdmin } from '../http/authentication';
+import { parseBody } from '../http/body';
+import { badRequest, notFound } from '../http/errors';
+import { parseId, parseListQuery, sendList } from '../http/list-query';
+import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../services/passwords';
+
+export const loginSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1-64 characters a-z 0-9 . _ - starting with a letter or digit');
+export const passwordSchema = z
+  .string()
+  .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
+  .max(PASSWORD_MAX_LENGTH);
+const roleSchema = z.enum(['admin', 'manager', 'user']);
+const groupsSchema = z.array(z.number().int().positive()).max(1000);
+
+const createSchema = z
+  .object({
+    login: loginSchema,
+    password: passwordSchema,
+    name: z.string().max(200).optional(),
+    email: z.email().max(320).nullable().optional(),
+    role: roleSchema.optional(),
+    disabled: z.boolean().optional(),
+    groups: groupsSchema.optional(),
+  })
+  .strict();
+
+/** react-admin sends the whole record back: read-only fields are accepted and ignored; a missing password keeps it. */
+const updateSchema = z
+  .object({
+    id: z.number().int().optional(),
+    login: loginSchema.optional(),
+    password: z.union([passwordSchema, z.literal(''), z.null()]).optional(),
+    name: z.string().max(200).optional(),
+    email: z.email().max(320).nullable().optional(),
+    role: roleSchema.optional(),
+    disabled: z.boolean().optional(),
+    groups: groupsSchema.optional(),
+    createdAt: z.string().optional(),
+    updatedAt: z.string().optional(),
+    passwordChangedAt: z.string().optional(),
+  })
+  .strict();
+
+export async function userRoutes(app: FastifyInstance): Promise<void> {
+  const { store, access, credentialCache } = app.services;
+
+  app.get('/api/v1/users', async (request, reply) => {
+    requireAdmin(request, 'read');
+    const query = parseListQuery(request.query);
+    return sendList(reply, 'users', query, await store.users.list(query));
+  });
+
+  app.get('/api/v1/users/:id', async (request) => {
+    requireAdmin(request, 'read');
+    return (await store.users.get(parseId(request.params))) ?? Promise.reject(notFound('user not found'));
+  });
+
+  app.post('/api/v1/users', async (request, reply) => {
+    requireAdmin(request, 'write');
+    const input = parseBody(createSchema, request.body);
+    const { password, ...rest } = input;
+    const user = await store.users.create({ ...rest, passwordHash: await hashPassword(password) });
+    await access.refresh();
+    request.log.info({ userId: user.id, login: user.login }, 'user created');
+    return reply.code(201).send(user);
+  });
+
+  app.put('/api/v1/users/:id', async (request) => {
+    requireAdmin(request, 'write');
+    const id = parseId(request.params);
+    const input = parseBody(updateSchema, request.body);
+    if (input.id !== undefined && input.id !== id) throw badRequest('id in the body does not match the URL', 'id');
+    const { password, id: _id, createdAt: _c, updatedAt: _u, passwordChangedAt: _p, ...patch } = input;
+    const user = await store.users.update(id, {
+      ...patch,
+      ...(password ? { passwordHash: await hashPassword(password) } : {}),
+    });
+    if (password || patch.disabled) credentialCache.forgetUser(id);
+    await access.refresh();
+    request.log.info({ userId: id }, 'user updated');
+    return user;
+  });
+
+  app.delete('/api/v1/users/:id', async (request) => {
+    const caller = requireAdmin(request, 'write');
+    const id = parseId(request.params);
+    const user = await store.users.delete(id);
+    credentialCache.forgetUser(id);
+    await access.refresh();
+    request.log.info({ userId: id, by: caller.login }, 'user deleted');
+    return user;
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * Builds everything the HTTP app needs from the configuration: store, signing certificates, token issuer, the
+ * in-memory access state and the caches. `close()` releases all of it.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { type CertificateSet, ensureCertificateSet } from '@registry-admin/cert-builder';
+import { type Store, StoreError } from '@registry-admin/store';
+import { createJwks, createTokenIssuer, type TokenIssuer } from '@registry-admin/token-service';
+import type { Config } from '../config/schema';
+import { type AccessState, createAccessState } from '../services/access-state';
+import { type Authenticator, createAuthenticator } from '../services/authenticator';
+import { type CredentialCache, createCredentialCache } from '../services/credential-cache';
+import { hashPassword } from '../services/passwords';
+import { createSessionService, type SessionService } from '../services/sessions';
+import { openConfiguredStore } from './open-store';
+import { type RuntimePaths, resolvePaths } from './paths';
+
+export interface Services {
+  config: Config;
+  paths: RuntimePaths;
+  store: Store;
+  certificates: CertificateSet;
+  issuer: TokenIssuer;
+  jwks: ReturnType<typeof createJwks>;
+  access: AccessState;
+  credentialCache: CredentialCache;
+  authenticator: Authenticator;
+  sessions: SessionService;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  cwd?: string;
+  /** Where the generated admin password is announced (once). */
+  announce?: (line: string) => void;
+  onBackgroundError?: (error: unknown) => void;
+}
+
+export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
+  const paths = resolvePaths(config, options.cwd);
+  await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
+  const { set: certificates } = await ensureCertificateSet(paths.certs, {
+    algorithm: config.registry.certs.algorithm,
+    dnsNames: config.registry.certs.fqdn,
+    ipAddresses: config.registry.certs.ip,
+  });
+  const issuer = await createTokenIssuer({
+    privateKey: certificates.privateKey,
+    ...(config.registry.x5c ? { certificateChain: certificates.chainPem } : {}),
+    issuer: config.registry.issuer,
+    audience: config.registry.service,
+    ttlSeconds: config.registry['token-ttl'],
+    keyIdFormat: config.registry['key-id'],
+  });
+  const jwks = createJwks([certificates.publicKey], { keyIdFormat: config.registry['key-id'] });
+
+  const store = await openConfiguredStore(config, paths);
+  try {
+    await bootstrapAdmin(store, config, paths, options.announce ?? ((line) => process.stdout.write(`${line}\n`)));
+    const access = await createAccessState(store, { onError: options.onBackgroundError });
+    const credentialCache = createCredentialCache({ ttlMs: config.auth['cache-ttl'] * 1000 });
+    const authenticator = createAuthenticator(access, credentialCache);
+    const sessions = createSessionService(store, access, {
+      ttlSeconds: config.auth['session-ttl'],
+      idleSeconds: config.auth['session-idle'],
+    });
+    return {
+      config,
+      paths,
+      store,
+      certificates,
+      issuer,
+      jwks,
+      access,
+      credentialCache,
+      authenticator,
+      sessions,
+      async close() {
+        access.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/**
+ * The first start creates the `admin` account. Its password comes from --store.admin-password or is generated,
+ * printed once and written to <data-dir>/initial-admin-password (0600). There is no fixed default password.
+ */
+async function bootstrapAdmin(store: Store, config: Config, paths: RuntimePaths, announce: (line: string) => void) {
+  if ((await store.users.count()) > 0) return;
+  const given = config.store['admin-password'];
+  const password = given ?? randomBytes(18).toString('base64url');
+  try {
+    await store.users.create({ login: 'admin', name: 'Administrator', role: 'admin', passwordHash: await hashPassword(password) });
+  } catch (error) {
+    // Another replica created it first.
+    if (error instanceof StoreError && error.code === 'ERR_STORE_CONFLICT') return;
+    throw error;
+  }
+  if (!given) {
+    await writeFile(paths.initialAdminPassword, `${password}\n`, { mode: 0o600 });
+    announce(`Created user "admin" with password: ${password}`);
+    announce(`(shown once; also written to ${paths.initialAdminPassword} — change it after signing in)`);
+  }
+}

@@ -1,0 +1,51 @@
+/** Starts registry-admin: services, the HTTP(S) listener, and a graceful close. */
+import { readFile } from 'node:fs/promises';
+import { buildApp, REDACTED_PATHS } from './app';
+import type { Config } from './config/schema';
+import { createServices } from './runtime/services';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function runServer(
+  config: Config,
+  options: { cwd: string; stdout: NodeJS.WritableStream },
+): Promise<RunningServer> {
+  const announce = (line: string) => options.stdout.write(`${line}\n`);
+  const services = await createServices(config, { cwd: options.cwd, announce });
+  try {
+    const https =
+      config.ssl.type === 'static' && config.ssl.cert && config.ssl.key
+        ? { cert: await readFile(config.ssl.cert), key: await readFile(config.ssl.key) }
+        : undefined;
+    const app = await buildApp(services, {
+      logger: {
+        level: config.debug ? 'debug' : config.logger.level,
+        redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      },
+      ...(https ? { https } : {}),
+    });
+    await app.listen({ host: config.listen, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const scheme = https ? 'https' : 'http';
+    const host = config.listen.includes(':') ? `[${config.listen}]` : config.listen;
+    const url = `${scheme}://${host}:${port}`;
+    announce(`registry-admin listening on ${url}`);
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      port,
+      close() {
+        closing ??= app.close().then(() => services.close());
+        return closing;
+      },
+    };
+  } catch (error) {
+    await services.close();
+    throw error;
+  }
+}

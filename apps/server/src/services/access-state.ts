@@ -1,0 +1,114 @@
+/**
+ * The in-memory view of who exists and which rules apply, used by every access decision.
+ *
+ * The token endpoint must not touch the database per request: it reads this snapshot (users by login, the compiled
+ * policy). Local writes refresh it before they answer; changes made by other replicas sharing the database are
+ * picked up by polling the store's revision counter.
+ */
+import { compilePolicy, type Policy, type Principal, type Rule, type Subject } from '@registry-admin/acl';
+import type { AccessRule, AccessSnapshot, Store } from '@registry-admin/store';
+
+export type SnapshotUser = AccessSnapshot['users'][number];
+
+export interface AccessState {
+  readonly revision: number;
+  readonly policy: Policy;
+  userByLogin(login: string): SnapshotUser | undefined;
+  userById(id: number): SnapshotUser | undefined;
+  principalOf(user: SnapshotUser): Principal;
+  /** Reloads the snapshot now (after a local write). */
+  refresh(): Promise<void>;
+  close(): void;
+}
+
+export function ruleSubject(rule: Pick<AccessRule, 'subjectType' | 'subjectId'>): Subject {
+  switch (rule.subjectType) {
+    case 'user':
+      return { kind: 'user', id: String(rule.subjectId) };
+    case 'group':
+      return { kind: 'group', id: String(rule.subjectId) };
+    case 'registered':
+      return { kind: 'registered' };
+    case 'everyone':
+      return { kind: 'everyone' };
+  }
+}
+
+export function toAclRule(rule: AccessRule): Rule {
+  return { id: String(rule.id), subject: ruleSubject(rule), pattern: rule.pattern, actions: rule.actions };
+}
+
+export async function createAccessState(
+  store: Store,
+  options: { pollIntervalMs?: number; onError?: (error: unknown) => void } = {},
+): Promise<AccessState> {
+  let snapshot = await store.loadAccessSnapshot();
+  let index = buildIndex(snapshot);
+  let loading: Promise<void> | undefined;
+
+  const load = async (): Promise<void> => {
+    const next = await store.loadAccessSnapshot();
+    if (next.revision >= snapshot.revision || next.revision === 0) {
+      snapshot = next;
+      index = buildIndex(next);
+    }
+  };
+  const refresh = (): Promise<void> => {
+    // Coalesce concurrent refreshes, but a refresh asked for after a write must see that write: chain one more load.
+    const run = (loading ?? Promise.resolve()).then(load, load);
+    loading = run.finally(() => {
+      if (loading === run) loading = undefined;
+    });
+    return run;
+  };
+
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const timer =
+    pollIntervalMs > 0
+      ? setInterval(() => {
+          store
+            .revision()
+            .then((revision) => (revision !== snapshot.revision ? refresh() : undefined))
+            .catch((error: unknown) => options.onError?.(error));
+        }, pollIntervalMs)
+      : undefined;
+  timer?.unref();
+
+  return {
+    get revision() {
+      return snapshot.revision;
+    },
+    get policy() {
+      return index.policy;
+    },
+    userByLogin: (login) => index.byLogin.get(login),
+    userById: (id) => index.byId.get(id),
+    principalOf: (user) => index.principals.get(user.id) ?? principalOf(user),
+    refresh,
+    close: () => {
+      if (timer) clearInterval(timer);
+    },
+  };
+}
+
+function principalOf(user: SnapshotUser): Principal {
+  return {
+    kind: 'user',
+    id: String(user.id),
+    name: user.login,
+    groups: user.groups.map(String),
+    admin: user.role === 'admin',
+  };
+}
+
+function buildIndex(snapshot: AccessSnapshot) {
+  const byLogin = new Map<string, SnapshotUser>();
+  const byId = new Map<number, SnapshotUser>();
+  const principals = new Map<number, Principal>();
+  for (const user of snapshot.users) {
+    byLogin.set(user.login, user);
+    byId.set(user.id, user);
+    principals.set(user.id, principalOf(user));
+  }
+  return { byLogin, byId, principals, policy: compilePolicy(snapshot.rules.map(toAclRule)) };
+}

@@ -1,0 +1,64 @@
+/**
+ * UI sessions: a random token in an HttpOnly cookie, stored server-side only as its SHA-256 so a database leak does
+ * not leak sessions. Sessions end at an absolute lifetime, after an idle period, on logout, and when the user is
+ * disabled or deleted (checked against the access snapshot on every request).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Store } from '@registry-admin/store';
+import type { AccessState, SnapshotUser } from './access-state';
+
+export interface SessionOptions {
+  ttlSeconds: number;
+  idleSeconds: number;
+  now?: () => number;
+}
+
+export interface SessionService {
+  create(userId: number, meta: { address?: string; userAgent?: string }): Promise<{ token: string; expiresAt: Date }>;
+  resolve(token: string): Promise<{ id: string; user: SnapshotUser } | undefined>;
+  revoke(token: string): Promise<void>;
+}
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+/** lastSeenAt is written at most this often, so browsing does not turn into one write per request. */
+const TOUCH_INTERVAL_MS = 30_000;
+
+export function createSessionService(store: Store, access: AccessState, options: SessionOptions): SessionService {
+  const now = options.now ?? Date.now;
+  return {
+    async create(userId, meta) {
+      const token = randomBytes(32).toString('base64url');
+      const expiresAt = new Date(now() + options.ttlSeconds * 1000);
+      await store.sessions.create({
+        id: hashToken(token),
+        userId,
+        expiresAt,
+        address: meta.address ?? null,
+        userAgent: meta.userAgent?.slice(0, 512) ?? null,
+      });
+      return { token, expiresAt };
+    },
+    async resolve(token) {
+      if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
+      const id = hashToken(token);
+      const session = await store.sessions.get(id);
+      if (!session) return undefined;
+      const at = now();
+      const lastSeen = Date.parse(session.lastSeenAt);
+      if (Date.parse(session.expiresAt) <= at || lastSeen + options.idleSeconds * 1000 <= at) {
+        await store.sessions.delete(id);
+        return undefined;
+      }
+      const user = access.userById(session.userId);
+      if (!user || user.disabled) {
+        await store.sessions.delete(id);
+        return undefined;
+      }
+      if (at - lastSeen > TOUCH_INTERVAL_MS) await store.sessions.touch(id, new Date(at));
+      return { id, user };
+    },
+    async revoke(token) {
+      await store.sessions.delete(hashToken(token));
+    },
+  };
+}
