@@ -1,0 +1,294 @@
+/**
+ * Access decisions: the union of the actions of every matching rule of every subject the caller has, intersected
+ * with what was asked, per scope. Rules are indexed by subject and their patterns compiled once in `compilePolicy`,
+ * so a decision only tests the caller's own rules.
+ */
+import { AclError } from './errors';
+import { type CompiledPattern, compilePattern } from './pattern';
+
+export type Action = 'pull' | 'push' | 'delete' | '*';
+export const ACTIONS: readonly Action[] = ['pull', 'push', 'delete', '*'];
+
+export type Subject =
+  | { kind: 'user'; id: string }
+  | { kind: 'group'; id: string }
+  | { kind: 'service-account'; id: string }
+  | { kind: 'registered' }
+  | { kind: 'everyone' };
+
+export interface Rule {
+  id: string;
+  subject: Subject;
+  pattern: string;
+  actions: readonly Action[];
+}
+
+export type Principal =
+  | { kind: 'anonymous' }
+  | { kind: 'user'; id: string; name: string; groups: readonly string[]; admin?: boolean }
+  | { kind: 'service-account'; id: string; name: string };
+
+export interface RequestedScope {
+  type: string;
+  name: string;
+  actions: readonly string[];
+}
+
+export interface GrantedScope {
+  type: string;
+  name: string;
+  actions: string[];
+}
+
+export interface ScopeExplanation {
+  type: string;
+  name: string;
+  requested: string[];
+  granted: string[];
+  denied: string[];
+  reasons: Array<
+    { action: string; by: 'admin' } | { action: string; by: 'rule'; ruleId: string; subject: Subject; pattern: string }
+  >;
+}
+
+export interface WhoCanEntry {
+  subject: Subject;
+  actions: Array<'pull' | 'push' | 'delete'>;
+  ruleIds: string[];
+}
+
+interface CompiledRule {
+  rule: Rule;
+  pattern: CompiledPattern;
+  mask: number;
+}
+
+export interface Policy {
+  readonly rules: readonly Rule[];
+}
+
+interface CompiledPolicy extends Policy {
+  readonly bySubject: ReadonlyMap<string, readonly CompiledRule[]>;
+  readonly compiled: readonly CompiledRule[];
+}
+
+const PULL = 1;
+const PUSH = 2;
+const DELETE = 4;
+const ALL = PULL | PUSH | DELETE;
+const BIT: Readonly<Record<string, number>> = { pull: PULL, push: PUSH, delete: DELETE, '*': ALL };
+const BASIC_ACTIONS = [
+  ['pull', PULL],
+  ['push', PUSH],
+  ['delete', DELETE],
+] as const;
+
+export function subjectKey(subject: Subject): string {
+  return subject.kind === 'registered' || subject.kind === 'everyone' ? subject.kind : `${subject.kind}:${subject.id}`;
+}
+
+function principalKeys(principal: Principal): string[] {
+  switch (principal.kind) {
+    case 'anonymous':
+      return ['everyone'];
+    case 'user':
+      return ['everyone', 'registered', `user:${principal.id}`, ...principal.groups.map((group) => `group:${group}`)];
+    case 'service-account':
+      return ['everyone', 'registered', `service-account:${principal.id}`];
+  }
+}
+
+function ownName(principal: Principal): string | undefined {
+  return principal.kind === 'anonymous' ? undefined : principal.name;
+}
+
+/** Repository scopes (`repository`, `repository(plugin)`) are decided by rules; other types only by the admin role. */
+function isRepositoryType(type: string): boolean {
+  return type === 'repository' || (type.startsWith('repository(') && type.endsWith(')'));
+}
+
+function isAdmin(principal: Principal): boolean {
+  return principal.kind === 'user' && principal.admin === true;
+}
+
+/**
+ * Compiles rules once: validates and compiles every pattern and indexes rules by subject.
+ *
+ * @example
+ * const policy = compilePolicy([{ id: '1', subject: { kind: 'everyone' }, pattern: 'public/*', actions: ['pull'] }]);
+ */
+export function compilePolicy(rules: readonly Rule[]): Policy {
+  const bySubject = new Map<string, CompiledRule[]>();
+  const compiled: CompiledRule[] = [];
+  for (const rule of rules) {
+    let pattern: CompiledPattern;
+    try {
+      pattern = compilePattern(rule.pattern);
+    } catch (error) {
+      throw new AclError('ERR_ACL_PATTERN_INVALID', `rule ${rule.id}: ${(error as Error).message}`);
+    }
+    let mask = 0;
+    for (const action of rule.actions) {
+      const bit = BIT[action];
+      if (bit === undefined) throw new AclError('ERR_ACL_RULE_INVALID', `rule ${rule.id}: unknown action "${action}"`);
+      mask |= bit;
+    }
+    const entry = { rule, pattern, mask };
+    compiled.push(entry);
+    const key = subjectKey(rule.subject);
+    const list = bySubject.get(key);
+    if (list) list.push(entry);
+    else bySubject.set(key, [entry]);
+  }
+  const policy: CompiledPolicy = { rules: [...rules], bySubject, compiled };
+  return policy;
+}
+
+function allowedMask(policy: CompiledPolicy, keys: readonly string[], name: string, own: string | undefined): number {
+  let mask = 0;
+  for (const key of keys) {
+    const rules = policy.bySubject.get(key);
+    if (!rules) continue;
+    for (const entry of rules) {
+      if ((mask | entry.mask) !== mask && entry.pattern.matches(name, own)) {
+        mask |= entry.mask;
+        if (mask === ALL) return mask;
+      }
+    }
+  }
+  return mask;
+}
+
+function grantedActions(requested: readonly string[], mask: number): string[] {
+  const granted: string[] = [];
+  for (const action of requested) {
+    const bit = BIT[action];
+    if (bit !== undefined && (mask & bit) === bit && !granted.includes(action)) granted.push(action);
+  }
+  return granted;
+}
+
+function unique(actions: readonly string[]): string[] {
+  return [...new Set(actions)];
+}
+
+/**
+ * What each requested scope is granted: requested ∩ allowed, in the requested order. Denied scopes are kept with
+ * no actions (the registry then refuses), never dropped.
+ *
+ * @example
+ * evaluate(policy, { kind: 'anonymous' }, [{ type: 'repository', name: 'public/app', actions: ['pull', 'push'] }]);
+ * // → [{ type: 'repository', name: 'public/app', actions: ['pull'] }]
+ */
+export function evaluate(policy: Policy, principal: Principal, requested: readonly RequestedScope[]): GrantedScope[] {
+  const compiled = policy as CompiledPolicy;
+  if (isAdmin(principal)) {
+    return requested.map((scope) => ({ type: scope.type, name: scope.name, actions: unique(scope.actions) }));
+  }
+  const keys = principalKeys(principal);
+  const own = ownName(principal);
+  return requested.map((scope) => ({
+    type: scope.type,
+    name: scope.name,
+    actions: isRepositoryType(scope.type)
+      ? grantedActions(scope.actions, allowedMask(compiled, keys, scope.name, own))
+      : [],
+  }));
+}
+
+/**
+ * The same decision as `evaluate`, with the rule (or the admin role) behind every granted action.
+ *
+ * @example
+ * explain(policy, { kind: 'anonymous' }, [{ type: 'repository', name: 'public/app', actions: ['pull'] }])[0].reasons;
+ */
+export function explain(policy: Policy, principal: Principal, requested: readonly RequestedScope[]): ScopeExplanation[] {
+  const compiled = policy as CompiledPolicy;
+  const admin = isAdmin(principal);
+  const keys = principalKeys(principal);
+  const own = ownName(principal);
+  return requested.map((scope) => {
+    const requestedActions = unique(scope.actions);
+    const reasons: ScopeExplanation['reasons'] = [];
+    let granted: string[];
+    if (admin) {
+      granted = requestedActions;
+      for (const action of granted) reasons.push({ action, by: 'admin' });
+    } else if (isRepositoryType(scope.type)) {
+      let mask = 0;
+      const matching: CompiledRule[] = [];
+      for (const key of keys) {
+        for (const entry of compiled.bySubject.get(key) ?? []) {
+          if (entry.pattern.matches(scope.name, own)) {
+            matching.push(entry);
+            mask |= entry.mask;
+          }
+        }
+      }
+      granted = grantedActions(requestedActions, mask);
+      for (const action of granted) {
+        const bit = BIT[action] as number;
+        for (const entry of matching) {
+          if ((entry.mask & bit) === bit) {
+            reasons.push({
+              action,
+              by: 'rule',
+              ruleId: entry.rule.id,
+              subject: entry.rule.subject,
+              pattern: entry.rule.pattern,
+            });
+          }
+        }
+      }
+    } else {
+      granted = [];
+    }
+    return {
+      type: scope.type,
+      name: scope.name,
+      requested: requestedActions,
+      granted,
+      denied: requestedActions.filter((action) => !granted.includes(action)),
+      reasons,
+    };
+  });
+}
+
+/**
+ * Every subject with rules matching `repository`, with the merged actions. Rules naming `{user}` match when the
+ * repository lies in that user's namespace, so they are listed for the subject they belong to. Admins are implicit.
+ *
+ * @example
+ * whoCan(policy, 'public/app'); // → [{ subject: { kind: 'everyone' }, actions: ['pull'], ruleIds: ['1'] }]
+ */
+export function whoCan(policy: Policy, repository: string): WhoCanEntry[] {
+  const compiled = policy as CompiledPolicy;
+  const entries = new Map<string, { subject: Subject; mask: number; ruleIds: string[] }>();
+  for (const entry of compiled.compiled) {
+    const subject = entry.rule.subject;
+    const matches = entry.pattern.source.includes('{user}')
+      ? matchesSomeOwnName(entry.pattern, repository)
+      : entry.pattern.matches(repository);
+    if (!matches) continue;
+    const key = subjectKey(subject);
+    const existing = entries.get(key);
+    if (existing) {
+      existing.mask |= entry.mask;
+      existing.ruleIds.push(entry.rule.id);
+    } else {
+      entries.set(key, { subject, mask: entry.mask, ruleIds: [entry.rule.id] });
+    }
+  }
+  return [...entries.values()].map(({ subject, mask, ruleIds }) => ({
+    subject,
+    actions: BASIC_ACTIONS.filter(([, bit]) => (mask & bit) === bit).map(([action]) => action),
+    ruleIds,
+  }));
+}
+
+/** A `{user}` pattern matches a repository for the owner named by the matching path segment(s). */
+function matchesSomeOwnName(pattern: CompiledPattern, repository: string): boolean {
+  const segments = repository.split('/');
+  for (const segment of segments) if (pattern.matches(repository, segment)) return true;
+  return false;
+}
