@@ -1,0 +1,116 @@
+/**
+ * Signs registry tokens. Everything constant (key, protected header with `kid` and `x5c`) is prepared once; per
+ * token only the claims are encoded and signed.
+ */
+import { createPublicKey, type KeyObject, randomBytes, X509Certificate } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { TokenServiceError } from './errors';
+import { algorithmFamily, defaultAlgorithm, jwkThumbprint, type KeyIdFormat, keyId, libtrustKeyId } from './key-id';
+
+export type SigningAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256' | 'RS384' | 'RS512';
+
+export interface TokenIssuerOptions {
+  privateKey: KeyObject;
+  /** PEM certificates, leaf first: sent as the `x5c` header. */
+  certificateChain?: readonly string[];
+  algorithm?: SigningAlgorithm;
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+  keyIdFormat?: KeyIdFormat;
+  now?: () => number;
+  randomId?: () => string;
+}
+
+export interface IssuedToken {
+  token: string;
+  access_token: string;
+  expires_in: number;
+  issued_at: string;
+}
+
+export interface TokenAccess {
+  type: string;
+  name: string;
+  actions: readonly string[];
+}
+
+export interface TokenIssuer {
+  readonly keyId: string;
+  readonly libtrustKeyId: string;
+  readonly thumbprint: string;
+  readonly algorithm: SigningAlgorithm;
+  issue(claims: { subject: string; access: readonly TokenAccess[] }): Promise<IssuedToken>;
+}
+
+const defaultRandomId = () => randomBytes(16).toString('base64url');
+
+function certificateToX5c(pem: string): string {
+  try {
+    return new X509Certificate(pem).raw.toString('base64');
+  } catch {
+    throw new TokenServiceError('ERR_KEY_INVALID', 'certificateChain holds an invalid certificate');
+  }
+}
+
+/**
+ * @example
+ * const issuer = createTokenIssuer({ privateKey, issuer: 'registry-admin', audience: 'registry', ttlSeconds: 300 });
+ * const { token } = await issuer.issue({ subject: 'alice', access: [{ type: 'repository', name: 'a', actions: ['pull'] }] });
+ */
+export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
+  const { privateKey } = options;
+  if (privateKey.type !== 'private') throw new TokenServiceError('ERR_KEY_INVALID', 'privateKey must be a private key');
+  const publicKey = createPublicKey(privateKey);
+  const family = algorithmFamily(privateKey);
+  const algorithm = (options.algorithm ?? defaultAlgorithm(privateKey)) as SigningAlgorithm;
+  if (!algorithm.startsWith(family === 'EC' ? 'ES' : 'RS')) {
+    throw new TokenServiceError('ERR_KEY_INVALID', `algorithm ${algorithm} does not fit a ${family} key`);
+  }
+  if (family === 'EC' && algorithm !== defaultAlgorithm(privateKey)) {
+    throw new TokenServiceError('ERR_KEY_INVALID', `algorithm ${algorithm} does not fit the key's curve`);
+  }
+  if (!Number.isInteger(options.ttlSeconds) || options.ttlSeconds <= 0) {
+    throw new TokenServiceError('ERR_KEY_INVALID', 'ttlSeconds must be a positive integer');
+  }
+  const chain = options.certificateChain?.map(certificateToX5c);
+  if (chain?.[0]) {
+    const leafKey = new X509Certificate(Buffer.from(chain[0], 'base64')).publicKey;
+    const same = leafKey.export({ type: 'spki', format: 'der' }).equals(publicKey.export({ type: 'spki', format: 'der' }));
+    if (!same) throw new TokenServiceError('ERR_KEY_INVALID', 'the first certificate of the chain is not for this key');
+  }
+  const kid = keyId(publicKey, options.keyIdFormat ?? 'libtrust');
+  const header = { alg: algorithm, typ: 'JWT', kid, ...(chain && chain.length > 0 ? { x5c: chain } : {}) };
+  const now = options.now ?? Date.now;
+  const randomId = options.randomId ?? defaultRandomId;
+  const ttl = options.ttlSeconds;
+
+  return {
+    keyId: kid,
+    libtrustKeyId: libtrustKeyId(publicKey),
+    thumbprint: jwkThumbprint(publicKey),
+    algorithm,
+    async issue({ subject, access }) {
+      const issuedAtMs = now();
+      const iat = Math.floor(issuedAtMs / 1000);
+      const token = await new SignJWT({
+        access: access.map((scope) => ({ type: scope.type, name: scope.name, actions: [...scope.actions] })),
+      })
+        .setProtectedHeader(header)
+        .setIssuer(options.issuer)
+        .setSubject(subject)
+        .setAudience(options.audience)
+        .setIssuedAt(iat)
+        .setNotBefore(iat)
+        .setExpirationTime(iat + ttl)
+        .setJti(randomId())
+        .sign(privateKey);
+      return {
+        token,
+        access_token: token,
+        expires_in: ttl,
+        issued_at: `${new Date(iat * 1000).toISOString().slice(0, 19)}Z`,
+      };
+    },
+  };
+}
