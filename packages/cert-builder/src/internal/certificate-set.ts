@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
 import { CertError } from './errors';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 export type KeyAlgorithm = 'ec-p256' | 'rsa-2048' | 'rsa-4096';
 
@@ -36,9 +36,9 @@ export interface GenerateOptions {
 
 const DNS_NAME = /^(?=.{1,253}$)(\*\.)?([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
-function keyParams(algorithm: KeyAlgorithm): { generate: EcKeyGenParams | RsaHashedKeyGenParams; sign: Algorithm } {
+function keyParams(algorithm: KeyAlgorithm): { generate: webcrypto.EcKeyGenParams | webcrypto.RsaHashedKeyGenParams; sign: webcrypto.Algorithm } {
   if (algorithm === 'ec-p256') {
-    return { generate: { name: 'ECDSA', namedCurve: 'P-256' }, sign: { name: 'ECDSA', hash: 'SHA-256' } as Algorithm };
+    return { generate: { name: 'ECDSA', namedCurve: 'P-256' }, sign: { name: 'ECDSA', hash: 'SHA-256' } as webcrypto.Algorithm };
   }
   const modulusLength = algorithm === 'rsa-2048' ? 2048 : 4096;
   return {
@@ -70,7 +70,7 @@ export async function generateCertificateSet(options: GenerateOptions = {}): Pro
   if (!(validityDays > 0)) throw new CertError('ERR_CERT_OPTION_INVALID', 'validityDays must be positive');
   const now = options.now ?? new Date();
   const params = keyParams(algorithm);
-  const keys = (await webcrypto.subtle.generateKey(params.generate, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(params.generate, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const commonName = (options.commonName ?? dnsNames[0] ?? 'registry-admin token signer').replace(/[,=+<>#;"\\]/g, ' ');
   const serial = randomBytes(16);
   serial[0] = (serial[0] as number) & 0x7f;
@@ -80,7 +80,7 @@ export async function generateCertificateSet(options: GenerateOptions = {}): Pro
       x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
       true,
     ),
-    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as unknown as Parameters<typeof x509.SubjectKeyIdentifierExtension.create>[0]),
   ];
   const names = [
     ...dnsNames.map((value) => ({ type: 'dns' as const, value })),
@@ -93,7 +93,7 @@ export async function generateCertificateSet(options: GenerateOptions = {}): Pro
     notBefore: new Date(now.getTime() - 60_000),
     notAfter: new Date(now.getTime() + validityDays * 86_400_000),
     signingAlgorithm: params.sign,
-    keys,
+    keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
     extensions,
   });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
