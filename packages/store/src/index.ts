@@ -1,1 +1,16 @@
-export {};
+/**
+ * @registry-admin/store — registry-admin's data: schema, migrations and queries on SQLite or PostgreSQL.
+ */
+export type {
+  AccessRule,
+  NewAccessRule,
+  RuleAction,
+  RuleSubjectType,
+} from './internal/access-rules';
+export type { Database } from './internal/database';
+export { StoreError, type StoreErrorCode } from './internal/errors';
+export type { Group } from './internal/groups';
+export type { ListQuery, ListResult } from './internal/list-query';
+export type { Session } from './internal/sessions';
+export { type AccessSnapshot, openStore, type Store, type StoreConfig } from './internal/store';
+export type { NewUser, Role, User, UserCredentials, UserPatch } from './internal/users';

@@ -1,0 +1,84 @@
+/**
+ * The tables, as Kysely sees them. Timestamps are ISO-8601 UTC strings (they sort as text on both dialects);
+ * booleans are 0/1 integers (SQLite cannot bind booleans).
+ */
+import type { Generated, Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
+
+export interface MetaTable {
+  key: string;
+  value: number;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  login: string;
+  name: string;
+  email: string | null;
+  role: string;
+  disabled: number;
+  password_hash: string;
+  created_at: string;
+  updated_at: string;
+  password_changed_at: string;
+}
+
+export interface GroupsTable {
+  id: Generated<number>;
+  name: string;
+  description: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface GroupMembersTable {
+  group_id: number;
+  user_id: number;
+}
+
+export interface AccessRulesTable {
+  id: Generated<number>;
+  subject_type: string;
+  subject_id: number | null;
+  pattern: string;
+  /** Comma-separated, de-duplicated. */
+  actions: string;
+  description: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: number;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+  address: string | null;
+  user_agent: string | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  /** JSON. */
+  value: string;
+}
+
+export interface Database {
+  meta: MetaTable;
+  users: UsersTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  access_rules: AccessRulesTable;
+  sessions: SessionsTable;
+  settings: SettingsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUserRow = Insertable<UsersTable>;
+export type UserRowUpdate = Updateable<UsersTable>;
+export type GroupRow = Selectable<GroupsTable>;
+export type AccessRuleRow = Selectable<AccessRulesTable>;
+export type SessionRow = Selectable<SessionsTable>;
+
+export type Executor = Kysely<Database> | Transaction<Database>;
+export type Dialect = 'sqlite' | 'postgres';

@@ -1,0 +1,125 @@
+/**
+ * The react-admin list convention for every resource: sort on an allow-list of fields, an inclusive range, and
+ * filters (`q` search, `id` lists, exact fields). Input never reaches SQL except as bound values or allow-listed columns.
+ */
+import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely';
+import type { Database } from './database';
+import { StoreError } from './errors';
+
+export interface ListQuery {
+  sort?: readonly [string, 'ASC' | 'DESC'];
+  /** Inclusive, as react-admin sends it. */
+  range?: readonly [number, number];
+  filter?: Record<string, unknown>;
+}
+
+export interface ListResult<T> {
+  items: T[];
+  total: number;
+}
+
+export const MAX_PAGE = 1000;
+
+const invalid = (field: string, message: string) => new StoreError('ERR_STORE_QUERY_INVALID', message, field);
+
+export interface Page {
+  column: string;
+  direction: 'asc' | 'desc';
+  offset: number;
+  limit: number;
+}
+
+export function pageOf(query: ListQuery, sortColumns: Record<string, string>, defaultSort: string): Page {
+  const [field, order] = query.sort ?? [defaultSort, 'ASC'];
+  const column = Object.hasOwn(sortColumns, field) ? sortColumns[field] : undefined;
+  if (!column)
+    throw invalid(
+      'sort',
+      `cannot sort by "${String(field).slice(0, 64)}"; use one of ${Object.keys(sortColumns).join(', ')}`,
+    );
+  if (order !== 'ASC' && order !== 'DESC') throw invalid('sort', 'sort order must be ASC or DESC');
+  const [start, end] = query.range ?? [0, 24];
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+    throw invalid('range', 'range must be [start, end] with 0 <= start <= end');
+  }
+  return {
+    column,
+    direction: order === 'ASC' ? 'asc' : 'desc',
+    offset: start,
+    limit: Math.min(end - start + 1, MAX_PAGE),
+  };
+}
+
+export type FilterKind = 'search' | 'ids' | 'string' | 'boolean' | 'integer';
+
+/** Checks the filter object against the allowed keys and kinds; returns it typed. */
+export function checkFilter(
+  filter: Record<string, unknown> | undefined,
+  allowed: Record<string, FilterKind>,
+): Record<string, string | number | boolean | number[]> {
+  const out: Record<string, string | number | boolean | number[]> = {};
+  for (const [key, value] of Object.entries(filter ?? {})) {
+    const kind = Object.hasOwn(allowed, key) ? allowed[key] : undefined;
+    if (!kind)
+      throw invalid('filter', `unknown filter "${key.slice(0, 64)}"; use one of ${Object.keys(allowed).join(', ')}`);
+    if (value === undefined || value === null || value === '') continue;
+    switch (kind) {
+      case 'search':
+      case 'string':
+        if (typeof value !== 'string' || value.length > 256)
+          throw invalid('filter', `filter "${key}" must be a short string`);
+        out[key] = value;
+        break;
+      case 'boolean':
+        if (typeof value !== 'boolean') throw invalid('filter', `filter "${key}" must be true or false`);
+        out[key] = value;
+        break;
+      case 'integer':
+        if (typeof value !== 'number' || !Number.isSafeInteger(value))
+          throw invalid('filter', `filter "${key}" must be an integer`);
+        out[key] = value;
+        break;
+      case 'ids': {
+        const list = Array.isArray(value) ? value : [value];
+        if (list.length > MAX_PAGE || !list.every((id) => typeof id === 'number' && Number.isSafeInteger(id))) {
+          throw invalid('filter', `filter "${key}" must be a list of at most ${MAX_PAGE} integer ids`);
+        }
+        out[key] = list as number[];
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** `%text%` for a case-insensitive LIKE, with the LIKE wildcards of the input escaped. */
+export function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** A case-insensitive substring test on one column (same SQL on SQLite and PostgreSQL). */
+export function ilike<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, column: string, text: string) {
+  return sql<boolean>`lower(${eb.ref(column as never)}) like ${likePattern(text)} escape '\\'`;
+}
+
+/** Runs the page and the total count of a filtered query. */
+export async function runList<Row, T>(
+  // biome-ignore lint/suspicious/noExplicitAny: the builder is generic over the selected table.
+  base: SelectQueryBuilder<Database, any, object>,
+  page: Page,
+  map: (rows: Row[]) => Promise<T[]> | T[],
+): Promise<ListResult<T>> {
+  const [rows, count] = await Promise.all([
+    base
+      .selectAll()
+      .orderBy(sql.ref(page.column), page.direction)
+      .orderBy(sql.ref('id'), 'asc')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute() as Promise<Row[]>,
+    base.select((eb) => eb.fn.countAll<number | string>().as('total')).executeTakeFirstOrThrow() as Promise<{
+      total: number | string;
+    }>,
+  ]);
+  return { items: await map(rows), total: Number(count.total) };
+}

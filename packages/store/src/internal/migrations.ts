@@ -1,0 +1,98 @@
+/**
+ * Schema migrations, frozen in time: each works on `Kysely<any>` and is never edited once released. Provided in
+ * code so bundling cannot lose them.
+ */
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { Dialect } from './database';
+
+function initial(dialect: Dialect): Migration {
+  // biome-ignore lint/suspicious/noExplicitAny: migrations are written against an untyped schema, frozen in time.
+  const id = (db: Kysely<any>, table: string) =>
+    dialect === 'postgres'
+      ? db.schema.createTable(table).addColumn('id', 'serial', (col) => col.primaryKey())
+      : db.schema.createTable(table).addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement());
+  return {
+    // biome-ignore lint/suspicious/noExplicitAny: see above.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('meta')
+        .addColumn('key', 'text', (col) => col.primaryKey())
+        .addColumn('value', 'bigint', (col) => col.notNull())
+        .execute();
+      await db.insertInto('meta').values({ key: 'revision', value: 1 }).execute();
+
+      await id(db, 'users')
+        .addColumn('login', 'text', (col) => col.notNull().unique())
+        .addColumn('name', 'text', (col) => col.notNull().defaultTo(''))
+        .addColumn('email', 'text')
+        .addColumn('role', 'text', (col) => col.notNull())
+        .addColumn('disabled', 'integer', (col) => col.notNull().defaultTo(0))
+        .addColumn('password_hash', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'text', (col) => col.notNull())
+        .addColumn('updated_at', 'text', (col) => col.notNull())
+        .addColumn('password_changed_at', 'text', (col) => col.notNull())
+        .execute();
+      for (const column of ['name', 'email', 'role', 'created_at', 'updated_at']) {
+        await db.schema.createIndex(`users_${column}_idx`).on('users').column(column).execute();
+      }
+
+      await id(db, 'groups')
+        .addColumn('name', 'text', (col) => col.notNull().unique())
+        .addColumn('description', 'text', (col) => col.notNull().defaultTo(''))
+        .addColumn('created_at', 'text', (col) => col.notNull())
+        .addColumn('updated_at', 'text', (col) => col.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('group_members')
+        .addColumn('group_id', 'integer', (col) => col.notNull().references('groups.id').onDelete('cascade'))
+        .addColumn('user_id', 'integer', (col) => col.notNull().references('users.id').onDelete('cascade'))
+        .addPrimaryKeyConstraint('group_members_pk', ['group_id', 'user_id'])
+        .execute();
+      await db.schema.createIndex('group_members_user_idx').on('group_members').column('user_id').execute();
+
+      await id(db, 'access_rules')
+        .addColumn('subject_type', 'text', (col) => col.notNull())
+        .addColumn('subject_id', 'integer')
+        .addColumn('pattern', 'text', (col) => col.notNull())
+        .addColumn('actions', 'text', (col) => col.notNull())
+        .addColumn('description', 'text', (col) => col.notNull().defaultTo(''))
+        .addColumn('created_at', 'text', (col) => col.notNull())
+        .addColumn('updated_at', 'text', (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex('access_rules_subject_idx')
+        .on('access_rules')
+        .columns(['subject_type', 'subject_id'])
+        .execute();
+      await db.schema.createIndex('access_rules_pattern_idx').on('access_rules').column('pattern').execute();
+
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('user_id', 'integer', (col) => col.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'text', (col) => col.notNull())
+        .addColumn('expires_at', 'text', (col) => col.notNull())
+        .addColumn('last_seen_at', 'text', (col) => col.notNull())
+        .addColumn('address', 'text')
+        .addColumn('user_agent', 'text')
+        .execute();
+      await db.schema.createIndex('sessions_user_idx').on('sessions').column('user_id').execute();
+      await db.schema.createIndex('sessions_expires_idx').on('sessions').column('expires_at').execute();
+
+      await db.schema
+        .createTable('settings')
+        .addColumn('key', 'text', (col) => col.primaryKey())
+        .addColumn('value', 'text', (col) => col.notNull())
+        .execute();
+    },
+  };
+}
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations() {
+      return { '2026_11_22_001_initial': initial(dialect) };
+    },
+  };
+}

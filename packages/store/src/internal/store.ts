@@ -1,0 +1,150 @@
+/** Opens the store on SQLite or PostgreSQL, runs pending migrations, and wires the repositories. */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { type AccessRule, accessRulesRepository, toAccessRule } from './access-rules';
+import { readRevision } from './common';
+import type { Database, Dialect } from './database';
+import { StoreError } from './errors';
+import { groupsRepository } from './groups';
+import { migrationProvider } from './migrations';
+import { sessionsRepository } from './sessions';
+import { settingsRepository } from './settings';
+import { type Role, usersRepository } from './users';
+
+export type StoreConfig =
+  | { type: 'sqlite'; path: string }
+  | { type: 'postgres'; url: string; schema?: string; poolSize?: number };
+
+export interface AccessSnapshot {
+  revision: number;
+  users: Array<{ id: number; login: string; role: Role; disabled: boolean; passwordHash: string; groups: number[] }>;
+  rules: AccessRule[];
+}
+
+export interface Store {
+  readonly dialect: Dialect;
+  readonly db: Kysely<Database>;
+  users: ReturnType<typeof usersRepository>;
+  groups: ReturnType<typeof groupsRepository>;
+  rules: ReturnType<typeof accessRulesRepository>;
+  sessions: ReturnType<typeof sessionsRepository>;
+  settings: ReturnType<typeof settingsRepository>;
+  revision(): Promise<number>;
+  loadAccessSnapshot(): Promise<AccessSnapshot>;
+  close(): Promise<void>;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+async function connect(config: StoreConfig): Promise<Kysely<Database>> {
+  if (config.type === 'sqlite') {
+    mkdirSync(dirname(config.path), { recursive: true, mode: 0o700 });
+    const database = new SQLite(config.path);
+    database.pragma('journal_mode = WAL');
+    database.pragma('foreign_keys = ON');
+    database.pragma('busy_timeout = 5000');
+    database.pragma('synchronous = NORMAL');
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  }
+  const schema = config.schema;
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new StoreError('ERR_STORE_INVALID', 'schema must match [a-z_][a-z0-9_]*', 'schema');
+  }
+  if (schema) {
+    // Create the schema before the pool pins search_path to it.
+    const client = new pg.Client({ connectionString: config.url });
+    await client.connect();
+    try {
+      await client.query(`create schema if not exists "${schema}"`);
+    } finally {
+      await client.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: config.poolSize ?? 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {
+  const run = async (executor: Kysely<Database>) => {
+    const migrator = new Migrator({ db: executor, provider: migrationProvider(dialect) });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
+      throw new StoreError('ERR_STORE_INVALID', `migration ${failed} failed: ${(error as Error).message}`);
+    }
+  };
+  if (dialect === 'sqlite') return run(db);
+  // Replicas starting together: one migrates, the others wait on the lock and find nothing left to do.
+  await db.connection().execute(async (connection) => {
+    await sql`select pg_advisory_lock(727274000)`.execute(connection);
+    try {
+      await run(connection);
+    } finally {
+      await sql`select pg_advisory_unlock(727274000)`.execute(connection);
+    }
+  });
+}
+
+/**
+ * @example
+ * const store = await openStore({ type: 'sqlite', path: './data/registry-admin.db' });
+ * const { items, total } = await store.users.list({ sort: ['login', 'ASC'], range: [0, 24] });
+ */
+export async function openStore(config: StoreConfig): Promise<Store> {
+  const dialect: Dialect = config.type;
+  const db = await connect(config);
+  try {
+    await migrate(db, dialect);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return {
+    dialect,
+    db,
+    users: usersRepository(db, dialect),
+    groups: groupsRepository(db),
+    rules: accessRulesRepository(db),
+    sessions: sessionsRepository(db),
+    settings: settingsRepository(db),
+    revision: () => readRevision(db),
+    loadAccessSnapshot: () =>
+      db.transaction().execute(async (trx) => {
+        if (dialect === 'postgres') await sql`set transaction isolation level repeatable read`.execute(trx);
+        const revision = await readRevision(trx);
+        const users = await trx
+          .selectFrom('users')
+          .select(['id', 'login', 'role', 'disabled', 'password_hash'])
+          .orderBy('id')
+          .execute();
+        const members = await trx.selectFrom('group_members').select(['user_id', 'group_id']).execute();
+        const rules = await trx.selectFrom('access_rules').selectAll().orderBy('id').execute();
+        const groups = new Map<number, number[]>();
+        for (const link of members) {
+          const list = groups.get(link.user_id);
+          if (list) list.push(link.group_id);
+          else groups.set(link.user_id, [link.group_id]);
+        }
+        return {
+          revision,
+          users: users.map((row) => ({
+            id: row.id,
+            login: row.login,
+            role: row.role as Role,
+            disabled: Number(row.disabled) === 1,
+            passwordHash: row.password_hash,
+            groups: groups.get(row.id) ?? [],
+          })),
+          rules: rules.map(toAccessRule),
+        };
+      }),
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,307 @@
+/** Accounts: CRUD, credentials lookup, list queries, and the rule that the last enabled admin stays. */
+
+import type { Kysely } from 'kysely';
+import { bumpRevision, lockAdmins, mapConstraint, nowIso, requireExisting, requireIds, requireText } from './common';
+import type { Database, Dialect, Executor, UserRow } from './database';
+import { StoreError } from './errors';
+import { checkFilter, ilike, type ListQuery, type ListResult, pageOf, runList } from './list-query';
+
+export type Role = 'admin' | 'manager' | 'user';
+const ROLES: readonly Role[] = ['admin', 'manager', 'user'];
+
+export interface User {
+  id: number;
+  login: string;
+  name: string;
+  email: string | null;
+  role: Role;
+  disabled: boolean;
+  groups: number[];
+  createdAt: string;
+  updatedAt: string;
+  passwordChangedAt: string;
+}
+
+export interface UserCredentials {
+  id: number;
+  login: string;
+  role: Role;
+  disabled: boolean;
+  passwordHash: string;
+}
+
+export interface NewUser {
+  login: string;
+  passwordHash: string;
+  name?: string;
+  email?: string | null;
+  role?: Role;
+  disabled?: boolean;
+  groups?: number[];
+}
+
+export interface UserPatch {
+  login?: string;
+  name?: string;
+  email?: string | null;
+  role?: Role;
+  disabled?: boolean;
+  passwordHash?: string;
+  groups?: number[];
+}
+
+const SORT = {
+  id: 'id',
+  login: 'login',
+  name: 'name',
+  email: 'email',
+  role: 'role',
+  disabled: 'disabled',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+};
+const FILTERS = { q: 'search', id: 'ids', role: 'string', disabled: 'boolean', group: 'integer' } as const;
+
+function checkRole(role: unknown): Role {
+  if (!ROLES.includes(role as Role))
+    throw new StoreError('ERR_STORE_INVALID', `role must be one of ${ROLES.join(', ')}`, 'role');
+  return role as Role;
+}
+
+function checkEmail(email: unknown): string | null {
+  if (email === null || email === undefined || email === '') return null;
+  return requireText(email, 'email', 320);
+}
+
+async function groupsOf(db: Executor, userIds: number[]): Promise<Map<number, number[]>> {
+  const map = new Map<number, number[]>();
+  if (userIds.length === 0) return map;
+  const rows = await db
+    .selectFrom('group_members')
+    .select(['user_id', 'group_id'])
+    .where('user_id', 'in', userIds)
+    .orderBy('group_id')
+    .execute();
+  for (const row of rows) {
+    const list = map.get(row.user_id);
+    if (list) list.push(row.group_id);
+    else map.set(row.user_id, [row.group_id]);
+  }
+  return map;
+}
+
+function toUser(row: UserRow, groups: number[]): User {
+  return {
+    id: row.id,
+    login: row.login,
+    name: row.name,
+    email: row.email,
+    role: row.role as Role,
+    disabled: Number(row.disabled) === 1,
+    groups,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    passwordChangedAt: row.password_changed_at,
+  };
+}
+
+async function withGroups(db: Executor, rows: UserRow[]): Promise<User[]> {
+  const groups = await groupsOf(
+    db,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => toUser(row, groups.get(row.id) ?? []));
+}
+
+async function getUser(db: Executor, id: number): Promise<User | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? (await withGroups(db, [row]))[0] : undefined;
+}
+
+function toCredentials(row: Pick<UserRow, 'id' | 'login' | 'role' | 'disabled' | 'password_hash'>): UserCredentials {
+  return {
+    id: row.id,
+    login: row.login,
+    role: row.role as Role,
+    disabled: Number(row.disabled) === 1,
+    passwordHash: row.password_hash,
+  };
+}
+
+/** Other enabled admins besides `exceptId`. */
+async function otherAdmins(db: Executor, exceptId: number): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('role', '=', 'admin')
+    .where('disabled', '=', 0)
+    .where('id', '<>', exceptId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+async function setGroups(db: Executor, userId: number, groups: number[]): Promise<void> {
+  await requireExisting(db, 'groups', groups, 'groups');
+  await db.deleteFrom('group_members').where('user_id', '=', userId).execute();
+  if (groups.length > 0) {
+    await db
+      .insertInto('group_members')
+      .values(groups.map((group_id) => ({ group_id, user_id: userId })))
+      .execute();
+  }
+}
+
+export function usersRepository(db: Kysely<Database>, dialect: Dialect) {
+  return {
+    async create(input: NewUser): Promise<User> {
+      const login = requireText(input.login, 'login', 255);
+      const passwordHash = requireText(input.passwordHash, 'passwordHash', 1024);
+      const role = checkRole(input.role ?? 'user');
+      const email = checkEmail(input.email);
+      const name = requireText(input.name ?? '', 'name', 200, true);
+      const groups = requireIds(input.groups ?? [], 'groups');
+      return db.transaction().execute(async (trx) => {
+        const at = nowIso();
+        const row = await mapConstraint(
+          () =>
+            trx
+              .insertInto('users')
+              .values({
+                login,
+                name,
+                email,
+                role,
+                disabled: input.disabled ? 1 : 0,
+                password_hash: passwordHash,
+                created_at: at,
+                updated_at: at,
+                password_changed_at: at,
+              })
+              .returning('id')
+              .executeTakeFirstOrThrow(),
+          { unique: 'login' },
+        );
+        await setGroups(trx, row.id, groups);
+        await bumpRevision(trx);
+        return (await getUser(trx, row.id)) as User;
+      });
+    },
+
+    get: (id: number) => getUser(db, id),
+
+    async getByLogin(login: string): Promise<User | undefined> {
+      const row = await db.selectFrom('users').selectAll().where('login', '=', login).executeTakeFirst();
+      return row ? (await withGroups(db, [row]))[0] : undefined;
+    },
+
+    async getCredentials(login: string): Promise<UserCredentials | undefined> {
+      const row = await db
+        .selectFrom('users')
+        .select(['id', 'login', 'role', 'disabled', 'password_hash'])
+        .where('login', '=', login)
+        .executeTakeFirst();
+      return row ? toCredentials(row) : undefined;
+    },
+
+    async getCredentialsById(id: number): Promise<UserCredentials | undefined> {
+      const row = await db
+        .selectFrom('users')
+        .select(['id', 'login', 'role', 'disabled', 'password_hash'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row ? toCredentials(row) : undefined;
+    },
+
+    async update(id: number, patch: UserPatch): Promise<User> {
+      const values: Record<string, string | number | null> = {};
+      if (patch.login !== undefined) values.login = requireText(patch.login, 'login', 255);
+      if (patch.name !== undefined) values.name = requireText(patch.name, 'name', 200, true);
+      if (patch.email !== undefined) values.email = checkEmail(patch.email);
+      if (patch.role !== undefined) values.role = checkRole(patch.role);
+      if (patch.disabled !== undefined) values.disabled = patch.disabled ? 1 : 0;
+      if (patch.passwordHash !== undefined)
+        values.password_hash = requireText(patch.passwordHash, 'passwordHash', 1024);
+      const groups = patch.groups === undefined ? undefined : requireIds(patch.groups, 'groups');
+      return db.transaction().execute(async (trx) => {
+        await lockAdmins(trx, dialect);
+        const current = await trx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+        if (!current) throw new StoreError('ERR_STORE_NOT_FOUND', `no user with id ${id}`);
+        const wasAdmin = current.role === 'admin' && Number(current.disabled) === 0;
+        const staysAdmin =
+          (values.role ?? current.role) === 'admin' && Number(values.disabled ?? current.disabled) === 0;
+        if (wasAdmin && !staysAdmin && (await otherAdmins(trx, id)) === 0) {
+          throw new StoreError(
+            'ERR_STORE_LAST_ADMIN',
+            'this is the last enabled admin: it cannot be disabled or demoted',
+            patch.disabled ? 'disabled' : 'role',
+          );
+        }
+        const at = nowIso();
+        if (values.password_hash !== undefined) values.password_changed_at = at;
+        await mapConstraint(
+          () =>
+            trx
+              .updateTable('users')
+              .set({ ...values, updated_at: at })
+              .where('id', '=', id)
+              .execute(),
+          { unique: 'login' },
+        );
+        if (groups) await setGroups(trx, id, groups);
+        if (values.password_hash !== undefined || values.disabled === 1) {
+          await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+        }
+        await bumpRevision(trx);
+        return (await getUser(trx, id)) as User;
+      });
+    },
+
+    async delete(id: number): Promise<User> {
+      return db.transaction().execute(async (trx) => {
+        await lockAdmins(trx, dialect);
+        const user = await getUser(trx, id);
+        if (!user) throw new StoreError('ERR_STORE_NOT_FOUND', `no user with id ${id}`);
+        if (user.role === 'admin' && !user.disabled && (await otherAdmins(trx, id)) === 0) {
+          throw new StoreError('ERR_STORE_LAST_ADMIN', 'this is the last enabled admin: it cannot be deleted');
+        }
+        await trx.deleteFrom('access_rules').where('subject_type', '=', 'user').where('subject_id', '=', id).execute();
+        await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+        await trx.deleteFrom('group_members').where('user_id', '=', id).execute();
+        await trx.deleteFrom('users').where('id', '=', id).execute();
+        await bumpRevision(trx);
+        return user;
+      });
+    },
+
+    async list(query: ListQuery): Promise<ListResult<User>> {
+      const page = pageOf(query, SORT, 'id');
+      const filter = checkFilter(query.filter, FILTERS);
+      let base = db.selectFrom('users');
+      if (typeof filter.q === 'string') {
+        const q = filter.q;
+        base = base.where((eb) => eb.or([ilike(eb, 'login', q), ilike(eb, 'name', q), ilike(eb, 'email', q)]));
+      }
+      if (Array.isArray(filter.id))
+        base = filter.id.length ? base.where('id', 'in', filter.id) : base.where('id', '=', -1);
+      if (typeof filter.role === 'string') base = base.where('role', '=', filter.role);
+      if (typeof filter.disabled === 'boolean') base = base.where('disabled', '=', filter.disabled ? 1 : 0);
+      if (typeof filter.group === 'number') {
+        const group = filter.group;
+        base = base.where('id', 'in', (eb) =>
+          eb.selectFrom('group_members').select('user_id').where('group_id', '=', group),
+        );
+      }
+      return runList<UserRow, User>(base, page, (rows) => withGroups(db, rows));
+    },
+
+    async count(): Promise<number> {
+      const row = await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+  };
+}
+
+export type UsersRepository = ReturnType<typeof usersRepository>;
