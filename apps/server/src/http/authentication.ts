@@ -3,7 +3,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SnapshotUser } from '../services/access-state';
-import { ApiError, forbidden, unauthorized } from './errors';
+import { type ApiError, forbidden, unauthorized } from './errors';
 
 export const SESSION_COOKIE = 'ra_session';
 
@@ -27,13 +27,14 @@ export function parseBasicAuthorization(header: string): { login: string; passwo
   return { login: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+const ANONYMOUS_CALLER: Caller = Object.freeze({ kind: 'anonymous' });
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Resolves `request.caller` for every request of the instance it is registered in. */
 export async function registerAuthentication(app: FastifyInstance): Promise<void> {
-  app.decorateRequest('caller', null as unknown as Caller);
+  app.decorateRequest('caller', null as never);
   app.addHook('onRequest', async (request, reply) => {
-    request.caller = { kind: 'anonymous' };
+    request.caller = ANONYMOUS_CALLER;
     const authorization = request.headers.authorization;
     if (authorization) {
       const credentials = parseBasicAuthorization(authorization);

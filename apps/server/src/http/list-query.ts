@@ -48,7 +48,13 @@ export function sendList<T>(reply: FastifyReply, resource: string, query: ListQu
   return result.items;
 }
 
-export const idParamSchema = z.object({ id: z.coerce.number().int().positive().max(2 ** 31 - 1) });
+export const idParamSchema = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31 - 1),
+});
 
 export function parseId(params: unknown): number {
   const parsed = idParamSchema.safeParse(params);

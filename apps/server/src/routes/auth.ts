@@ -5,9 +5,7 @@ import { requireUser, SESSION_COOKIE } from '../http/authentication';
 import { parseBody } from '../http/body';
 import { unauthorized } from '../http/errors';
 
-const loginSchema = z
-  .object({ login: z.string().min(1).max(256), password: z.string().min(1).max(4096) })
-  .strict();
+const loginSchema = z.object({ login: z.string().min(1).max(256), password: z.string().min(1).max(4096) }).strict();
 
 export async function authRoutes(app: FastifyInstance): Promise<void> {
   const { store, authenticator, sessions, config } = app.services;

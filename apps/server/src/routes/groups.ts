@@ -8,7 +8,10 @@ import { parseId, parseListQuery, sendList } from '../http/list-query';
 
 const nameSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, 'must be 1-64 characters A-Z a-z 0-9 space . _ - starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/,
+    'must be 1-64 characters A-Z a-z 0-9 space . _ - starting with a letter or digit',
+  );
 const membersSchema = z.array(z.number().int().positive()).max(10_000);
 
 const createSchema = z

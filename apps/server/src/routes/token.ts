@@ -3,8 +3,8 @@
  * with what the rules allow, and signs a token the registry verifies. This is the hot path: no database access,
  * password checks cached, everything else precomputed.
  */
-import { type Principal, evaluate } from '@registry-admin/acl';
-import { formatScope, parseTokenRequest, TokenServiceError, type TokenRequest } from '@registry-admin/token-service';
+import { evaluate, type Principal } from '@registry-admin/acl';
+import { formatScope, parseTokenRequest, type TokenRequest, TokenServiceError } from '@registry-admin/token-service';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 type Params = Record<string, string | string[] | undefined>;
@@ -46,7 +46,13 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
         throw error;
       }
       if (tokenRequest.service !== undefined && tokenRequest.service !== service) {
-        return protocolError(request, reply, 400, 'invalid_request', `unknown service "${tokenRequest.service.slice(0, 100)}"`);
+        return protocolError(
+          request,
+          reply,
+          400,
+          'invalid_request',
+          `unknown service "${tokenRequest.service.slice(0, 100)}"`,
+        );
       }
 
       let principal = ANONYMOUS;
@@ -79,7 +85,13 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
       const issued = await issuer.issue({ subject, access: granted });
       reply.header('cache-control', 'no-store');
       if (request.method === 'POST') {
-        return { ...issued, scope: granted.filter((scope) => scope.actions.length > 0).map(formatScope).join(' ') };
+        return {
+          ...issued,
+          scope: granted
+            .filter((scope) => scope.actions.length > 0)
+            .map(formatScope)
+            .join(' '),
+        };
       }
       return issued;
     },

@@ -7,7 +7,11 @@ export function openConfiguredStore(config: Config, paths: RuntimePaths): Promis
   if (config.store.type === 'postgres') {
     const url = config.store.postgres.url;
     if (!url) throw new Error('store.postgres.url is required when store.type is postgres');
-    return openStore({ type: 'postgres', url, ...(config.store.postgres.schema ? { schema: config.store.postgres.schema } : {}) });
+    return openStore({
+      type: 'postgres',
+      url,
+      ...(config.store.postgres.schema ? { schema: config.store.postgres.schema } : {}),
+    });
   }
   return openStore({ type: 'sqlite', path: paths.database });
 }

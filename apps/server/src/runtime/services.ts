@@ -96,7 +96,12 @@ async function bootstrapAdmin(store: Store, config: Config, paths: RuntimePaths,
   const given = config.store['admin-password'];
   const password = given ?? randomBytes(18).toString('base64url');
   try {
-    await store.users.create({ login: 'admin', name: 'Administrator', role: 'admin', passwordHash: await hashPassword(password) });
+    await store.users.create({
+      login: 'admin',
+      name: 'Administrator',
+      role: 'admin',
+      passwordHash: await hashPassword(password),
+    });
   } catch (error) {
     // Another replica created it first.
     if (error instanceof StoreError && error.code === 'ERR_STORE_CONFLICT') return;

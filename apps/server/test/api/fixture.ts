@@ -60,7 +60,12 @@ export async function createUser(
 }
 
 export async function createRule(app: FastifyInstance, rule: Record<string, unknown>): Promise<number> {
-  const response = await app.inject({ method: 'POST', url: '/api/v1/access-rules', headers: adminAuth(), payload: rule });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/v1/access-rules',
+    headers: adminAuth(),
+    payload: rule,
+  });
   if (response.statusCode !== 201) throw new Error(`create rule: ${response.statusCode} ${response.body}`);
   return response.json().id;
 }

@@ -25,7 +25,12 @@ describe('token endpoint', () => {
     });
     teamId = group.json().id;
     await createRule(t.app, { subjectType: 'user', subjectId: aliceId, pattern: 'alice-only/app', actions: ['pull'] });
-    await createRule(t.app, { subjectType: 'user', subjectId: aliceId, pattern: 'projects/**', actions: ['pull', 'push'] });
+    await createRule(t.app, {
+      subjectType: 'user',
+      subjectId: aliceId,
+      pattern: 'projects/**',
+      actions: ['pull', 'push'],
+    });
     await createRule(t.app, { subjectType: 'group', subjectId: teamId, pattern: 'team/*', actions: ['*'] });
     await createRule(t.app, { subjectType: 'everyone', pattern: 'public/*', actions: ['pull'] });
     await createRule(t.app, { subjectType: 'registered', pattern: 'internal/*', actions: ['pull'] });
@@ -98,9 +103,9 @@ describe('token endpoint', () => {
   });
 
   it('grants group rules to members only', async () => {
-    expect((await access('scope=repository:team/app:pull,push,delete', basic('bob', 'bob-password')))[0]?.actions).toEqual(
-      ['pull', 'push', 'delete'],
-    );
+    expect(
+      (await access('scope=repository:team/app:pull,push,delete', basic('bob', 'bob-password')))[0]?.actions,
+    ).toEqual(['pull', 'push', 'delete']);
     expect((await access('scope=repository:team/app:pull', basic('carol', 'carol-password')))[0]?.actions).toEqual([]);
   });
 
@@ -115,9 +120,9 @@ describe('token endpoint', () => {
   });
 
   it('expands the own-name placeholder', async () => {
-    expect((await access('scope=repository:carol/tools/x:push', basic('carol', 'carol-password')))[0]?.actions).toEqual([
-      'push',
-    ]);
+    expect((await access('scope=repository:carol/tools/x:push', basic('carol', 'carol-password')))[0]?.actions).toEqual(
+      ['push'],
+    );
     expect((await access('scope=repository:alice/tools/x:push', basic('carol', 'carol-password')))[0]?.actions).toEqual(
       [],
     );
