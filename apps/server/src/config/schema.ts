@@ -36,9 +36,9 @@ const stringList = z.union([z.string(), z.array(z.string())]).transform((value) 
     .map((item) => item.trim())
     .filter((item) => item.length > 0),
 );
-const booleanish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((value) =>
-  typeof value === 'boolean' ? value : ['true', '1', 'yes'].includes(value),
-);
+const booleanish = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((value) => (typeof value === 'boolean' ? value : ['true', '1', 'yes'].includes(value)));
 
 export const configSchema = z
   .object({
@@ -48,14 +48,27 @@ export const configSchema = z
     'public-url': z
       .url({ protocol: /^https?$/ })
       .optional()
-      .describe('base URL docker clients use to reach this server (the token realm); default from ssl.type, hostname and port'),
-    'data-dir': z.string().min(1).default('./data').describe('directory for the embedded database, certificates and the initial admin password'),
+      .describe(
+        'base URL docker clients use to reach this server (the token realm); default from ssl.type, hostname and port',
+      ),
+    'data-dir': z
+      .string()
+      .min(1)
+      .default('./data')
+      .describe('directory for the embedded database, certificates and the initial admin password'),
     debug: booleanish.default(false).describe('debug logging'),
     registry: z
       .object({
-        host: z.string().default('http://127.0.0.1').describe('registry base address with scheme, e.g. https://registry.example.com'),
+        host: z
+          .string()
+          .default('http://127.0.0.1')
+          .describe('registry base address with scheme, e.g. https://registry.example.com'),
         port: port.default(5000).describe('registry port'),
-        service: z.string().min(1).default('container_registry').describe('service name (registry auth.token.service, token aud)'),
+        service: z
+          .string()
+          .min(1)
+          .default('container_registry')
+          .describe('service name (registry auth.token.service, token aud)'),
         issuer: z.string().min(1).default('registry-admin').describe('token issuer (registry auth.token.issuer)'),
         'token-ttl': durationSeconds
           .pipe(z.number().min(60).max(86400))
@@ -68,10 +81,21 @@ export const configSchema = z
         x5c: booleanish.default(true).describe('send the signing certificate in the token header (x5c)'),
         certs: z
           .object({
-            path: z.string().optional().describe('directory for registry_auth.key, registry_auth.pub, registry_auth_ca.crt (default <data-dir>/certs)'),
+            path: z
+              .string()
+              .optional()
+              .describe(
+                'directory for registry_auth.key, registry_auth.pub, registry_auth_ca.crt (default <data-dir>/certs)',
+              ),
             key: z.string().optional().describe('path of the private key (default <certs.path>/registry_auth.key)'),
-            'public-key': z.string().optional().describe('path of the public key (default <certs.path>/registry_auth.pub)'),
-            'ca-root': z.string().optional().describe('path of the CA bundle (default <certs.path>/registry_auth_ca.crt)'),
+            'public-key': z
+              .string()
+              .optional()
+              .describe('path of the public key (default <certs.path>/registry_auth.pub)'),
+            'ca-root': z
+              .string()
+              .optional()
+              .describe('path of the CA bundle (default <certs.path>/registry_auth_ca.crt)'),
             fqdn: stringList.default([]).describe('DNS names for the certificate SANs (comma-separated or repeated)'),
             ip: stringList
               .default([])
@@ -91,13 +115,19 @@ export const configSchema = z
       .object({
         type: z.enum(['embed', 'sqlite', 'postgres']).default('embed').describe('embed (= sqlite) or postgres'),
         embed: z
-          .object({ path: z.string().optional().describe('SQLite database file (default <data-dir>/registry-admin.db)') })
+          .object({
+            path: z.string().optional().describe('SQLite database file (default <data-dir>/registry-admin.db)'),
+          })
           .strict()
           .prefault({}),
         postgres: z
           .object({
             url: z.string().optional().describe('PostgreSQL connection URL, e.g. postgres://user@host:5432/db'),
-            schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).optional().describe('PostgreSQL schema (default public)'),
+            schema: z
+              .string()
+              .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+              .optional()
+              .describe('PostgreSQL schema (default public)'),
           })
           .strict()
           .prefault({}),
@@ -122,13 +152,19 @@ export const configSchema = z
       .prefault({}),
     logger: z
       .object({
-        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level'),
+        level: z
+          .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+          .default('info')
+          .describe('log level'),
       })
       .strict()
       .prefault({}),
     ssl: z
       .object({
-        type: z.enum(['none', 'static']).default('none').describe('none, or static (serve HTTPS with ssl.cert and ssl.key)'),
+        type: z
+          .enum(['none', 'static'])
+          .default('none')
+          .describe('none, or static (serve HTTPS with ssl.cert and ssl.key)'),
         cert: z.string().optional().describe('PEM certificate (chain) for HTTPS'),
         key: z.string().optional().describe('PEM private key for HTTPS'),
       })
@@ -138,11 +174,16 @@ export const configSchema = z
   .strict()
   .superRefine((config, ctx) => {
     if (config.store.type === 'postgres' && !config.store.postgres.url) {
-      ctx.addIssue({ code: 'custom', path: ['store', 'postgres', 'url'], message: 'is required when store.type is postgres' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['store', 'postgres', 'url'],
+        message: 'is required when store.type is postgres',
+      });
     }
     if (config.ssl.type === 'static') {
       for (const key of ['cert', 'key'] as const) {
-        if (!config.ssl[key]) ctx.addIssue({ code: 'custom', path: ['ssl', key], message: 'is required when ssl.type is static' });
+        if (!config.ssl[key])
+          ctx.addIssue({ code: 'custom', path: ['ssl', key], message: 'is required when ssl.type is static' });
       }
     }
   });
