@@ -88,11 +88,12 @@ export async function createServices(config: Config, options: ServiceOptions = {
 }
 
 /**
- * The first start creates the `admin` account. Its password comes from --store.admin-password or is generated,
+ * The first start (or any start without an admin account) creates the `admin` account. Its password comes from --store.admin-password or is generated,
  * printed once and written to <data-dir>/initial-admin-password (0600). There is no fixed default password.
  */
 async function bootstrapAdmin(store: Store, config: Config, paths: RuntimePaths, announce: (line: string) => void) {
-  if ((await store.users.count()) > 0) return;
+  const admins = await store.users.list({ filter: { role: 'admin' }, range: [0, 0] });
+  if (admins.total > 0) return;
   const given = config.store['admin-password'];
   const password = given ?? randomBytes(18).toString('base64url');
   try {
@@ -103,8 +104,13 @@ async function bootstrapAdmin(store: Store, config: Config, paths: RuntimePaths,
       passwordHash: await hashPassword(password),
     });
   } catch (error) {
-    // Another replica created it first.
-    if (error instanceof StoreError && error.code === 'ERR_STORE_CONFLICT') return;
+    // Another replica created it first, or "admin" is an ordinary account made before the first start.
+    if (error instanceof StoreError && error.code === 'ERR_STORE_CONFLICT') {
+      announce(
+        'warning: there is no admin account and the login "admin" is taken; create one with `registry-admin user add <login> --role admin`',
+      );
+      return;
+    }
     throw error;
   }
   if (!given) {
