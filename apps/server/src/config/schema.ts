@@ -59,11 +59,6 @@ export const configSchema = z
     debug: booleanish.default(false).describe('debug logging'),
     registry: z
       .object({
-        host: z
-          .string()
-          .default('http://127.0.0.1')
-          .describe('registry base address with scheme, e.g. https://registry.example.com'),
-        port: port.default(5000).describe('registry port'),
         service: z
           .string()
           .min(1)
