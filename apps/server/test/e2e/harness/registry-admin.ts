@@ -1,0 +1,79 @@
+/** Runs the built `registry-admin` executable as a separate process, the way users run it. */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startProcess, waitForHttp } from './processes';
+
+export const CLI = resolve(import.meta.dirname, '../../../dist/cli.js');
+
+export interface RunningRegistryAdmin {
+  url: string;
+  dataDir: string;
+  adminPassword: string;
+  logs(): string;
+  stop(): Promise<void>;
+  /** HTTP Basic header of the admin. */
+  adminAuth: string;
+}
+
+export function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolveRun) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
+      resolveRun({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+export async function startRegistryAdmin(args: string[] = []): Promise<RunningRegistryAdmin> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'ra-server-'));
+  const adminPassword = randomBytes(12).toString('base64url');
+  const process_ = startProcess(process.execPath, [
+    CLI,
+    'serve',
+    '--listen',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--store.admin-password',
+    adminPassword,
+    '--logger.level',
+    'warn',
+    ...args,
+  ]);
+  const match = await process_.waitFor(/listening on (https?:\/\/\S+)/);
+  const url = match[1] as string;
+  await waitForHttp(`${url}/readyz`, (status) => status === 200);
+  return {
+    url,
+    dataDir,
+    adminPassword,
+    logs: process_.logs,
+    adminAuth: `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}`,
+    async stop() {
+      await process_.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The registry config fragment the running server prints for itself. */
+export async function registryConfig(server: RunningRegistryAdmin, args: string[] = []) {
+  const result = await runCli([
+    'registry-config',
+    '--format',
+    'json',
+    '--data-dir',
+    server.dataDir,
+    '--public-url',
+    server.url,
+    ...args,
+  ]);
+  if (result.code !== 0) throw new Error(`registry-config failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as {
+    auth: { token: { realm: string; service: string; issuer: string; rootcertbundle: string } };
+  };
+}
