@@ -56,7 +56,9 @@ function requiredMembers(key: KeyObject): Record<string, string> {
  * jwkThumbprint(publicKey); // → 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs'
  */
 export function jwkThumbprint(key: KeyObject): string {
-  return createHash('sha256').update(JSON.stringify(requiredMembers(key))).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify(requiredMembers(key)))
+    .digest('base64url');
 }
 
 export type KeyIdFormat = 'libtrust' | 'thumbprint';
