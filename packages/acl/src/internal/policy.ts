@@ -53,6 +53,8 @@ export interface ScopeExplanation {
 
 export interface WhoCanEntry {
   subject: Subject;
+  /** For rules with `{user}`: the caller the rule applies to. */
+  ownName?: string;
   actions: Array<'pull' | 'push' | 'delete'>;
   ruleIds: string[];
 }
@@ -202,7 +204,11 @@ export function evaluate(policy: Policy, principal: Principal, requested: readon
  * @example
  * explain(policy, { kind: 'anonymous' }, [{ type: 'repository', name: 'public/app', actions: ['pull'] }])[0].reasons;
  */
-export function explain(policy: Policy, principal: Principal, requested: readonly RequestedScope[]): ScopeExplanation[] {
+export function explain(
+  policy: Policy,
+  principal: Principal,
+  requested: readonly RequestedScope[],
+): ScopeExplanation[] {
   const compiled = policy as CompiledPolicy;
   const admin = isAdmin(principal);
   const keys = principalKeys(principal);
@@ -255,40 +261,45 @@ export function explain(policy: Policy, principal: Principal, requested: readonl
 }
 
 /**
- * Every subject with rules matching `repository`, with the merged actions. Rules naming `{user}` match when the
- * repository lies in that user's namespace, so they are listed for the subject they belong to. Admins are implicit.
+ * Every subject with rules matching `repository`, with the merged actions. Rules naming `{user}` apply per caller:
+ * they are listed once for each of `ownNames` (the callers to consider, e.g. all user names) they match, with
+ * `ownName` set. Admins are implicit.
  *
  * @example
  * whoCan(policy, 'public/app'); // → [{ subject: { kind: 'everyone' }, actions: ['pull'], ruleIds: ['1'] }]
  */
-export function whoCan(policy: Policy, repository: string): WhoCanEntry[] {
+export function whoCan(
+  policy: Policy,
+  repository: string,
+  options: { ownNames?: Iterable<string> } = {},
+): WhoCanEntry[] {
   const compiled = policy as CompiledPolicy;
-  const entries = new Map<string, { subject: Subject; mask: number; ruleIds: string[] }>();
-  for (const entry of compiled.compiled) {
-    const subject = entry.rule.subject;
-    const matches = entry.pattern.source.includes('{user}')
-      ? matchesSomeOwnName(entry.pattern, repository)
-      : entry.pattern.matches(repository);
-    if (!matches) continue;
-    const key = subjectKey(subject);
+  const ownNames = [...(options.ownNames ?? [])];
+  const entries = new Map<string, { subject: Subject; ownName?: string; mask: number; ruleIds: string[] }>();
+  const add = (entry: CompiledRule, ownName?: string) => {
+    const key = `${subjectKey(entry.rule.subject)}${ownName === undefined ? '' : `\0${ownName}`}`;
     const existing = entries.get(key);
     if (existing) {
       existing.mask |= entry.mask;
       existing.ruleIds.push(entry.rule.id);
     } else {
-      entries.set(key, { subject, mask: entry.mask, ruleIds: [entry.rule.id] });
+      entries.set(key, {
+        subject: entry.rule.subject,
+        ...(ownName === undefined ? {} : { ownName }),
+        mask: entry.mask,
+        ruleIds: [entry.rule.id],
+      });
+    }
+  };
+  for (const entry of compiled.compiled) {
+    if (entry.pattern.source.includes('{user}')) {
+      for (const name of ownNames) if (entry.pattern.matches(repository, name)) add(entry, name);
+    } else if (entry.pattern.matches(repository)) {
+      add(entry);
     }
   }
-  return [...entries.values()].map(({ subject, mask, ruleIds }) => ({
-    subject,
+  return [...entries.values()].map(({ mask, ...rest }) => ({
+    ...rest,
     actions: BASIC_ACTIONS.filter(([, bit]) => (mask & bit) === bit).map(([action]) => action),
-    ruleIds,
   }));
-}
-
-/** A `{user}` pattern matches a repository for the owner named by the matching path segment(s). */
-function matchesSomeOwnName(pattern: CompiledPattern, repository: string): boolean {
-  const segments = repository.split('/');
-  for (const segment of segments) if (pattern.matches(repository, segment)) return true;
-  return false;
 }
