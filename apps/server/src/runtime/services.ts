@@ -40,11 +40,13 @@ export interface ServiceOptions {
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
   const paths = resolvePaths(config, options.cwd);
   await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
-  const { set: certificates } = await ensureCertificateSet(paths.certs, {
+  const announce = options.announce ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const { set: certificates, warnings } = await ensureCertificateSet(paths.certs, {
     algorithm: config.registry.certs.algorithm,
     dnsNames: config.registry.certs.fqdn,
     ipAddresses: config.registry.certs.ip,
   });
+  for (const warning of warnings) announce(`warning: ${warning}`);
   const issuer = await createTokenIssuer({
     privateKey: certificates.privateKey,
     ...(config.registry.x5c ? { certificateChain: certificates.chainPem } : {}),
@@ -57,7 +59,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
 
   const store = await openConfiguredStore(config, paths);
   try {
-    await bootstrapAdmin(store, config, paths, options.announce ?? ((line) => process.stdout.write(`${line}\n`)));
+    await bootstrapAdmin(store, config, paths, announce);
     const access = await createAccessState(store, { onError: options.onBackgroundError });
     const credentialCache = createCredentialCache({ ttlMs: config.auth['cache-ttl'] * 1000 });
     const authenticator = createAuthenticator(access, credentialCache);

@@ -5,7 +5,12 @@
 import { constants } from 'node:fs';
 import { access, chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type CertificateSet, type GenerateOptions, generateCertificateSet, parseCertificateSet } from './certificate-set';
+import {
+  type CertificateSet,
+  type GenerateOptions,
+  generateCertificateSet,
+  parseCertificateSet,
+} from './certificate-set';
 import { CertError } from './errors';
 
 export const CERT_FILES = {

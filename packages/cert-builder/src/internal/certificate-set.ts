@@ -3,7 +3,14 @@
  * (key and certificate belong together, certificate in date).
  */
 import 'reflect-metadata';
-import { createPrivateKey, createPublicKey, type KeyObject, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  randomBytes,
+  webcrypto,
+  X509Certificate,
+} from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
 import { CertError } from './errors';
@@ -34,11 +41,18 @@ export interface GenerateOptions {
   now?: Date;
 }
 
-const DNS_NAME = /^(?=.{1,253}$)(\*\.)?([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+const DNS_NAME =
+  /^(?=.{1,253}$)(\*\.)?([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
-function keyParams(algorithm: KeyAlgorithm): { generate: webcrypto.EcKeyGenParams | webcrypto.RsaHashedKeyGenParams; sign: webcrypto.Algorithm } {
+function keyParams(algorithm: KeyAlgorithm): {
+  generate: webcrypto.EcKeyGenParams | webcrypto.RsaHashedKeyGenParams;
+  sign: webcrypto.Algorithm;
+} {
   if (algorithm === 'ec-p256') {
-    return { generate: { name: 'ECDSA', namedCurve: 'P-256' }, sign: { name: 'ECDSA', hash: 'SHA-256' } as webcrypto.Algorithm };
+    return {
+      generate: { name: 'ECDSA', namedCurve: 'P-256' },
+      sign: { name: 'ECDSA', hash: 'SHA-256' } as webcrypto.Algorithm,
+    };
   }
   const modulusLength = algorithm === 'rsa-2048' ? 2048 : 4096;
   return {
@@ -70,7 +84,10 @@ export async function generateCertificateSet(options: GenerateOptions = {}): Pro
   if (!(validityDays > 0)) throw new CertError('ERR_CERT_OPTION_INVALID', 'validityDays must be positive');
   const now = options.now ?? new Date();
   const params = keyParams(algorithm);
-  const keys = (await webcrypto.subtle.generateKey(params.generate, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(params.generate, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const commonName = (options.commonName ?? dnsNames[0] ?? 'registry-admin token signer').replace(/[,=+<>#;"\\]/g, ' ');
   const serial = randomBytes(16);
   serial[0] = (serial[0] as number) & 0x7f;
@@ -80,7 +97,9 @@ export async function generateCertificateSet(options: GenerateOptions = {}): Pro
       x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
       true,
     ),
-    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as unknown as Parameters<typeof x509.SubjectKeyIdentifierExtension.create>[0]),
+    await x509.SubjectKeyIdentifierExtension.create(
+      keys.publicKey as unknown as Parameters<typeof x509.SubjectKeyIdentifierExtension.create>[0],
+    ),
   ];
   const names = [
     ...dnsNames.map((value) => ({ type: 'dns' as const, value })),
@@ -133,7 +152,9 @@ export function parseCertificateSet(
   try {
     privateKey = createPrivateKey(pem.privateKeyPem);
   } catch (error) {
-    throw new CertError('ERR_CERT_PARSE', `${where('key', 'the private key')} is not a PEM private key`, { cause: error });
+    throw new CertError('ERR_CERT_PARSE', `${where('key', 'the private key')} is not a PEM private key`, {
+      cause: error,
+    });
   }
   const publicKey = createPublicKey(privateKey);
   if (pem.publicKeyPem !== undefined) {
@@ -174,7 +195,10 @@ export function parseCertificateSet(
   }
   const now = options.now ?? new Date();
   if (new Date(certificate.validTo) < now) {
-    throw new CertError('ERR_CERT_EXPIRED', `the certificate in ${where('ca', 'the bundle')} expired on ${certificate.validTo}`);
+    throw new CertError(
+      'ERR_CERT_EXPIRED',
+      `the certificate in ${where('ca', 'the bundle')} expired on ${certificate.validTo}`,
+    );
   }
   if (new Date(certificate.validFrom) > now) {
     throw new CertError(
