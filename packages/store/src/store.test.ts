@@ -1,0 +1,312 @@
+/** One suite, run against SQLite always and PostgreSQL when RA_TEST_POSTGRES_URL is set. */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type Store, type StoreConfig, StoreError } from './index';
+
+const postgresUrl = process.env.RA_TEST_POSTGRES_URL;
+
+interface Target {
+  name: string;
+  config(): Promise<StoreConfig>;
+  cleanup(): Promise<void>;
+}
+
+function sqliteTarget(): Target {
+  let dir = '';
+  return {
+    name: 'sqlite',
+    async config() {
+      dir = await mkdtemp(join(tmpdir(), 'ra-store-'));
+      return { type: 'sqlite', path: join(dir, 'nested', 'store.db') };
+    },
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+function postgresTarget(url: string): Target {
+  const schema = `ra_test_${randomBytes(6).toString('hex')}`;
+  return {
+    name: 'postgres',
+    config: async () => ({ type: 'postgres', url, schema, poolSize: 5 }),
+    async cleanup() {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`drop schema if exists "${schema}" cascade`);
+      await client.end();
+    },
+  };
+}
+
+const targets = [sqliteTarget(), ...(postgresUrl ? [postgresTarget(postgresUrl)] : [])];
+if (!postgresUrl) console.warn('RA_TEST_POSTGRES_URL is not set: the store suite runs on SQLite only');
+
+async function errorOf(run: () => Promise<unknown>): Promise<StoreError> {
+  try {
+    await run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(StoreError);
+    return error as StoreError;
+  }
+  throw new Error('expected a StoreError');
+}
+
+describe.each(targets)('store on $name', (target) => {
+  let store: Store;
+  let config: StoreConfig;
+
+  beforeAll(async () => {
+    config = await target.config();
+    store = await openStore(config);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await target.cleanup();
+  });
+
+  it('runs migrations idempotently (a second open finds nothing to do)', async () => {
+    const again = await openStore(config);
+    expect(await again.users.count()).toBe(await store.users.count());
+    await again.close();
+  });
+
+  describe('users', () => {
+    it('creates, reads and never returns the hash', async () => {
+      const user = await store.users.create({ login: 'alice', passwordHash: '$argon2id$fake', email: 'a@example.com' });
+      expect(user).toMatchObject({ login: 'alice', role: 'user', disabled: false, groups: [], email: 'a@example.com' });
+      expect(JSON.stringify(user)).not.toContain('argon2');
+      expect(await store.users.get(user.id)).toEqual(user);
+      expect(await store.users.getByLogin('alice')).toEqual(user);
+      expect((await store.users.getCredentials('alice'))?.passwordHash).toBe('$argon2id$fake');
+      expect(await store.users.getCredentials('nobody')).toBeUndefined();
+    });
+
+    it('refuses duplicate logins with a conflict naming the field', async () => {
+      const error = await errorOf(() => store.users.create({ login: 'alice', passwordHash: 'x' }));
+      expect(error.code).toBe('ERR_STORE_CONFLICT');
+      expect(error.field).toBe('login');
+    });
+
+    it('validates roles and references', async () => {
+      expect(
+        (await errorOf(() => store.users.create({ login: 'r', passwordHash: 'x', role: 'root' as never }))).field,
+      ).toBe('role');
+      const missing = await errorOf(() => store.users.create({ login: 'r', passwordHash: 'x', groups: [99999] }));
+      expect(missing.code).toBe('ERR_STORE_REFERENCE');
+      expect(await store.users.getByLogin('r')).toBeUndefined();
+    });
+
+    it('changing the password or disabling ends sessions and stamps passwordChangedAt', async () => {
+      const user = await store.users.create({ login: 'sess', passwordHash: 'h1' });
+      await store.sessions.create({ id: 's1', userId: user.id, expiresAt: new Date(Date.now() + 60_000) });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const updated = await store.users.update(user.id, { passwordHash: 'h2' });
+      expect(updated.passwordChangedAt > user.passwordChangedAt).toBe(true);
+      expect(await store.sessions.get('s1')).toBeUndefined();
+      await store.sessions.create({ id: 's2', userId: user.id, expiresAt: new Date(Date.now() + 60_000) });
+      await store.users.update(user.id, { disabled: true });
+      expect(await store.sessions.get('s2')).toBeUndefined();
+      await store.users.update(user.id, { name: 'only the name' });
+      expect((await store.users.getCredentials('sess'))?.passwordHash).toBe('h2');
+    });
+
+    it('keeps the last enabled admin', async () => {
+      const root = await store.users.create({ login: 'root', passwordHash: 'x', role: 'admin' });
+      for (const run of [
+        () => store.users.delete(root.id),
+        () => store.users.update(root.id, { disabled: true }),
+        () => store.users.update(root.id, { role: 'user' }),
+      ]) {
+        expect((await errorOf(run)).code).toBe('ERR_STORE_LAST_ADMIN');
+      }
+      const second = await store.users.create({ login: 'root2', passwordHash: 'x', role: 'admin' });
+      await store.users.update(root.id, { role: 'manager' });
+      expect((await errorOf(() => store.users.delete(second.id))).code).toBe('ERR_STORE_LAST_ADMIN');
+      await store.users.update(root.id, { role: 'admin' });
+    });
+
+    it('keeps the last admin under concurrent demotions', async () => {
+      const admins = await store.users.list({ filter: { role: 'admin', disabled: false } });
+      const results = await Promise.allSettled(
+        admins.items.map((admin) => store.users.update(admin.id, { role: 'user' })),
+      );
+      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(admins.items.length - 1);
+      const left = await store.users.list({ filter: { role: 'admin', disabled: false } });
+      expect(left.total).toBe(1);
+      for (const admin of admins.items) await store.users.update(admin.id, { role: 'admin' });
+    });
+
+    it('lists with sort, range, q, id and filters, and counts the total', async () => {
+      for (const login of ['list-c', 'list-a', 'list-b', 'other_list']) {
+        await store.users.create({ login, passwordHash: 'x', name: login.toUpperCase() });
+      }
+      const page = await store.users.list({ sort: ['login', 'DESC'], range: [0, 1], filter: { q: 'LIST-' } });
+      expect(page.total).toBe(3);
+      expect(page.items.map((u) => u.login)).toEqual(['list-c', 'list-b']);
+      const rest = await store.users.list({ sort: ['login', 'DESC'], range: [2, 10], filter: { q: 'list-' } });
+      expect(rest.items.map((u) => u.login)).toEqual(['list-a']);
+      const ids = page.items.map((u) => u.id);
+      expect((await store.users.list({ filter: { id: ids } })).items.map((u) => u.id).sort()).toEqual([...ids].sort());
+      expect((await store.users.list({ filter: { id: [] } })).total).toBe(0);
+      // `_` is a LIKE wildcard: it must match only itself.
+      expect((await store.users.list({ filter: { q: 'r_l' } })).items.map((u) => u.login)).toEqual(['other_list']);
+      expect((await store.users.list({ filter: { q: '%' } })).total).toBe(0);
+    });
+
+    it('rejects bad list queries with the field, and injection strings change nothing', async () => {
+      const before = await store.users.count();
+      const cases: Array<[Parameters<Store['users']['list']>[0], string]> = [
+        [{ sort: ['password_hash', 'ASC'] }, 'sort'],
+        [{ sort: ['login; drop table users', 'ASC'] }, 'sort'],
+        [{ sort: ['login', 'UP' as never] }, 'sort'],
+        [{ range: [5, 1] }, 'range'],
+        [{ range: [-1, 3] }, 'range'],
+        [{ filter: { nope: 1 } }, 'filter'],
+        [{ filter: { disabled: 'yes' } }, 'filter'],
+        [{ filter: { id: ['1 or 1=1'] } }, 'filter'],
+      ];
+      for (const [query, field] of cases) {
+        const error = await errorOf(() => store.users.list(query));
+        expect(error.code).toBe('ERR_STORE_QUERY_INVALID');
+        expect(error.field).toBe(field);
+      }
+      const injected = await store.users.list({ filter: { q: "' or 1=1; drop table users; --" } });
+      expect(injected.total).toBe(0);
+      expect(await store.users.count()).toBe(before);
+    });
+  });
+
+  describe('groups and rules', () => {
+    it('manages members and deletes a group with its rules and memberships', async () => {
+      const user = await store.users.create({ login: 'member', passwordHash: 'x' });
+      const group = await store.groups.create({ name: 'devs', members: [user.id] });
+      expect(group.members).toEqual([user.id]);
+      expect((await store.users.get(user.id))?.groups).toEqual([group.id]);
+      expect((await errorOf(() => store.groups.create({ name: 'devs' }))).code).toBe('ERR_STORE_CONFLICT');
+      const rule = await store.rules.create({
+        subjectType: 'group',
+        subjectId: group.id,
+        pattern: 'devs/**',
+        actions: ['pull', 'push', 'pull'],
+      });
+      expect(rule.actions).toEqual(['pull', 'push']);
+      expect((await store.groups.list({ filter: { member: user.id } })).items.map((g) => g.name)).toEqual(['devs']);
+      await store.groups.delete(group.id);
+      expect(await store.rules.get(rule.id)).toBeUndefined();
+      expect((await store.users.get(user.id))?.groups).toEqual([]);
+    });
+
+    it('checks rule subjects and actions', async () => {
+      expect(
+        (
+          await errorOf(() =>
+            store.rules.create({ subjectType: 'user', subjectId: 424242, pattern: 'a', actions: ['pull'] }),
+          )
+        ).code,
+      ).toBe('ERR_STORE_REFERENCE');
+      expect(
+        (await errorOf(() => store.rules.create({ subjectType: 'user', pattern: 'a', actions: ['pull'] }))).field,
+      ).toBe('subjectId');
+      expect(
+        (
+          await errorOf(() =>
+            store.rules.create({ subjectType: 'everyone', subjectId: 1, pattern: 'a', actions: ['pull'] }),
+          )
+        ).field,
+      ).toBe('subjectId');
+      expect(
+        (await errorOf(() => store.rules.create({ subjectType: 'everyone', pattern: 'a', actions: [] }))).field,
+      ).toBe('actions');
+      expect(
+        (
+          await errorOf(() =>
+            store.rules.create({ subjectType: 'everyone', pattern: 'a', actions: ['steal' as never] }),
+          )
+        ).field,
+      ).toBe('actions');
+      const rule = await store.rules.create({ subjectType: 'everyone', pattern: 'public/*', actions: ['pull'] });
+      const updated = await store.rules.update(rule.id, { actions: ['pull', 'push'], description: 'shared' });
+      expect(updated).toMatchObject({
+        subjectType: 'everyone',
+        subjectId: null,
+        actions: ['pull', 'push'],
+        description: 'shared',
+      });
+      expect((await store.rules.list({ filter: { subjectType: 'everyone' } })).items.map((r) => r.id)).toContain(
+        rule.id,
+      );
+    });
+
+    it('deleting a user removes its rules, memberships and sessions', async () => {
+      const user = await store.users.create({ login: 'leaving', passwordHash: 'x' });
+      const group = await store.groups.create({ name: 'leavers', members: [user.id] });
+      const rule = await store.rules.create({
+        subjectType: 'user',
+        subjectId: user.id,
+        pattern: 'x/*',
+        actions: ['pull'],
+      });
+      await store.sessions.create({ id: 'leaving-session', userId: user.id, expiresAt: new Date(Date.now() + 60_000) });
+      const deleted = await store.users.delete(user.id);
+      expect(deleted.login).toBe('leaving');
+      expect(await store.rules.get(rule.id)).toBeUndefined();
+      expect((await store.groups.get(group.id))?.members).toEqual([]);
+      expect(await store.sessions.get('leaving-session')).toBeUndefined();
+      expect((await errorOf(() => store.users.delete(user.id))).code).toBe('ERR_STORE_NOT_FOUND');
+    });
+  });
+
+  describe('snapshot, revision, sessions, settings', () => {
+    it('bumps the revision on every access-relevant write and snapshots users, groups and rules', async () => {
+      const r0 = await store.revision();
+      const user = await store.users.create({ login: 'snap', passwordHash: 'hash-snap' });
+      const r1 = await store.revision();
+      expect(r1).toBeGreaterThan(r0);
+      const group = await store.groups.create({ name: 'snappers', members: [user.id] });
+      await store.rules.create({ subjectType: 'group', subjectId: group.id, pattern: 'snap/*', actions: ['pull'] });
+      const snapshot = await store.loadAccessSnapshot();
+      expect(snapshot.revision).toBe(await store.revision());
+      expect(snapshot.revision).toBeGreaterThan(r1);
+      expect(snapshot.users.find((u) => u.login === 'snap')).toEqual({
+        id: user.id,
+        login: 'snap',
+        role: 'user',
+        disabled: false,
+        passwordHash: 'hash-snap',
+        groups: [group.id],
+      });
+      expect(snapshot.rules.some((r) => r.pattern === 'snap/*' && r.subjectId === group.id)).toBe(true);
+    });
+
+    it('keeps sessions until they expire', async () => {
+      const user = await store.users.create({ login: 'sessions', passwordHash: 'x' });
+      await store.sessions.create({
+        id: 'old',
+        userId: user.id,
+        expiresAt: new Date(Date.now() - 1000),
+        address: '127.0.0.1',
+      });
+      await store.sessions.create({ id: 'new', userId: user.id, expiresAt: new Date(Date.now() + 60_000) });
+      await store.sessions.touch('new', new Date('2030-01-01T00:00:00Z'));
+      expect((await store.sessions.get('new'))?.lastSeenAt).toBe('2030-01-01T00:00:00.000Z');
+      expect(await store.sessions.deleteExpired(new Date())).toBeGreaterThanOrEqual(1);
+      expect(await store.sessions.get('old')).toBeUndefined();
+      expect(await store.sessions.deleteForUser(user.id)).toBe(1);
+    });
+
+    it('stores settings as JSON and creates them once under concurrency', async () => {
+      await store.settings.set('a', { b: [1, 2] });
+      expect(await store.settings.get('a')).toEqual({ b: [1, 2] });
+      await store.settings.set('a', 3);
+      expect(await store.settings.get('a')).toBe(3);
+      let n = 0;
+      const values = await Promise.all(
+        Array.from({ length: 8 }, () => store.settings.getOrCreate('secret', () => `v${n++}`)),
+      );
+      expect(new Set(values).size).toBe(1);
+    });
+  });
+});
