@@ -79,31 +79,64 @@ try {
   const adminPassword = 'bench-admin-password';
   const baseline = await start([join(here, 'baseline-server.mjs')], 'baseline');
   const server = await start(
-    [cli, 'serve', '--listen', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--store.admin-password', adminPassword,
-      '--logger.level', 'warn', '--registry.service', service],
+    [
+      cli,
+      'serve',
+      '--listen',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--store.admin-password',
+      adminPassword,
+      '--logger.level',
+      'warn',
+      '--registry.service',
+      service,
+    ],
     'registry-admin',
   );
   const adminAuth = basic('admin', adminPassword);
-  const user = await api(server.url, adminAuth, 'POST', '/api/v1/users', { login: 'bench', password: 'bench-password' });
-  await api(server.url, adminAuth, 'POST', '/api/v1/access-rules', {
-    subjectType: 'user', subjectId: user.id, pattern: 'bench/**', actions: ['pull', 'push'],
+  const user = await api(server.url, adminAuth, 'POST', '/api/v1/users', {
+    login: 'bench',
+    password: 'bench-password',
   });
   await api(server.url, adminAuth, 'POST', '/api/v1/access-rules', {
-    subjectType: 'everyone', subjectId: null, pattern: 'public/*', actions: ['pull'],
+    subjectType: 'user',
+    subjectId: user.id,
+    pattern: 'bench/**',
+    actions: ['pull', 'push'],
+  });
+  await api(server.url, adminAuth, 'POST', '/api/v1/access-rules', {
+    subjectType: 'everyone',
+    subjectId: null,
+    pattern: 'public/*',
+    actions: ['pull'],
   });
 
-  const tokenUrl = (scope) => `${server.url}/api/v1/registry/auth?service=${service}&scope=${encodeURIComponent(scope)}`;
-  const sample = await fetch(tokenUrl('repository:bench/app:pull,push'), { headers: { authorization: basic('bench', 'bench-password') } });
+  const tokenUrl = (scope) =>
+    `${server.url}/api/v1/registry/auth?service=${service}&scope=${encodeURIComponent(scope)}`;
+  const sample = await fetch(tokenUrl('repository:bench/app:pull,push'), {
+    headers: { authorization: basic('bench', 'bench-password') },
+  });
   const sampleBody = await sample.json();
-  if (sample.status !== 200 || sampleBody.token.split('.').length !== 3) throw new Error(`bad token response: ${JSON.stringify(sampleBody)}`);
+  if (sample.status !== 200 || sampleBody.token.split('.').length !== 3)
+    throw new Error(`bad token response: ${JSON.stringify(sampleBody)}`);
 
   const results = [];
   results.push(await load('bare Fastify route (baseline)', `${baseline.url}/bare`));
-  results.push(await load('token, repeated password (user)', tokenUrl('repository:bench/app:pull,push'), {
-    Authorization: basic('bench', 'bench-password'),
-  }));
+  results.push(
+    await load('token, repeated password (user)', tokenUrl('repository:bench/app:pull,push'), {
+      Authorization: basic('bench', 'bench-password'),
+    }),
+  );
   results.push(await load('token, anonymous', tokenUrl('repository:public/app:pull')));
-  results.push(await load('token, repeated password (admin)', tokenUrl('repository:bench/app:pull,push'), { Authorization: adminAuth }));
+  results.push(
+    await load('token, repeated password (admin)', tokenUrl('repository:bench/app:pull,push'), {
+      Authorization: adminAuth,
+    }),
+  );
 
   // The first, uncached password check: one request per fresh user, sequentially.
   const fresh = [];
@@ -126,7 +159,9 @@ try {
 
   const base = results[0].rps;
   console.log(`\ntoken endpoint, ${connections} connections, ${duration}s per scenario (wrk -t2 -c${connections})\n`);
-  console.log(`${'scenario'.padEnd(36)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'vs baseline'.padStart(13)}`);
+  console.log(
+    `${'scenario'.padEnd(36)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'vs baseline'.padStart(13)}`,
+  );
   for (const r of results) {
     console.log(
       `${r.name.padEnd(36)}${r.rps.toFixed(0).padStart(10)}${r.p50.toFixed(2).padStart(10)}${r.p99.toFixed(2).padStart(10)}${`${((r.rps / base) * 100).toFixed(0)}%`.padStart(13)}`,
@@ -139,7 +174,11 @@ try {
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(
     join(here, 'results', 'latest.json'),
-    JSON.stringify({ date: new Date().toISOString(), duration, connections, results, firstCheckMs: fresh, cachedCheckMs: second }, null, 2),
+    JSON.stringify(
+      { date: new Date().toISOString(), duration, connections, results, firstCheckMs: fresh, cachedCheckMs: second },
+      null,
+      2,
+    ),
   );
 } finally {
   for (const child of children) child.kill('SIGTERM');
