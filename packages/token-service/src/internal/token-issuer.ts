@@ -45,6 +45,20 @@ export interface TokenIssuer {
 
 const defaultRandomId = () => randomBytes(16).toString('base64url');
 
+/**
+ * Signs on libuv's thread pool (node:crypto's callback form), so the event loop keeps serving requests while the
+ * signature is computed and a second core can take part.
+ */
+function signInThreadPool(
+  hash: string,
+  data: Buffer,
+  key: KeyObject | { key: KeyObject; dsaEncoding: 'ieee-p1363' },
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    sign(hash, data, key, (error, signature) => (error ? reject(error) : resolve(signature)));
+  });
+}
+
 function certificateToX5c(pem: string): string {
   try {
     return new X509Certificate(pem).raw.toString('base64');
@@ -109,8 +123,8 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
         access: access.map((scope) => ({ type: scope.type, name: scope.name, actions: [...scope.actions] })),
       };
       const signingInput = `${encodedHeader}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-      const signature = sign(hash, Buffer.from(signingInput), signOptions).toString('base64url');
-      const token = `${signingInput}.${signature}`;
+      const signature = await signInThreadPool(hash, Buffer.from(signingInput), signOptions);
+      const token = `${signingInput}.${signature.toString('base64url')}`;
       return {
         token,
         access_token: token,
