@@ -28,10 +28,12 @@ export function createSessionService(store: Store, access: AccessState, options:
   return {
     async create(userId, meta) {
       const token = randomBytes(32).toString('base64url');
-      const expiresAt = new Date(now() + options.ttlSeconds * 1000);
+      const createdAt = now();
+      const expiresAt = new Date(createdAt + options.ttlSeconds * 1000);
       await store.sessions.create({
         id: hashToken(token),
         userId,
+        createdAt: new Date(createdAt),
         expiresAt,
         address: meta.address ?? null,
         userAgent: meta.userAgent?.slice(0, 512) ?? null,

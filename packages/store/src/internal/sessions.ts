@@ -30,8 +30,10 @@ export function sessionsRepository(db: Kysely<Database>) {
       expiresAt: Date;
       address?: string | null;
       userAgent?: string | null;
+      /** Defaults to now. */
+      createdAt?: Date;
     }): Promise<Session> {
-      const at = new Date().toISOString();
+      const at = (input.createdAt ?? new Date()).toISOString();
       const row = {
         id: input.id,
         user_id: input.userId,
