@@ -4,7 +4,7 @@
  */
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { registerAuthentication } from './http/authentication';
 import { installErrorHandler } from './http/errors';
 import { accessCheckRoutes } from './routes/access-check';
@@ -40,9 +40,10 @@ export const REDACTED_PATHS = [
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
-    disableRequestLogging: true,
+    // Requests are logged by the onResponse hook below instead.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
-    maxParamLength: 512,
+    routerOptions: { maxParamLength: 512 },
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
   app.decorate('services', services);
