@@ -128,6 +128,19 @@ function toCredentials(row: Pick<UserRow, 'id' | 'login' | 'role' | 'disabled' |
   };
 }
 
+async function credentialsWhere(
+  db: Executor,
+  column: 'id' | 'login',
+  value: number | string,
+): Promise<UserCredentials | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .select(['id', 'login', 'role', 'disabled', 'password_hash'])
+    .where(column, '=', value as never)
+    .executeTakeFirst();
+  return row ? toCredentials(row) : undefined;
+}
+
 /** Other enabled admins besides `exceptId`. */
 async function otherAdmins(db: Executor, exceptId: number): Promise<number> {
   const row = await db
@@ -194,23 +207,8 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect) {
       return row ? (await withGroups(db, [row]))[0] : undefined;
     },
 
-    async getCredentials(login: string): Promise<UserCredentials | undefined> {
-      const row = await db
-        .selectFrom('users')
-        .select(['id', 'login', 'role', 'disabled', 'password_hash'])
-        .where('login', '=', login)
-        .executeTakeFirst();
-      return row ? toCredentials(row) : undefined;
-    },
-
-    async getCredentialsById(id: number): Promise<UserCredentials | undefined> {
-      const row = await db
-        .selectFrom('users')
-        .select(['id', 'login', 'role', 'disabled', 'password_hash'])
-        .where('id', '=', id)
-        .executeTakeFirst();
-      return row ? toCredentials(row) : undefined;
-    },
+    getCredentials: (login: string) => credentialsWhere(db, 'login', login),
+    getCredentialsById: (id: number) => credentialsWhere(db, 'id', id),
 
     async update(id: number, patch: UserPatch): Promise<User> {
       const values: Record<string, string | number | null> = {};
