@@ -7,10 +7,12 @@ export type {
   RuleAction,
   RuleSubjectType,
 } from './internal/access-rules';
+export type { ApiToken, ApiTokenKind, NewApiToken } from './internal/api-tokens';
 export type { Database } from './internal/database';
 export { StoreError, type StoreErrorCode } from './internal/errors';
 export type { Group } from './internal/groups';
 export type { ListQuery, ListResult } from './internal/list-query';
+export type { ServiceAccount, ServiceAccountPatch } from './internal/service-accounts';
 export type { Session } from './internal/sessions';
 export { type AccessSnapshot, openStore, type Store, type StoreConfig } from './internal/store';
 export type { NewUser, Role, User, UserCredentials, UserPatch } from './internal/users';

@@ -259,6 +259,94 @@ describe.each(targets)('store on $name', (target) => {
     });
   });
 
+  describe('service accounts and tokens', () => {
+    it('creates service accounts with unique names, their rules, and snapshots their secret hashes', async () => {
+      const account = await store.serviceAccounts.create({
+        name: 'ci',
+        secretHash: 'sa-hash',
+        expiresAt: new Date('2030-01-01T00:00:00Z'),
+      });
+      expect(account).toMatchObject({
+        name: 'ci',
+        disabled: false,
+        expiresAt: '2030-01-01T00:00:00.000Z',
+        lastUsedAt: null,
+      });
+      expect(JSON.stringify(account)).not.toContain('sa-hash');
+      expect((await errorOf(() => store.serviceAccounts.create({ name: 'ci', secretHash: 'x' }))).code).toBe(
+        'ERR_STORE_CONFLICT',
+      );
+      const rule = await store.rules.create({
+        subjectType: 'service-account',
+        subjectId: account.id,
+        pattern: 'ci/**',
+        actions: ['push'],
+      });
+      const snapshot = await store.loadAccessSnapshot();
+      expect(snapshot.serviceAccounts.find((a) => a.id === account.id)?.secretHash).toBe('sa-hash');
+      await store.serviceAccounts.touch(account.id, new Date('2029-01-01T00:00:00Z'));
+      expect((await store.serviceAccounts.get(account.id))?.lastUsedAt).toBe('2029-01-01T00:00:00.000Z');
+      const rotated = await store.serviceAccounts.update(account.id, { secretHash: 'sa-hash-2', disabled: true });
+      expect(rotated.disabled).toBe(true);
+      expect((await store.loadAccessSnapshot()).serviceAccounts.find((a) => a.id === account.id)?.secretHash).toBe(
+        'sa-hash-2',
+      );
+      await store.serviceAccounts.delete(account.id);
+      expect(await store.rules.get(rule.id)).toBeUndefined();
+      expect(
+        (
+          await errorOf(() =>
+            store.rules.create({
+              subjectType: 'service-account',
+              subjectId: account.id,
+              pattern: 'x',
+              actions: ['pull'],
+            }),
+          )
+        ).code,
+      ).toBe('ERR_STORE_REFERENCE');
+    });
+
+    it('keeps tokens hashed, lists them per user and kind, and revokes refresh tokens on password change', async () => {
+      const user = await store.users.create({ login: 'tokens', passwordHash: 'x' });
+      const pat = await store.tokens.create({
+        kind: 'pat',
+        userId: user.id,
+        name: 'laptop',
+        tokenHash: 'pat-hash',
+        prefix: 'ra_pat_abc',
+        readOnly: true,
+      });
+      await store.tokens.create({
+        kind: 'refresh',
+        userId: user.id,
+        name: 'docker',
+        tokenHash: 'rt-hash',
+        prefix: 'ra_rt_abc',
+        clientId: 'docker',
+      });
+      expect(pat).toMatchObject({ kind: 'pat', readOnly: true, prefix: 'ra_pat_abc', lastUsedAt: null });
+      expect(JSON.stringify(pat)).not.toContain('pat-hash');
+      expect((await store.tokens.list({ filter: { userId: user.id, kind: 'pat' } })).total).toBe(1);
+      expect(
+        (await store.loadAccessSnapshot()).tokens
+          .filter((t) => t.userId === user.id)
+          .map((t) => t.tokenHash)
+          .sort(),
+      ).toEqual(['pat-hash', 'rt-hash']);
+      await store.users.update(user.id, { passwordHash: 'new' });
+      expect((await store.tokens.list({ filter: { userId: user.id } })).items.map((t) => t.kind)).toEqual(['pat']);
+      expect(await store.tokens.deleteForUser(user.id, 'pat')).toBe(1);
+      expect(
+        (
+          await errorOf(() =>
+            store.tokens.create({ kind: 'pat', userId: 999999, name: 'x', tokenHash: 'h', prefix: 'p' }),
+          )
+        ).code,
+      ).toBe('ERR_STORE_REFERENCE');
+    });
+  });
+
   describe('snapshot, revision, sessions, settings', () => {
     it('bumps the revision on every access-relevant write and snapshots users, groups and rules', async () => {
       const r0 = await store.revision();

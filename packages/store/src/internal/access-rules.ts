@@ -5,7 +5,7 @@ import type { AccessRuleRow, Database, Executor } from './database';
 import { StoreError } from './errors';
 import { checkFilter, ilike, type ListQuery, type ListResult, pageOf, runList } from './list-query';
 
-export type RuleSubjectType = 'user' | 'group' | 'registered' | 'everyone';
+export type RuleSubjectType = 'user' | 'group' | 'service-account' | 'registered' | 'everyone';
 export type RuleAction = 'pull' | 'push' | 'delete' | '*';
 
 export interface AccessRule {
@@ -27,7 +27,7 @@ export interface NewAccessRule {
   description?: string;
 }
 
-const SUBJECT_TYPES: readonly RuleSubjectType[] = ['user', 'group', 'registered', 'everyone'];
+const SUBJECT_TYPES: readonly RuleSubjectType[] = ['user', 'group', 'service-account', 'registered', 'everyone'];
 const ACTIONS: readonly RuleAction[] = ['pull', 'push', 'delete', '*'];
 const SORT = {
   id: 'id',
@@ -71,7 +71,8 @@ async function checkSubject(db: Executor, subjectType: unknown, subjectId: unkno
   if (typeof subjectId !== 'number' || !Number.isSafeInteger(subjectId) || subjectId <= 0) {
     throw new StoreError('ERR_STORE_REFERENCE', `subjectId is required for a ${subjectType} rule`, 'subjectId');
   }
-  await requireExisting(db, subjectType === 'user' ? 'users' : 'groups', [subjectId], 'subjectId');
+  const table = subjectType === 'user' ? 'users' : subjectType === 'group' ? 'groups' : 'service_accounts';
+  await requireExisting(db, table, [subjectId], 'subjectId');
   return subjectId;
 }
 

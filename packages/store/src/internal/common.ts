@@ -76,7 +76,7 @@ export function requireIds(value: unknown, field: string): number[] {
 /** Fails with ERR_STORE_REFERENCE unless every id exists in `table`. */
 export async function requireExisting(
   db: Executor,
-  table: 'users' | 'groups',
+  table: 'users' | 'groups' | 'service_accounts',
   ids: number[],
   field: string,
 ): Promise<void> {
@@ -87,7 +87,7 @@ export async function requireExisting(
     const missing = ids.filter((id) => !found.has(id));
     throw new StoreError(
       'ERR_STORE_REFERENCE',
-      `${field}: no ${table.slice(0, -1)} with id ${missing.join(', ')}`,
+      `${field}: no ${table.slice(0, -1).replace('_', ' ')} with id ${missing.join(', ')}`,
       field,
     );
   }

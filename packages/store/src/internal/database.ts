@@ -63,7 +63,40 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface ServiceAccountsTable {
+  id: Generated<number>;
+  name: string;
+  description: string;
+  disabled: number;
+  /** SHA-256 (hex) of the secret: secrets are random, so a fast hash is right. */
+  secret_hash: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  /** 'pat' (personal access token) or 'refresh' (a signed-in client's refresh token). */
+  kind: string;
+  user_id: number;
+  name: string;
+  /** SHA-256 (hex) of the token. */
+  token_hash: string;
+  /** The first characters of the token, to recognise it in lists. */
+  prefix: string;
+  read_only: number;
+  client_id: string | null;
+  address: string | null;
+  expires_at: string | null;
+  last_used_at: string | null;
+  created_at: string;
+}
+
 export interface Database {
+  service_accounts: ServiceAccountsTable;
+  api_tokens: ApiTokensTable;
   meta: MetaTable;
   users: UsersTable;
   groups: GroupsTable;
@@ -79,6 +112,8 @@ export type UserRowUpdate = Updateable<UsersTable>;
 export type GroupRow = Selectable<GroupsTable>;
 export type AccessRuleRow = Selectable<AccessRulesTable>;
 export type SessionRow = Selectable<SessionsTable>;
+export type ServiceAccountRow = Selectable<ServiceAccountsTable>;
+export type ApiTokenRow = Selectable<ApiTokensTable>;
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 export type Dialect = 'sqlite' | 'postgres';

@@ -89,10 +89,52 @@ function initial(dialect: Dialect): Migration {
   };
 }
 
+/** Machine credentials: service accounts, and hashed personal access tokens and refresh tokens. */
+function credentials(dialect: Dialect): Migration {
+  // biome-ignore lint/suspicious/noExplicitAny: see above.
+  const id = (db: Kysely<any>, table: string) =>
+    dialect === 'postgres'
+      ? db.schema.createTable(table).addColumn('id', 'serial', (col) => col.primaryKey())
+      : db.schema.createTable(table).addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement());
+  return {
+    // biome-ignore lint/suspicious/noExplicitAny: see above.
+    async up(db: Kysely<any>) {
+      await id(db, 'service_accounts')
+        .addColumn('name', 'text', (col) => col.notNull().unique())
+        .addColumn('description', 'text', (col) => col.notNull().defaultTo(''))
+        .addColumn('disabled', 'integer', (col) => col.notNull().defaultTo(0))
+        .addColumn('secret_hash', 'text', (col) => col.notNull())
+        .addColumn('expires_at', 'text')
+        .addColumn('last_used_at', 'text')
+        .addColumn('created_at', 'text', (col) => col.notNull())
+        .addColumn('updated_at', 'text', (col) => col.notNull())
+        .execute();
+
+      await id(db, 'api_tokens')
+        .addColumn('kind', 'text', (col) => col.notNull())
+        .addColumn('user_id', 'integer', (col) => col.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('name', 'text', (col) => col.notNull())
+        .addColumn('token_hash', 'text', (col) => col.notNull().unique())
+        .addColumn('prefix', 'text', (col) => col.notNull())
+        .addColumn('read_only', 'integer', (col) => col.notNull().defaultTo(0))
+        .addColumn('client_id', 'text')
+        .addColumn('address', 'text')
+        .addColumn('expires_at', 'text')
+        .addColumn('last_used_at', 'text')
+        .addColumn('created_at', 'text', (col) => col.notNull())
+        .execute();
+      await db.schema.createIndex('api_tokens_user_idx').on('api_tokens').columns(['user_id', 'kind']).execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
-      return { '2026_11_22_001_initial': initial(dialect) };
+      return {
+        '2026_11_22_001_initial': initial(dialect),
+        '2026_11_22_002_credentials': credentials(dialect),
+      };
     },
   };
 }

@@ -5,11 +5,13 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { type AccessRule, accessRulesRepository, toAccessRule } from './access-rules';
+import { type ApiTokenKind, apiTokensRepository } from './api-tokens';
 import { readRevision } from './common';
 import type { Database, Dialect } from './database';
 import { StoreError } from './errors';
 import { groupsRepository } from './groups';
 import { migrationProvider } from './migrations';
+import { serviceAccountsRepository } from './service-accounts';
 import { sessionsRepository } from './sessions';
 import { settingsRepository } from './settings';
 import { type Role, usersRepository } from './users';
@@ -22,6 +24,15 @@ export interface AccessSnapshot {
   revision: number;
   users: Array<{ id: number; login: string; role: Role; disabled: boolean; passwordHash: string; groups: number[] }>;
   rules: AccessRule[];
+  serviceAccounts: Array<{ id: number; name: string; disabled: boolean; secretHash: string; expiresAt: string | null }>;
+  tokens: Array<{
+    id: number;
+    kind: ApiTokenKind;
+    userId: number;
+    tokenHash: string;
+    readOnly: boolean;
+    expiresAt: string | null;
+  }>;
 }
 
 export interface Store {
@@ -32,6 +43,8 @@ export interface Store {
   rules: ReturnType<typeof accessRulesRepository>;
   sessions: ReturnType<typeof sessionsRepository>;
   settings: ReturnType<typeof settingsRepository>;
+  serviceAccounts: ReturnType<typeof serviceAccountsRepository>;
+  tokens: ReturnType<typeof apiTokensRepository>;
   revision(): Promise<number>;
   loadAccessSnapshot(): Promise<AccessSnapshot>;
   close(): Promise<void>;
@@ -114,6 +127,8 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     rules: accessRulesRepository(db),
     sessions: sessionsRepository(db),
     settings: settingsRepository(db),
+    serviceAccounts: serviceAccountsRepository(db),
+    tokens: apiTokensRepository(db),
     revision: () => readRevision(db),
     loadAccessSnapshot: () =>
       db.transaction().execute(async (trx) => {
@@ -126,6 +141,16 @@ export async function openStore(config: StoreConfig): Promise<Store> {
           .execute();
         const members = await trx.selectFrom('group_members').select(['user_id', 'group_id']).execute();
         const rules = await trx.selectFrom('access_rules').selectAll().orderBy('id').execute();
+        const accounts = await trx
+          .selectFrom('service_accounts')
+          .select(['id', 'name', 'disabled', 'secret_hash', 'expires_at'])
+          .orderBy('id')
+          .execute();
+        const tokens = await trx
+          .selectFrom('api_tokens')
+          .select(['id', 'kind', 'user_id', 'token_hash', 'read_only', 'expires_at'])
+          .orderBy('id')
+          .execute();
         const groups = new Map<number, number[]>();
         for (const link of members) {
           const list = groups.get(link.user_id);
@@ -143,6 +168,21 @@ export async function openStore(config: StoreConfig): Promise<Store> {
             groups: groups.get(row.id) ?? [],
           })),
           rules: rules.map(toAccessRule),
+          serviceAccounts: accounts.map((row) => ({
+            id: row.id,
+            name: row.name,
+            disabled: Number(row.disabled) === 1,
+            secretHash: row.secret_hash,
+            expiresAt: row.expires_at,
+          })),
+          tokens: tokens.map((row) => ({
+            id: row.id,
+            kind: row.kind as ApiTokenKind,
+            userId: Number(row.user_id),
+            tokenHash: row.token_hash,
+            readOnly: Number(row.read_only) === 1,
+            expiresAt: row.expires_at,
+          })),
         };
       }),
     close: () => db.destroy(),

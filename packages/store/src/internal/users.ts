@@ -247,7 +247,9 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect) {
         );
         if (groups) await setGroups(trx, id, groups);
         if (values.password_hash !== undefined || values.disabled === 1) {
+          // A new password or a disabled account signs the user out everywhere: UI sessions and refresh tokens.
           await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+          await trx.deleteFrom('api_tokens').where('user_id', '=', id).where('kind', '=', 'refresh').execute();
         }
         await bumpRevision(trx);
         return (await getUser(trx, id)) as User;
@@ -264,6 +266,7 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect) {
         }
         await trx.deleteFrom('access_rules').where('subject_type', '=', 'user').where('subject_id', '=', id).execute();
         await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+        await trx.deleteFrom('api_tokens').where('user_id', '=', id).execute();
         await trx.deleteFrom('group_members').where('user_id', '=', id).execute();
         await trx.deleteFrom('users').where('id', '=', id).execute();
         await bumpRevision(trx);
