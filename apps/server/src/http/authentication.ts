@@ -3,13 +3,14 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SnapshotUser } from '../services/access-state';
+import type { Identity } from '../services/authenticator';
 import { type ApiError, forbidden, unauthorized } from './errors';
 
 export const SESSION_COOKIE = 'ra_session';
 
 export type Caller =
   | { kind: 'anonymous' }
-  | { kind: 'user'; user: SnapshotUser; via: 'session' | 'basic'; sessionToken?: string };
+  | { kind: 'user'; user: SnapshotUser; via: 'session' | 'basic' | 'token'; sessionToken?: string; readOnly?: boolean };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,14 +38,20 @@ export async function registerAuthentication(app: FastifyInstance): Promise<void
     request.caller = ANONYMOUS_CALLER;
     const authorization = request.headers.authorization;
     if (authorization) {
-      const credentials = parseBasicAuthorization(authorization);
-      if (!credentials) throw challenge(reply, 'unsupported or malformed Authorization header');
-      const user = await app.services.authenticator.verifyPassword(credentials.login, credentials.password);
-      if (!user) {
-        request.log.warn({ login: credentials.login.slice(0, 64), address: request.ip }, 'authentication failed');
+      const identity = await identify(app, authorization);
+      if (identity === 'malformed') throw challenge(reply, 'unsupported or malformed Authorization header');
+      if (!identity) {
+        request.log.warn({ address: request.ip }, 'API authentication failed');
         throw challenge(reply, 'invalid credentials');
       }
-      request.caller = { kind: 'user', user, via: 'basic' };
+      if (identity.kind !== 'user') throw forbidden('service accounts cannot use the API');
+      if (identity.readOnly && UNSAFE_METHODS.has(request.method)) throw forbidden('this token is read-only');
+      request.caller = {
+        kind: 'user',
+        user: identity.user,
+        via: identity.via === 'password' ? 'basic' : 'token',
+        readOnly: identity.readOnly,
+      };
       return;
     }
     const token = request.cookies[SESSION_COOKIE];
@@ -59,6 +66,13 @@ export async function registerAuthentication(app: FastifyInstance): Promise<void
     }
     request.caller = { kind: 'user', user: session.user, via: 'session', sessionToken: token };
   });
+}
+
+async function identify(app: FastifyInstance, header: string): Promise<Identity | undefined | 'malformed'> {
+  if (/^Bearer\s/i.test(header)) return app.services.authenticator.authenticateBearer(header.slice(7).trim());
+  const credentials = parseBasicAuthorization(header);
+  if (!credentials) return 'malformed';
+  return app.services.authenticator.authenticateBasic(credentials.login, credentials.password);
 }
 
 function challenge(reply: FastifyReply, message: string): ApiError {

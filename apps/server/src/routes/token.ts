@@ -6,6 +6,7 @@
 import { evaluate, type Principal } from '@registry-admin/acl';
 import { formatScope, parseTokenRequest, type TokenRequest, TokenServiceError } from '@registry-admin/token-service';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Identity } from '../services/authenticator';
 
 type Params = Record<string, string | string[] | undefined>;
 const ANONYMOUS: Principal = { kind: 'anonymous' };
@@ -18,11 +19,12 @@ const tokenResponseSchema = {
     expires_in: { type: 'integer' },
     issued_at: { type: 'string' },
     scope: { type: 'string' },
+    refresh_token: { type: 'string' },
   },
 } as const;
 
 export async function tokenRoutes(app: FastifyInstance): Promise<void> {
-  const { config, access, authenticator, issuer } = app.services;
+  const { config, access, authenticator, issuer, refreshTokens } = app.services;
   const service = config.registry.service;
 
   app.route({
@@ -57,25 +59,38 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
 
       let principal = ANONYMOUS;
       let subject = '';
+      let identity: Identity | undefined;
       const credentials = tokenRequest.credentials;
       if (credentials) {
-        if (credentials.kind !== 'basic') {
-          const code = credentials.kind === 'refresh-token' ? 'invalid_grant' : 'invalid_client';
-          return protocolError(request, reply, 401, code, 'these credentials are not accepted here');
-        }
-        const user = await authenticator.verifyPassword(credentials.username, credentials.password);
-        if (!user) {
+        identity =
+          credentials.kind === 'basic'
+            ? await authenticator.authenticateBasic(credentials.username, credentials.password)
+            : credentials.kind === 'bearer'
+              ? authenticator.authenticateBearer(credentials.token)
+              : authenticator.authenticateRefresh(credentials.token);
+        if (!identity) {
+          const login =
+            credentials.kind === 'basic'
+              ? credentials.username
+              : credentials.kind === 'refresh-token'
+                ? credentials.username
+                : undefined;
           request.log.warn(
-            { login: credentials.username.slice(0, 64), address: request.ip },
+            { login: login?.slice(0, 64), credential: credentials.kind, address: request.ip },
             'registry authentication failed',
           );
-          return protocolError(request, reply, 401, 'invalid_grant', 'invalid username or password');
+          return protocolError(request, reply, 401, 'invalid_grant', 'invalid credentials');
         }
-        if (tokenRequest.account !== undefined && tokenRequest.account !== user.login) {
+        subject = identity.kind === 'user' ? identity.user.login : identity.account.name;
+        const account =
+          tokenRequest.account ?? (credentials.kind === 'refresh-token' ? credentials.username : undefined);
+        if (account !== undefined && account !== '' && account !== subject) {
           return protocolError(request, reply, 400, 'invalid_request', 'account does not match the credentials');
         }
-        principal = access.principalOf(user);
-        subject = user.login;
+        principal =
+          identity.kind === 'user'
+            ? access.principalOf(identity.user)
+            : access.principalOfServiceAccount(identity.account);
       } else if (tokenRequest.account !== undefined && tokenRequest.account !== '') {
         // An account without credentials would let anyone choose the token's subject.
         return protocolError(request, reply, 401, 'invalid_request', 'account given without credentials');

@@ -12,6 +12,7 @@ import { type AccessState, createAccessState } from '../services/access-state';
 import { type Authenticator, createAuthenticator } from '../services/authenticator';
 import { type CredentialCache, createCredentialCache } from '../services/credential-cache';
 import { hashPassword } from '../services/passwords';
+import { createRefreshTokenService, type RefreshTokenService } from '../services/refresh-tokens';
 import { createSessionService, type SessionService } from '../services/sessions';
 import { openConfiguredStore } from './open-store';
 import { type RuntimePaths, resolvePaths } from './paths';
@@ -27,6 +28,7 @@ export interface Services {
   credentialCache: CredentialCache;
   authenticator: Authenticator;
   sessions: SessionService;
+  refreshTokens: RefreshTokenService;
   close(): Promise<void>;
 }
 
@@ -62,11 +64,15 @@ export async function createServices(config: Config, options: ServiceOptions = {
     await bootstrapAdmin(store, config, paths, announce);
     const access = await createAccessState(store, { onError: options.onBackgroundError });
     const credentialCache = createCredentialCache({ ttlMs: config.auth['cache-ttl'] * 1000 });
-    const authenticator = createAuthenticator(access, credentialCache);
+    const authenticator = createAuthenticator(access, credentialCache, {
+      store,
+      ...(options.onBackgroundError ? { onError: options.onBackgroundError } : {}),
+    });
     const sessions = createSessionService(store, access, {
       ttlSeconds: config.auth['session-ttl'],
       idleSeconds: config.auth['session-idle'],
     });
+    const refreshTokens = createRefreshTokenService(store, access);
     return {
       config,
       paths,
@@ -78,6 +84,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       credentialCache,
       authenticator,
       sessions,
+      refreshTokens,
       async close() {
         access.close();
         await store.close();

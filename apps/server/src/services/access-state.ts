@@ -9,13 +9,19 @@ import { compilePolicy, type Policy, type Principal, type Rule, type Subject } f
 import type { AccessRule, AccessSnapshot, Store } from '@registry-admin/store';
 
 export type SnapshotUser = AccessSnapshot['users'][number];
+export type SnapshotServiceAccount = AccessSnapshot['serviceAccounts'][number];
+export type SnapshotToken = AccessSnapshot['tokens'][number];
 
 export interface AccessState {
   readonly revision: number;
   readonly policy: Policy;
   userByLogin(login: string): SnapshotUser | undefined;
   userById(id: number): SnapshotUser | undefined;
+  serviceAccountByName(name: string): SnapshotServiceAccount | undefined;
+  /** A personal access token or refresh token by the SHA-256 (hex) of its value. */
+  tokenByHash(hash: string): SnapshotToken | undefined;
   principalOf(user: SnapshotUser): Principal;
+  principalOfServiceAccount(account: SnapshotServiceAccount): Principal;
   /** Reloads the snapshot now (after a local write). */
   refresh(): Promise<void>;
   close(): void;
@@ -27,6 +33,8 @@ export function ruleSubject(rule: Pick<AccessRule, 'subjectType' | 'subjectId'>)
       return { kind: 'user', id: String(rule.subjectId) };
     case 'group':
       return { kind: 'group', id: String(rule.subjectId) };
+    case 'service-account':
+      return { kind: 'service-account', id: String(rule.subjectId) };
     case 'registered':
       return { kind: 'registered' };
     case 'everyone':
@@ -83,7 +91,10 @@ export async function createAccessState(
     },
     userByLogin: (login) => index.byLogin.get(login),
     userById: (id) => index.byId.get(id),
+    serviceAccountByName: (name) => index.serviceAccounts.get(name),
+    tokenByHash: (hash) => index.tokens.get(hash),
     principalOf: (user) => index.principals.get(user.id) ?? principalOf(user),
+    principalOfServiceAccount: (account) => ({ kind: 'service-account', id: String(account.id), name: account.name }),
     refresh,
     close: () => {
       if (timer) clearInterval(timer);
@@ -110,5 +121,14 @@ function buildIndex(snapshot: AccessSnapshot) {
     byId.set(user.id, user);
     principals.set(user.id, principalOf(user));
   }
-  return { byLogin, byId, principals, policy: compilePolicy(snapshot.rules.map(toAclRule)) };
+  const serviceAccounts = new Map(snapshot.serviceAccounts.map((account) => [account.name, account]));
+  const tokens = new Map(snapshot.tokens.map((token) => [token.tokenHash, token]));
+  return {
+    byLogin,
+    byId,
+    principals,
+    serviceAccounts,
+    tokens,
+    policy: compilePolicy(snapshot.rules.map(toAclRule)),
+  };
 }
