@@ -12,7 +12,9 @@ import { accessRuleRoutes } from './routes/access-rules';
 import { authRoutes } from './routes/auth';
 import { groupRoutes } from './routes/groups';
 import { healthRoutes } from './routes/health';
+import { serviceAccountRoutes } from './routes/service-accounts';
 import { tokenRoutes } from './routes/token';
+import { tokenManagementRoutes } from './routes/tokens';
 import { userRoutes } from './routes/users';
 import type { Services } from './runtime/services';
 
@@ -68,6 +70,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     await api.register(groupRoutes);
     await api.register(accessRuleRoutes);
     await api.register(accessCheckRoutes);
+    await api.register(serviceAccountRoutes);
+    await api.register(tokenManagementRoutes);
   });
   return app;
 }

@@ -19,7 +19,7 @@ const actionsSchema = z
   .array(z.enum(ACTIONS as unknown as ['pull', 'push', 'delete', '*']))
   .min(1)
   .max(4);
-const subjectTypeSchema = z.enum(['user', 'group', 'registered', 'everyone']);
+const subjectTypeSchema = z.enum(['user', 'group', 'service-account', 'registered', 'everyone']);
 
 const createSchema = z
   .object({

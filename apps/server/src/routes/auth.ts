@@ -37,6 +37,17 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     return reply.code(204).send();
   });
 
+  /** Signs the caller out of every UI session and every registry client holding a refresh token. */
+  app.post('/api/v1/auth/logout-everywhere', async (request, reply) => {
+    const user = requireUser(request);
+    const sessionsEnded = await store.sessions.deleteForUser(user.id);
+    const clientsSignedOut = await store.tokens.deleteForUser(user.id, 'refresh');
+    await app.services.access.refresh();
+    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure });
+    request.log.info({ userId: user.id, sessionsEnded, clientsSignedOut }, 'logout everywhere');
+    return { sessionsEnded, clientsSignedOut };
+  });
+
   app.get('/api/v1/auth/me', async (request) => {
     const user = requireUser(request);
     return { user: await store.users.get(user.id) };

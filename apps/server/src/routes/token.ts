@@ -96,19 +96,27 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
         return protocolError(request, reply, 401, 'invalid_request', 'account given without credentials');
       }
 
-      const granted = evaluate(access.policy, principal, tokenRequest.scopes);
-      const issued = await issuer.issue({ subject, access: granted });
-      reply.header('cache-control', 'no-store');
-      if (request.method === 'POST') {
-        return {
-          ...issued,
-          scope: granted
-            .filter((scope) => scope.actions.length > 0)
-            .map(formatScope)
-            .join(' '),
-        };
+      let granted = evaluate(access.policy, principal, tokenRequest.scopes);
+      if (identity?.kind === 'user' && identity.readOnly) {
+        granted = granted.map((scope) => ({ ...scope, actions: scope.actions.filter((action) => action === 'pull') }));
       }
-      return issued;
+      const issued = await issuer.issue({ subject, access: granted });
+      // docker login with offline_token=true: a refresh token replaces the stored password from then on. Only a real
+      // password earns one — a personal access token or a service account must not turn into a lasting login.
+      const refreshToken =
+        tokenRequest.offlineToken && identity?.kind === 'user' && identity.via === 'password'
+          ? await refreshTokens.issue(identity.user.id, tokenRequest.clientId, request.ip)
+          : undefined;
+      reply.header('cache-control', 'no-store');
+      const body = refreshToken ? { ...issued, refresh_token: refreshToken } : issued;
+      if (request.method === 'POST') {
+        const scope = granted
+          .filter((entry) => entry.actions.length > 0)
+          .map(formatScope)
+          .join(' ');
+        return { ...body, scope };
+      }
+      return body;
     },
   });
 

@@ -1,0 +1,84 @@
+/**
+ * A user's own credentials: `/api/v1/tokens` (personal access tokens: create — shown once —, list, revoke) and
+ * `/api/v1/clients` (signed-in registry clients holding refresh tokens: list, revoke). Admins may list and revoke
+ * anyone's with `filter={"userId":…}`.
+ */
+import type { ApiTokenKind } from '@registry-admin/store';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { requireUser } from '../http/authentication';
+import { parseBody } from '../http/body';
+import { forbidden, notFound } from '../http/errors';
+import { parseId, parseListQuery, sendList } from '../http/list-query';
+import { newSecret } from '../services/secrets';
+
+const createSchema = z
+  .object({
+    name: z.string().min(1).max(100),
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      .refine((value) => Date.parse(value) > Date.now(), 'must be in the future')
+      .nullable()
+      .optional(),
+    readOnly: z.boolean().optional(),
+  })
+  .strict();
+
+export async function tokenManagementRoutes(app: FastifyInstance): Promise<void> {
+  const { store, access } = app.services;
+
+  /** The user whose tokens a request may see: the caller, or (admins, managers for reading) the filtered user. */
+  function ownerFilter(request: FastifyRequest, filter: Record<string, unknown> | undefined, write: boolean): number {
+    const caller = requireUser(request);
+    const asked = filter?.userId;
+    if (asked === undefined || asked === caller.id) return caller.id;
+    if (caller.role === 'admin' || (!write && caller.role === 'manager')) {
+      if (typeof asked !== 'number') throw forbidden('userId must be a number');
+      return asked;
+    }
+    throw forbidden("only admins see other users' tokens");
+  }
+
+  for (const [path, kind] of [
+    ['/api/v1/tokens', 'pat'],
+    ['/api/v1/clients', 'refresh'],
+  ] as Array<[string, ApiTokenKind]>) {
+    const resource = path.split('/').pop() as string;
+
+    app.get(path, async (request, reply) => {
+      const query = parseListQuery(request.query);
+      const userId = ownerFilter(request, query.filter, false);
+      const scoped = { ...query, filter: { ...query.filter, userId, kind } };
+      return sendList(reply, resource, query, await store.tokens.list(scoped));
+    });
+
+    app.delete(`${path}/:id`, async (request) => {
+      const caller = requireUser(request);
+      const token = await store.tokens.get(parseId(request.params));
+      if (!token || token.kind !== kind) throw notFound('no such token');
+      if (token.userId !== caller.id && caller.role !== 'admin') throw notFound('no such token');
+      const deleted = await store.tokens.delete(token.id);
+      await access.refresh();
+      request.log.info({ tokenId: token.id, kind }, 'token revoked');
+      return deleted;
+    });
+  }
+
+  app.post('/api/v1/tokens', async (request, reply) => {
+    const caller = requireUser(request);
+    const input = parseBody(createSchema, request.body);
+    const secret = newSecret('pat');
+    const token = await store.tokens.create({
+      kind: 'pat',
+      userId: caller.id,
+      name: input.name,
+      tokenHash: secret.hash,
+      prefix: secret.prefix,
+      readOnly: input.readOnly ?? false,
+      expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+    });
+    await access.refresh();
+    request.log.info({ tokenId: token.id }, 'personal access token created');
+    return reply.code(201).send({ ...token, token: secret.value });
+  });
+}
