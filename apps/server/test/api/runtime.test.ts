@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { generateCertificateSet } from '@registry-admin/cert-builder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app';
 import { configSchema } from '../../src/config/schema';
 import { createServices, type Services } from '../../src/runtime/services';
 import { runServer } from '../../src/server';
