@@ -52,8 +52,11 @@ function parseLatency(text, percentile) {
   return Number(match[1]) * factor;
 }
 
-async function load(name, url, headers = {}) {
-  const headerArgs = Object.entries(headers).flatMap(([key, value]) => ['-H', `${key}: ${value}`]);
+async function load(name, url, headers = {}, script) {
+  const headerArgs = [
+    ...Object.entries(headers).flatMap(([key, value]) => ['-H', `${key}: ${value}`]),
+    ...(script ? ['-s', script] : []),
+  ];
   // Warm-up (JIT, caches), then the measured run.
   await run(['wrk', '-t2', `-c${connections}`, '-d2s', ...headerArgs, url]);
   const output = await run(['wrk', '-t2', `-c${connections}`, `-d${duration}s`, '--latency', ...headerArgs, url]);
@@ -132,6 +135,31 @@ try {
     }),
   );
   results.push(await load('token, anonymous', tokenUrl('repository:public/app:pull')));
+  const pat = await api(server.url, basic('bench', 'bench-password'), 'POST', '/api/v1/tokens', { name: 'bench' });
+  results.push(
+    await load('token, personal access token', tokenUrl('repository:bench/app:pull,push'), {
+      Authorization: basic('bench', pat.token),
+    }),
+  );
+  const login = await fetch(`${tokenUrl('repository:bench/app:pull')}&offline_token=true&client_id=docker`, {
+    headers: { authorization: basic('bench', 'bench-password') },
+  });
+  const { refresh_token: refreshToken } = await login.json();
+  if (!refreshToken) throw new Error('no refresh token from the login request');
+  const form = new URLSearchParams({
+    client_id: 'docker',
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+    scope: 'repository:bench/app:pull,push',
+    service,
+  }).toString();
+  const script = join(dataDir, 'refresh-grant.lua');
+  writeFileSync(
+    script,
+    `wrk.method = "POST"\nwrk.body = "${form}"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n`,
+  );
+  results.push(await load('bare Fastify form POST (baseline)', `${baseline.url}/bare`, {}, script));
+  results.push(await load('token, refresh grant (POST)', `${server.url}/api/v1/registry/auth`, {}, script));
   results.push(
     await load('token, repeated password (admin)', tokenUrl('repository:bench/app:pull,push'), {
       Authorization: adminAuth,

@@ -110,11 +110,13 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
       reply.header('cache-control', 'no-store');
       const body = refreshToken ? { ...issued, refresh_token: refreshToken } : issued;
       if (request.method === 'POST') {
+        // The OAuth2 answer: access_token (not docker's GET-only `token`, which would double the response).
         const scope = granted
           .filter((entry) => entry.actions.length > 0)
           .map(formatScope)
           .join(' ');
-        return { ...body, scope };
+        const { token: _token, ...oauth } = body;
+        return { ...oauth, scope };
       }
       return body;
     },

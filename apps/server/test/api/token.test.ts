@@ -182,6 +182,7 @@ describe('token endpoint', () => {
     expect(response.statusCode, response.body).toBe(200);
     const body = response.json();
     expect(body.access_token).toBeTypeOf('string');
+    expect(body.token).toBeUndefined();
     expect(body.expires_in).toBe(600);
     expect(body.scope).toBe('repository:projects/app:pull,push repository:public/x:pull');
     expect(decodeJwt(body.access_token).payload.sub).toBe('alice');
