@@ -38,8 +38,8 @@ export async function startRegistryAdmin(args: string[] = []): Promise<RunningRe
     '0',
     '--data-dir',
     dataDir,
-    '--store.admin-password',
-    adminPassword,
+    // `=` keeps a password that starts with '-' from being read as an option.
+    `--store.admin-password=${adminPassword}`,
     '--logger.level',
     'warn',
     ...args,
