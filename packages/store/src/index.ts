@@ -12,6 +12,7 @@ export type { Database } from './internal/database';
 export { StoreError, type StoreErrorCode } from './internal/errors';
 export type { Group } from './internal/groups';
 export type { ListQuery, ListResult } from './internal/list-query';
+export type { LockoutPolicy, LockState } from './internal/login-failures';
 export type { ServiceAccount, ServiceAccountPatch } from './internal/service-accounts';
 export type { Session } from './internal/sessions';
 export { type AccessSnapshot, openStore, type Store, type StoreConfig } from './internal/store';

@@ -347,6 +347,38 @@ describe.each(targets)('store on $name', (target) => {
     });
   });
 
+  describe('login failures', () => {
+    const policy = { maxFailures: 3, windowMs: 60_000, lockoutMs: 1000, maxLockoutMs: 3000 };
+
+    it('locks a key after the limit, for twice as long each time, and forgets it on success', async () => {
+      const t0 = new Date('2030-01-01T00:00:00Z');
+      const at = (ms: number) => new Date(t0.getTime() + ms);
+      await store.loginFailures.recordFailure(['address:10.0.0.1'], at(0), policy);
+      await store.loginFailures.recordFailure(['address:10.0.0.1'], at(1), policy);
+      expect(await store.loginFailures.locked(['address:10.0.0.1'], at(2))).toEqual([]);
+      const [third] = await store.loginFailures.recordFailure(['address:10.0.0.1'], at(2), policy);
+      expect(third?.lockedUntil?.toISOString()).toBe(at(1002).toISOString());
+      expect(
+        (await store.loginFailures.locked(['address:10.0.0.1', 'address:other'], at(500))).map((l) => l.key),
+      ).toEqual(['address:10.0.0.1']);
+      expect(await store.loginFailures.locked(['address:10.0.0.1'], at(1003))).toEqual([]);
+      for (let i = 0; i < 3; i++) await store.loginFailures.recordFailure(['address:10.0.0.1'], at(2000 + i), policy);
+      expect((await store.loginFailures.locked(['address:10.0.0.1'], at(2002)))[0]?.lockedUntil?.toISOString()).toBe(
+        at(4002).toISOString(),
+      );
+      await store.loginFailures.clear(['address:10.0.0.1']);
+      expect(await store.loginFailures.locked(['address:10.0.0.1'], at(2003))).toEqual([]);
+    });
+
+    it('counts concurrent failures exactly', async () => {
+      const now = new Date('2031-01-01T00:00:00Z');
+      const big = { ...policy, maxFailures: 100 };
+      await Promise.all(Array.from({ length: 20 }, () => store.loginFailures.recordFailure(['account:x@1'], now, big)));
+      const [state] = await store.loginFailures.recordFailure(['account:x@1'], now, big);
+      expect(state?.failures).toBe(21);
+    });
+  });
+
   describe('snapshot, revision, sessions, settings', () => {
     it('bumps the revision on every access-relevant write and snapshots users, groups and rules', async () => {
       const r0 = await store.revision();

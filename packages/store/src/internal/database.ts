@@ -94,7 +94,18 @@ export interface ApiTokensTable {
   created_at: string;
 }
 
+export interface LoginFailuresTable {
+  /** 'address:<ip>' or 'account:<login>@<ip>'. */
+  key: string;
+  failures: number;
+  window_start: string;
+  locked_until: string | null;
+  /** Lockouts so far in this window: each one lasts twice as long as the one before. */
+  lockouts: number;
+}
+
 export interface Database {
+  login_failures: LoginFailuresTable;
   service_accounts: ServiceAccountsTable;
   api_tokens: ApiTokensTable;
   meta: MetaTable;

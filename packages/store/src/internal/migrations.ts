@@ -128,12 +128,28 @@ function credentials(dialect: Dialect): Migration {
   };
 }
 
+/** Failed sign-in counters and lockouts, shared by every replica. */
+const loginFailures: Migration = {
+  // biome-ignore lint/suspicious/noExplicitAny: see above.
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('login_failures')
+      .addColumn('key', 'text', (col) => col.primaryKey())
+      .addColumn('failures', 'integer', (col) => col.notNull())
+      .addColumn('window_start', 'text', (col) => col.notNull())
+      .addColumn('locked_until', 'text')
+      .addColumn('lockouts', 'integer', (col) => col.notNull().defaultTo(0))
+      .execute();
+  },
+};
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
       return {
         '2026_11_22_001_initial': initial(dialect),
         '2026_11_22_002_credentials': credentials(dialect),
+        '2026_11_22_003_login_failures': loginFailures,
       };
     },
   };

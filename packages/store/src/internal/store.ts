@@ -10,6 +10,7 @@ import { readRevision } from './common';
 import type { Database, Dialect } from './database';
 import { StoreError } from './errors';
 import { groupsRepository } from './groups';
+import { loginFailuresRepository } from './login-failures';
 import { migrationProvider } from './migrations';
 import { serviceAccountsRepository } from './service-accounts';
 import { sessionsRepository } from './sessions';
@@ -45,6 +46,7 @@ export interface Store {
   settings: ReturnType<typeof settingsRepository>;
   serviceAccounts: ReturnType<typeof serviceAccountsRepository>;
   tokens: ReturnType<typeof apiTokensRepository>;
+  loginFailures: ReturnType<typeof loginFailuresRepository>;
   revision(): Promise<number>;
   loadAccessSnapshot(): Promise<AccessSnapshot>;
   close(): Promise<void>;
@@ -129,6 +131,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     settings: settingsRepository(db),
     serviceAccounts: serviceAccountsRepository(db),
     tokens: apiTokensRepository(db),
+    loginFailures: loginFailuresRepository(db, dialect),
     revision: () => readRevision(db),
     loadAccessSnapshot: () =>
       db.transaction().execute(async (trx) => {
