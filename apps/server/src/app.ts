@@ -46,6 +46,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 512 },
+    // X-Forwarded-For is believed only from configured proxies; otherwise the client address is the peer's.
+    trustProxy: services.config['trusted-proxies'].length > 0 ? services.config['trusted-proxies'] : false,
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
   app.decorate('services', services);

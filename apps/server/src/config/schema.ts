@@ -51,6 +51,23 @@ export const configSchema = z
       .describe(
         'base URL docker clients use to reach this server (the token realm); default from ssl.type, hostname and port',
       ),
+    'trusted-proxies': stringList
+      .default([])
+      .refine(
+        (entries) =>
+          entries.every((entry) => {
+            const [address = '', bits, ...rest] = entry.split('/');
+            const version = isIP(address);
+            const max = version === 4 ? 32 : 128;
+            return (
+              version !== 0 &&
+              rest.length === 0 &&
+              (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max))
+            );
+          }),
+        { message: 'must be IP addresses or CIDR ranges' },
+      )
+      .describe('addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed (comma-separated)'),
     'data-dir': z
       .string()
       .min(1)
@@ -138,6 +155,24 @@ export const configSchema = z
       .object({
         'session-ttl': durationSeconds.default(86400).describe('absolute lifetime of a UI session'),
         'session-idle': durationSeconds.default(7200).describe('a UI session ends after this long without requests'),
+        'max-failures': z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(5)
+          .describe('failed sign-ins of one account from one address before it is locked out there'),
+        'max-failures-address': z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(10000)
+          .default(20)
+          .describe('failed sign-ins from one address, over all accounts, before the address is locked out'),
+        lockout: durationSeconds
+          .pipe(z.number().max(86400))
+          .default(60)
+          .describe('first lockout; each further one within 15 minutes lasts twice as long (at most 1 hour)'),
         'cache-ttl': durationSeconds
           .pipe(z.number().max(3600))
           .default(60)

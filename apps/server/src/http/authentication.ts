@@ -38,10 +38,10 @@ export async function registerAuthentication(app: FastifyInstance): Promise<void
     request.caller = ANONYMOUS_CALLER;
     const authorization = request.headers.authorization;
     if (authorization) {
-      const identity = await identify(app, authorization);
+      const identity = await identify(app, authorization, request.ip);
       if (identity === 'malformed') throw challenge(reply, 'unsupported or malformed Authorization header');
       if (!identity) {
-        request.log.warn({ address: request.ip }, 'API authentication failed');
+        logAuthenticationFailure(request, identity === undefined ? basicLogin(authorization) : undefined, 'api');
         throw challenge(reply, 'invalid credentials');
       }
       if (identity.kind !== 'user') throw forbidden('service accounts cannot use the API');
@@ -68,11 +68,28 @@ export async function registerAuthentication(app: FastifyInstance): Promise<void
   });
 }
 
-async function identify(app: FastifyInstance, header: string): Promise<Identity | undefined | 'malformed'> {
-  if (/^Bearer\s/i.test(header)) return app.services.authenticator.authenticateBearer(header.slice(7).trim());
+async function identify(
+  app: FastifyInstance,
+  header: string,
+  address: string,
+): Promise<Identity | undefined | 'malformed'> {
+  if (/^Bearer\s/i.test(header)) return app.services.authenticator.authenticateBearer(header.slice(7).trim(), address);
   const credentials = parseBasicAuthorization(header);
   if (!credentials) return 'malformed';
-  return app.services.authenticator.authenticateBasic(credentials.login, credentials.password);
+  return app.services.authenticator.authenticateBasic(credentials.login, credentials.password, address);
+}
+
+function basicLogin(header: string): string | undefined {
+  return parseBasicAuthorization(header)?.login;
+}
+
+/**
+ * One line per failed sign-in, the same everywhere, for fail2ban:
+ * `failregex = authentication failed for .* from <HOST>$` (the message ends with the client address).
+ */
+export function logAuthenticationFailure(request: FastifyRequest, login: string | undefined, via: string): void {
+  const who = login === undefined ? 'a token' : `user ${JSON.stringify(login.slice(0, 64))}`;
+  request.log.warn({ via, address: request.ip }, `authentication failed for ${who} from ${request.ip}`);
 }
 
 function challenge(reply: FastifyReply, message: string): ApiError {

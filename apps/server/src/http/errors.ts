@@ -8,6 +8,7 @@ import { StoreError } from '@registry-admin/store';
 import { TokenServiceError } from '@registry-admin/token-service';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
+import { TooManyAttempts } from '../services/login-throttle';
 
 export type ApiErrorCode =
   | 'ERR_VALIDATION'
@@ -91,6 +92,13 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
+    if (error instanceof TooManyAttempts) {
+      request.log.warn({ status: 429, address: request.ip }, error.message);
+      return reply
+        .code(429)
+        .header('Retry-After', String(error.retryAfterSeconds))
+        .send({ error: { code: error.code, message: error.message } });
+    }
     const { status, body, internal } = toErrorResponse(error);
     if (internal) request.log.error({ err: error }, 'request failed');
     else request.log.warn({ status, code: body.error.code, reason: body.error.message }, 'request rejected');

@@ -1,7 +1,7 @@
 /** UI sign-in: `POST /api/v1/auth/login`, `POST /api/v1/auth/logout`, `GET /api/v1/auth/me`. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { requireUser, SESSION_COOKIE } from '../http/authentication';
+import { logAuthenticationFailure, requireUser, SESSION_COOKIE } from '../http/authentication';
 import { parseBody } from '../http/body';
 import { unauthorized } from '../http/errors';
 
@@ -13,9 +13,9 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/api/v1/auth/login', async (request, reply) => {
     const { login, password } = parseBody(loginSchema, request.body);
-    const user = await authenticator.verifyPassword(login, password);
+    const user = await authenticator.verifyPassword(login, password, request.ip);
     if (!user) {
-      request.log.warn({ login: login.slice(0, 64), address: request.ip }, 'login failed');
+      logAuthenticationFailure(request, login, 'login');
       throw unauthorized('invalid login or password');
     }
     const session = await sessions.create(user.id, { address: request.ip, userAgent: request.headers['user-agent'] });

@@ -6,7 +6,9 @@
 import { evaluate, type Principal } from '@registry-admin/acl';
 import { formatScope, parseTokenRequest, type TokenRequest, TokenServiceError } from '@registry-admin/token-service';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { logAuthenticationFailure } from '../http/authentication';
 import type { Identity } from '../services/authenticator';
+import { TooManyAttempts } from '../services/login-throttle';
 
 type Params = Record<string, string | string[] | undefined>;
 const ANONYMOUS: Principal = { kind: 'anonymous' };
@@ -62,23 +64,21 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
       let identity: Identity | undefined;
       const credentials = tokenRequest.credentials;
       if (credentials) {
-        identity =
-          credentials.kind === 'basic'
-            ? await authenticator.authenticateBasic(credentials.username, credentials.password)
-            : credentials.kind === 'bearer'
-              ? authenticator.authenticateBearer(credentials.token)
-              : authenticator.authenticateRefresh(credentials.token);
-        if (!identity) {
-          const login =
+        try {
+          identity =
             credentials.kind === 'basic'
-              ? credentials.username
-              : credentials.kind === 'refresh-token'
-                ? credentials.username
-                : undefined;
-          request.log.warn(
-            { login: login?.slice(0, 64), credential: credentials.kind, address: request.ip },
-            'registry authentication failed',
-          );
+              ? await authenticator.authenticateBasic(credentials.username, credentials.password, request.ip)
+              : credentials.kind === 'bearer'
+                ? await authenticator.authenticateBearer(credentials.token, request.ip)
+                : await authenticator.authenticateRefresh(credentials.token, request.ip);
+        } catch (error) {
+          if (!(error instanceof TooManyAttempts)) throw error;
+          reply.header('Retry-After', String(error.retryAfterSeconds));
+          return protocolError(request, reply, 429, 'too_many_attempts', error.message);
+        }
+        if (!identity) {
+          const login = credentials.kind === 'bearer' ? undefined : credentials.username;
+          logAuthenticationFailure(request, login, credentials.kind);
           return protocolError(request, reply, 401, 'invalid_grant', 'invalid credentials');
         }
         subject = identity.kind === 'user' ? identity.user.login : identity.account.name;
@@ -134,6 +134,6 @@ function protocolError(request: FastifyRequest, reply: FastifyReply, status: num
   if (status === 401) reply.header('WWW-Authenticate', 'Basic realm="registry-admin", charset="UTF-8"');
   reply.code(status).header('cache-control', 'no-store');
   if (request.method === 'POST') return reply.send({ error: code, error_description: message });
-  const dockerCode = status === 401 ? 'UNAUTHORIZED' : 'INVALID_REQUEST';
+  const dockerCode = status === 401 ? 'UNAUTHORIZED' : status === 429 ? 'TOOMANYREQUESTS' : 'INVALID_REQUEST';
   return reply.send({ errors: [{ code: dockerCode, message }] });
 }

@@ -11,6 +11,7 @@ import type { Config } from '../config/schema';
 import { type AccessState, createAccessState } from '../services/access-state';
 import { type Authenticator, createAuthenticator } from '../services/authenticator';
 import { type CredentialCache, createCredentialCache } from '../services/credential-cache';
+import { createLoginThrottle } from '../services/login-throttle';
 import { hashPassword } from '../services/passwords';
 import { createRefreshTokenService, type RefreshTokenService } from '../services/refresh-tokens';
 import { createSessionService, type SessionService } from '../services/sessions';
@@ -64,8 +65,14 @@ export async function createServices(config: Config, options: ServiceOptions = {
     await bootstrapAdmin(store, config, paths, announce);
     const access = await createAccessState(store, { onError: options.onBackgroundError });
     const credentialCache = createCredentialCache({ ttlMs: config.auth['cache-ttl'] * 1000 });
+    const throttle = createLoginThrottle(store, {
+      maxAccountFailures: config.auth['max-failures'],
+      maxAddressFailures: config.auth['max-failures-address'],
+      lockoutSeconds: config.auth.lockout,
+    });
     const authenticator = createAuthenticator(access, credentialCache, {
       store,
+      throttle,
       ...(options.onBackgroundError ? { onError: options.onBackgroundError } : {}),
     });
     const sessions = createSessionService(store, access, {

@@ -6,6 +6,7 @@
 import type { Store } from '@registry-admin/store';
 import type { AccessState, SnapshotServiceAccount, SnapshotToken, SnapshotUser } from './access-state';
 import type { CredentialCache } from './credential-cache';
+import type { LoginThrottle } from './login-throttle';
 import { decoyPasswordHash, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords';
 import { hashSecret, isExpired, SECRET_PREFIX, secretMatches } from './secrets';
 
@@ -15,13 +16,13 @@ export type Identity =
 
 export interface Authenticator {
   /** The enabled user these password credentials belong to, or undefined. Never throws for bad input. */
-  verifyPassword(login: string, password: string): Promise<SnapshotUser | undefined>;
+  verifyPassword(login: string, password: string, address?: string): Promise<SnapshotUser | undefined>;
   /** HTTP Basic at the token endpoint and the API: a password, a personal access token or a service-account secret. */
-  authenticateBasic(login: string, secret: string): Promise<Identity | undefined>;
+  authenticateBasic(login: string, secret: string, address?: string): Promise<Identity | undefined>;
   /** `Authorization: Bearer <personal access token>`. */
-  authenticateBearer(token: string): Identity | undefined;
+  authenticateBearer(token: string, address?: string): Promise<Identity | undefined>;
   /** A refresh token from the OAuth2 refresh grant. */
-  authenticateRefresh(token: string): Identity | undefined;
+  authenticateRefresh(token: string, address?: string): Promise<Identity | undefined>;
 }
 
 const TOUCH_INTERVAL_MS = 60_000;
@@ -29,7 +30,7 @@ const TOUCH_INTERVAL_MS = 60_000;
 export function createAuthenticator(
   access: AccessState,
   cache: CredentialCache,
-  options: { store?: Store; onError?: (error: unknown) => void; now?: () => number } = {},
+  options: { store?: Store; throttle?: LoginThrottle; onError?: (error: unknown) => void; now?: () => number } = {},
 ): Authenticator {
   const now = options.now ?? Date.now;
   const lastTouched = new Map<string, number>();
@@ -53,51 +54,69 @@ export function createAuthenticator(
     return { kind: 'user', user, via: kind, readOnly: token.readOnly, tokenId: token.id };
   };
 
-  async function checkPassword(login: string, password: string): Promise<SnapshotUser | undefined> {
-    if (password.length === 0 || password.length > PASSWORD_MAX_LENGTH) return undefined;
+  const throttle = options.throttle;
+  /** A secret that is random (token, service-account secret) failed: counts against the address only. */
+  async function secretFailed(address: string | undefined): Promise<undefined> {
+    if (throttle && address !== undefined) {
+      await throttle.assertAllowed(address);
+      await throttle.failed(address);
+    }
+    return undefined;
+  }
+
+  async function checkPassword(login: string, password: string, address?: string): Promise<SnapshotUser | undefined> {
     const user = access.userByLogin(login);
-    if (!user) {
-      // Spend the same time as for a known login, so timing does not reveal which logins exist.
-      await verifyPassword(await decoyPasswordHash(), password);
+    // Verified recently with this very password: no lockout check, no hashing.
+    if (user && cache.lookup(login, password, user.passwordHash) === user.id) return user.disabled ? undefined : user;
+    if (throttle && address !== undefined) await throttle.assertAllowed(address, login);
+    const valid =
+      password.length > 0 &&
+      password.length <= PASSWORD_MAX_LENGTH &&
+      // Unknown logins are checked against a decoy so timing does not reveal which logins exist.
+      (await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), password)) &&
+      user !== undefined;
+    // Re-read: the user may have changed while the hash was being checked.
+    const current = user ? access.userById(user.id) : undefined;
+    if (!valid || !user || !current || current.passwordHash !== user.passwordHash) {
+      if (throttle && address !== undefined) await throttle.failed(address, login);
       return undefined;
     }
-    const cached = cache.lookup(login, password, user.passwordHash);
-    if (cached === user.id) return user.disabled ? undefined : user;
-    if (!(await verifyPassword(user.passwordHash, password))) return undefined;
-    // Re-read: the user may have changed while the hash was being checked.
-    const current = access.userById(user.id);
-    if (!current || current.passwordHash !== user.passwordHash) return undefined;
     cache.remember(login, password, user.id, user.passwordHash);
+    if (throttle && address !== undefined) await throttle.succeeded(address, login);
     return current.disabled ? undefined : current;
   }
 
   return {
     verifyPassword: checkPassword,
 
-    async authenticateBasic(login, secret) {
+    async authenticateBasic(login, secret, address) {
       if (secret.startsWith(SECRET_PREFIX.pat)) {
         const identity = tokenIdentity(access.tokenByHash(hashSecret(secret)), 'pat');
-        return identity?.kind === 'user' && identity.user.login === login ? identity : undefined;
+        return identity?.kind === 'user' && identity.user.login === login ? identity : secretFailed(address);
       }
       if (secret.startsWith(SECRET_PREFIX.serviceAccount)) {
         const account = access.serviceAccountByName(login);
-        if (!account || !secretMatches(secret, account.secretHash)) return undefined;
+        if (!account || !secretMatches(secret, account.secretHash)) return secretFailed(address);
         if (account.disabled || isExpired(account.expiresAt, now())) return undefined;
         touch('service-account', account.id);
         return { kind: 'service-account', account };
       }
-      const user = await checkPassword(login, secret);
+      const user = await checkPassword(login, secret, address);
       return user ? { kind: 'user', user, via: 'password', readOnly: false } : undefined;
     },
 
-    authenticateBearer(token) {
-      if (!token.startsWith(SECRET_PREFIX.pat)) return undefined;
-      return tokenIdentity(access.tokenByHash(hashSecret(token)), 'pat');
+    async authenticateBearer(token, address) {
+      const identity = token.startsWith(SECRET_PREFIX.pat)
+        ? tokenIdentity(access.tokenByHash(hashSecret(token)), 'pat')
+        : undefined;
+      return identity ?? secretFailed(address);
     },
 
-    authenticateRefresh(token) {
-      if (!token.startsWith(SECRET_PREFIX.refresh)) return undefined;
-      return tokenIdentity(access.tokenByHash(hashSecret(token)), 'refresh');
+    async authenticateRefresh(token, address) {
+      const identity = token.startsWith(SECRET_PREFIX.refresh)
+        ? tokenIdentity(access.tokenByHash(hashSecret(token)), 'refresh')
+        : undefined;
+      return identity ?? secretFailed(address);
     },
   };
 }

@@ -16,7 +16,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(overrides: ConfigInput = {}): Promise<TestApp> {
+export async function createTestApp(
+  overrides: ConfigInput = {},
+  options: { logLines?: string[] } = {},
+): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'ra-api-'));
   const config = configSchema.parse({
     ...overrides,
@@ -24,7 +27,11 @@ export async function createTestApp(overrides: ConfigInput = {}): Promise<TestAp
     store: { ...overrides.store, 'admin-password': ADMIN_PASSWORD },
   });
   const services = await createServices(config, { announce: () => {} });
-  const app = await buildApp(services);
+  const lines = options.logLines;
+  const app = await buildApp(
+    services,
+    lines ? { logger: { level: 'warn', stream: { write: (line: string) => void lines.push(line) } } } : {},
+  );
   return {
     app,
     services,
