@@ -11,7 +11,7 @@ const INJECTIONS = [
   '../../etc/passwd',
   '%00',
   '\u0000',
-  '${jndi:ldap://x}',
+  `\${jndi:ldap://x}`,
   '<script>alert(1)</script>',
   '{"$gt":""}',
   '\uD800',
