@@ -7,6 +7,8 @@ import type { Identity } from '../services/authenticator';
 import { type ApiError, forbidden, unauthorized } from './errors';
 
 export const SESSION_COOKIE = 'ra_session';
+/** Header carrying the session's CSRF token on state-changing requests made with the session cookie. */
+export const CSRF_HEADER = 'x-csrf-token';
 
 export type Caller =
   | { kind: 'anonymous' }
@@ -61,8 +63,12 @@ export async function registerAuthentication(app: FastifyInstance): Promise<void
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return;
     }
-    if (UNSAFE_METHODS.has(request.method) && !sameOrigin(request)) {
-      throw forbidden('cross-site request refused');
+    if (UNSAFE_METHODS.has(request.method)) {
+      if (!sameOrigin(request)) throw forbidden('cross-site request refused');
+      const presented = request.headers[CSRF_HEADER];
+      if (!app.services.sessions.csrfMatches(token, typeof presented === 'string' ? presented : undefined)) {
+        throw forbidden(`missing or wrong ${CSRF_HEADER} header`);
+      }
     }
     request.caller = { kind: 'user', user: session.user, via: 'session', sessionToken: token };
   });

@@ -27,7 +27,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       expires: session.expiresAt,
     });
     request.log.info({ userId: user.id }, 'login');
-    return { user: await store.users.get(user.id) };
+    return { user: await store.users.get(user.id), csrfToken: sessions.csrfToken(session.token) };
   });
 
   app.post('/api/v1/auth/logout', async (request, reply) => {
@@ -50,6 +50,11 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/api/v1/auth/me', async (request) => {
     const user = requireUser(request);
-    return { user: await store.users.get(user.id) };
+    const caller = request.caller;
+    const sessionToken = caller.kind === 'user' ? caller.sessionToken : undefined;
+    return {
+      user: await store.users.get(user.id),
+      ...(sessionToken ? { csrfToken: sessions.csrfToken(sessionToken) } : {}),
+    };
   });
 }

@@ -75,7 +75,12 @@ export async function createServices(config: Config, options: ServiceOptions = {
       throttle,
       ...(options.onBackgroundError ? { onError: options.onBackgroundError } : {}),
     });
+    const csrfKey = Buffer.from(
+      await store.settings.getOrCreate('csrf-key', () => randomBytes(32).toString('base64')),
+      'base64',
+    );
     const sessions = createSessionService(store, access, {
+      csrfKey,
       ttlSeconds: config.auth['session-ttl'],
       idleSeconds: config.auth['session-idle'],
     });

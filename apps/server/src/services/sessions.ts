@@ -3,7 +3,7 @@
  * not leak sessions. Sessions end at an absolute lifetime, after an idle period, on logout, and when the user is
  * disabled or deleted (checked against the access snapshot on every request).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from '@registry-admin/store';
 import type { AccessState, SnapshotUser } from './access-state';
 
@@ -14,6 +14,12 @@ export interface SessionOptions {
 }
 
 export interface SessionService {
+  /**
+   * The CSRF token of a session: an HMAC of the session token under a key shared by all replicas. Browsers send it
+   * back in `X-CSRF-Token` on every state-changing request; another site can neither read nor forge it.
+   */
+  csrfToken(sessionToken: string): string;
+  csrfMatches(sessionToken: string, presented: string | undefined): boolean;
   create(userId: number, meta: { address?: string; userAgent?: string }): Promise<{ token: string; expiresAt: Date }>;
   resolve(token: string): Promise<{ id: string; user: SnapshotUser } | undefined>;
   revoke(token: string): Promise<void>;
@@ -23,9 +29,22 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 /** lastSeenAt is written at most this often, so browsing does not turn into one write per request. */
 const TOUCH_INTERVAL_MS = 30_000;
 
-export function createSessionService(store: Store, access: AccessState, options: SessionOptions): SessionService {
+export function createSessionService(
+  store: Store,
+  access: AccessState,
+  options: SessionOptions & { csrfKey: Buffer },
+): SessionService {
   const now = options.now ?? Date.now;
+  const csrfToken = (sessionToken: string) =>
+    createHmac('sha256', options.csrfKey).update(sessionToken).digest('base64url');
   return {
+    csrfToken,
+    csrfMatches(sessionToken, presented) {
+      if (!presented) return false;
+      const expected = Buffer.from(csrfToken(sessionToken));
+      const given = Buffer.from(presented);
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    },
     async create(userId, meta) {
       const token = randomBytes(32).toString('base64url');
       const createdAt = now();

@@ -46,7 +46,15 @@ describe('REST API', () => {
       expect(me.statusCode).toBe(200);
       expect(me.json().user.role).toBe('admin');
 
-      const logout = await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie } });
+      const csrfToken = response.json().csrfToken as string;
+      expect(me.json().csrfToken).toBe(csrfToken);
+      const withoutCsrf = await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie } });
+      expect(withoutCsrf.statusCode).toBe(403);
+      const logout = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/logout',
+        headers: { cookie, 'x-csrf-token': csrfToken },
+      });
       expect(logout.statusCode).toBe(204);
       // The same cookie, replayed after logout, no longer works.
       expect((await t.app.inject({ url: '/api/v1/auth/me', headers: { cookie } })).statusCode).toBe(401);
@@ -73,15 +81,33 @@ describe('REST API', () => {
       expect((await t.app.inject({ url: '/api/v1/auth/me', headers: { cookie } })).statusCode).toBe(401);
     });
 
-    it('refuses cross-site writes made with the session cookie', async () => {
-      const cookie = sessionCookie((await login('admin', ADMIN_PASSWORD)).headers['set-cookie']);
+    it('refuses cookie-authenticated writes without the CSRF token, or from another origin', async () => {
+      const signedIn = await login('admin', ADMIN_PASSWORD);
+      const cookie = sessionCookie(signedIn.headers['set-cookie']);
+      const csrfToken = signedIn.json().csrfToken as string;
       const response = await t.app.inject({
         method: 'POST',
         url: '/api/v1/groups',
-        headers: { cookie, origin: 'https://evil.example', host: 'localhost:8080' },
+        headers: { cookie, origin: 'https://evil.example', host: 'localhost:8080', 'x-csrf-token': csrfToken },
         payload: { name: 'evil' },
       });
       expect(response.statusCode).toBe(403);
+      for (const headers of [{ cookie }, { cookie, 'x-csrf-token': `${csrfToken.slice(0, -2)}xx` }]) {
+        const refused = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/groups',
+          headers,
+          payload: { name: 'evil' },
+        });
+        expect(refused.statusCode).toBe(403);
+      }
+      const allowed = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/groups',
+        headers: { cookie, 'x-csrf-token': csrfToken },
+        payload: { name: 'csrf-ok' },
+      });
+      expect(allowed.statusCode).toBe(201);
       const groups = await t.app.inject({ url: '/api/v1/groups?filter={"q":"evil"}', headers: adminAuth() });
       expect(groups.json()).toEqual([]);
     });

@@ -118,6 +118,7 @@ describe('session lifetimes', () => {
         ttlSeconds: 3600,
         idleSeconds: 600,
         now: () => now,
+        csrfKey: Buffer.alloc(32, 1),
       });
       const admin = t.services.access.userByLogin('admin');
       if (!admin) throw new Error('no admin');
