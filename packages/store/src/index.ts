@@ -8,6 +8,7 @@ export type {
   RuleSubjectType,
 } from './internal/access-rules';
 export type { ApiToken, ApiTokenKind, NewApiToken } from './internal/api-tokens';
+export type { AuditEvent, NewAuditEvent } from './internal/audit-events';
 export type { Database } from './internal/database';
 export { StoreError, type StoreErrorCode } from './internal/errors';
 export type { Group } from './internal/groups';

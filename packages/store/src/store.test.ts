@@ -379,6 +379,53 @@ describe.each(targets)('store on $name', (target) => {
     });
   });
 
+  describe('audit events', () => {
+    it('records events and lists them newest first with filters', async () => {
+      const base = {
+        actorId: null,
+        actorName: 'root',
+        targetType: 'user',
+        targetId: '7',
+        address: '10.0.0.1',
+        details: {},
+      };
+      await store.audit.record({
+        ...base,
+        action: 'user.create',
+        targetName: 'alice',
+        at: new Date('2030-01-01T00:00:00Z'),
+      });
+      await store.audit.record({
+        ...base,
+        action: 'user.disable',
+        targetName: 'alice',
+        at: new Date('2030-01-02T00:00:00Z'),
+        details: { disabled: true },
+      });
+      await store.audit.record({
+        ...base,
+        actorName: 'other',
+        action: 'group.create',
+        targetType: 'group',
+        targetName: 'devs',
+        at: new Date('2030-01-03T00:00:00Z'),
+      });
+      const all = await store.audit.list({});
+      expect(all.items.slice(0, 3).map((e) => e.action)).toEqual(['group.create', 'user.disable', 'user.create']);
+      expect(all.items[1]?.details).toEqual({ disabled: true });
+      expect((await store.audit.list({ filter: { actor: 'root' } })).total).toBe(2);
+      expect((await store.audit.list({ filter: { targetType: 'group' } })).items.map((e) => e.targetName)).toEqual([
+        'devs',
+      ]);
+      expect(
+        (
+          await store.audit.list({ filter: { since: '2030-01-02T00:00:00Z', until: '2030-01-03T00:00:00Z' } })
+        ).items.map((e) => e.action),
+      ).toEqual(['user.disable']);
+      expect((await errorOf(() => store.audit.list({ filter: { since: 'yesterday-ish' } }))).field).toBe('filter');
+    });
+  });
+
   describe('snapshot, revision, sessions, settings', () => {
     it('bumps the revision on every access-relevant write and snapshots users, groups and rules', async () => {
       const r0 = await store.revision();

@@ -104,7 +104,22 @@ export interface LoginFailuresTable {
   lockouts: number;
 }
 
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: string;
+  actor_id: number | null;
+  actor_name: string;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  target_name: string;
+  address: string | null;
+  /** JSON; never holds a secret. */
+  details: string;
+}
+
 export interface Database {
+  audit_events: AuditEventsTable;
   login_failures: LoginFailuresTable;
   service_accounts: ServiceAccountsTable;
   api_tokens: ApiTokensTable;
@@ -125,6 +140,7 @@ export type AccessRuleRow = Selectable<AccessRulesTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type ServiceAccountRow = Selectable<ServiceAccountsTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 export type Dialect = 'sqlite' | 'postgres';

@@ -143,6 +143,33 @@ const loginFailures: Migration = {
   },
 };
 
+/** Who changed what, when, from where. */
+function auditEvents(dialect: Dialect): Migration {
+  return {
+    // biome-ignore lint/suspicious/noExplicitAny: see above.
+    async up(db: Kysely<any>) {
+      const table =
+        dialect === 'postgres'
+          ? db.schema.createTable('audit_events').addColumn('id', 'serial', (col) => col.primaryKey())
+          : db.schema.createTable('audit_events').addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement());
+      await table
+        .addColumn('at', 'text', (col) => col.notNull())
+        .addColumn('actor_id', 'integer')
+        .addColumn('actor_name', 'text', (col) => col.notNull())
+        .addColumn('action', 'text', (col) => col.notNull())
+        .addColumn('target_type', 'text', (col) => col.notNull())
+        .addColumn('target_id', 'text')
+        .addColumn('target_name', 'text', (col) => col.notNull().defaultTo(''))
+        .addColumn('address', 'text')
+        .addColumn('details', 'text', (col) => col.notNull().defaultTo('{}'))
+        .execute();
+      for (const column of ['at', 'actor_name', 'action', 'target_type']) {
+        await db.schema.createIndex(`audit_events_${column}_idx`).on('audit_events').column(column).execute();
+      }
+    },
+  };
+}
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -150,6 +177,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '2026_11_22_001_initial': initial(dialect),
         '2026_11_22_002_credentials': credentials(dialect),
         '2026_11_22_003_login_failures': loginFailures,
+        '2026_11_22_004_audit_events': auditEvents(dialect),
       };
     },
   };

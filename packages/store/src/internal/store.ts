@@ -6,6 +6,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { type AccessRule, accessRulesRepository, toAccessRule } from './access-rules';
 import { type ApiTokenKind, apiTokensRepository } from './api-tokens';
+import { auditEventsRepository } from './audit-events';
 import { readRevision } from './common';
 import type { Database, Dialect } from './database';
 import { StoreError } from './errors';
@@ -47,6 +48,7 @@ export interface Store {
   serviceAccounts: ReturnType<typeof serviceAccountsRepository>;
   tokens: ReturnType<typeof apiTokensRepository>;
   loginFailures: ReturnType<typeof loginFailuresRepository>;
+  audit: ReturnType<typeof auditEventsRepository>;
   revision(): Promise<number>;
   loadAccessSnapshot(): Promise<AccessSnapshot>;
   close(): Promise<void>;
@@ -132,6 +134,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     serviceAccounts: serviceAccountsRepository(db),
     tokens: apiTokensRepository(db),
     loginFailures: loginFailuresRepository(db, dialect),
+    audit: auditEventsRepository(db),
     revision: () => readRevision(db),
     loadAccessSnapshot: () =>
       db.transaction().execute(async (trx) => {
