@@ -9,6 +9,7 @@ import { registerAuthentication } from './http/authentication';
 import { installErrorHandler } from './http/errors';
 import { accessCheckRoutes } from './routes/access-check';
 import { accessRuleRoutes } from './routes/access-rules';
+import { auditEventRoutes } from './routes/audit-events';
 import { authRoutes } from './routes/auth';
 import { groupRoutes } from './routes/groups';
 import { healthRoutes } from './routes/health';
@@ -74,6 +75,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     await api.register(accessCheckRoutes);
     await api.register(serviceAccountRoutes);
     await api.register(tokenManagementRoutes);
+    await api.register(auditEventRoutes);
   });
   return app;
 }

@@ -2,6 +2,7 @@
 import { ACTIONS, validatePattern } from '@registry-admin/acl';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { audit, changedFields } from '../http/audit';
 import { requireAdmin } from '../http/authentication';
 import { parseBody } from '../http/body';
 import { badRequest, notFound } from '../http/errors';
@@ -64,6 +65,16 @@ export async function accessRuleRoutes(app: FastifyInstance): Promise<void> {
     const input = parseBody(createSchema, request.body);
     const rule = await store.rules.create({ ...input, subjectId: input.subjectId ?? null });
     await access.refresh();
+    await audit(
+      request,
+      'rule.create',
+      { type: 'access-rule', id: rule.id, name: rule.pattern },
+      {
+        subjectType: rule.subjectType,
+        subjectId: rule.subjectId,
+        actions: rule.actions,
+      },
+    );
     request.log.info({ ruleId: rule.id }, 'access rule created');
     return reply.code(201).send(rule);
   });
@@ -75,6 +86,12 @@ export async function accessRuleRoutes(app: FastifyInstance): Promise<void> {
     if (bodyId !== undefined && bodyId !== id) throw badRequest('id in the body does not match the URL', 'id');
     const rule = await store.rules.update(id, patch);
     await access.refresh();
+    await audit(
+      request,
+      'rule.update',
+      { type: 'access-rule', id, name: rule.pattern },
+      { fields: changedFields(patch) },
+    );
     request.log.info({ ruleId: id }, 'access rule updated');
     return rule;
   });
@@ -83,6 +100,7 @@ export async function accessRuleRoutes(app: FastifyInstance): Promise<void> {
     requireAdmin(request, 'write');
     const rule = await store.rules.delete(parseId(request.params));
     await access.refresh();
+    await audit(request, 'rule.delete', { type: 'access-rule', id: rule.id, name: rule.pattern });
     request.log.info({ ruleId: rule.id }, 'access rule deleted');
     return rule;
   });

@@ -1,6 +1,7 @@
 /** UI sign-in: `POST /api/v1/auth/login`, `POST /api/v1/auth/logout`, `GET /api/v1/auth/me`. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { audit } from '../http/audit';
 import { logAuthenticationFailure, requireUser, SESSION_COOKIE } from '../http/authentication';
 import { parseBody } from '../http/body';
 import { unauthorized } from '../http/errors';
@@ -44,6 +45,12 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const clientsSignedOut = await store.tokens.deleteForUser(user.id, 'refresh');
     await app.services.access.refresh();
     reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure });
+    await audit(
+      request,
+      'user.logout-everywhere',
+      { type: 'user', id: user.id, name: user.login },
+      { sessionsEnded, clientsSignedOut },
+    );
     request.log.info({ userId: user.id, sessionsEnded, clientsSignedOut }, 'logout everywhere');
     return { sessionsEnded, clientsSignedOut };
   });

@@ -1,6 +1,7 @@
 /** `/api/v1/groups`: named sets of users that access rules can name. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { audit, changedFields } from '../http/audit';
 import { requireAdmin } from '../http/authentication';
 import { parseBody } from '../http/body';
 import { badRequest, notFound } from '../http/errors';
@@ -48,6 +49,7 @@ export async function groupRoutes(app: FastifyInstance): Promise<void> {
     requireAdmin(request, 'write');
     const group = await store.groups.create(parseBody(createSchema, request.body));
     await access.refresh();
+    await audit(request, 'group.create', { type: 'group', id: group.id, name: group.name });
     request.log.info({ groupId: group.id }, 'group created');
     return reply.code(201).send(group);
   });
@@ -59,6 +61,7 @@ export async function groupRoutes(app: FastifyInstance): Promise<void> {
     if (bodyId !== undefined && bodyId !== id) throw badRequest('id in the body does not match the URL', 'id');
     const group = await store.groups.update(id, patch);
     await access.refresh();
+    await audit(request, 'group.update', { type: 'group', id, name: group.name }, { fields: changedFields(patch) });
     request.log.info({ groupId: id }, 'group updated');
     return group;
   });
@@ -67,6 +70,7 @@ export async function groupRoutes(app: FastifyInstance): Promise<void> {
     requireAdmin(request, 'write');
     const group = await store.groups.delete(parseId(request.params));
     await access.refresh();
+    await audit(request, 'group.delete', { type: 'group', id: group.id, name: group.name });
     request.log.info({ groupId: group.id }, 'group deleted');
     return group;
   });

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { audit, changedFields } from '../http/audit';
 import { requireAdmin } from '../http/authentication';
 import { parseBody } from '../http/body';
 import { badRequest, notFound } from '../http/errors';
@@ -65,6 +66,7 @@ export async function serviceAccountRoutes(app: FastifyInstance): Promise<void> 
       expiresAt: toDate(input.expiresAt) ?? null,
     });
     await access.refresh();
+    await audit(request, 'service-account.create', { type: 'service-account', id: account.id, name: account.name });
     request.log.info({ serviceAccountId: account.id }, 'service account created');
     return reply.code(201).send({ ...account, secret: secret.value });
   });
@@ -82,6 +84,14 @@ export async function serviceAccountRoutes(app: FastifyInstance): Promise<void> 
       ...(expiresAt !== undefined ? { expiresAt } : {}),
     });
     await access.refresh();
+    const action = input.disabled === true ? 'service-account.disable' : 'service-account.update';
+    const { id: _id, lastUsedAt: _l, createdAt: _c, updatedAt: _u, ...fields } = input;
+    await audit(
+      request,
+      action,
+      { type: 'service-account', id, name: account.name },
+      { fields: changedFields(fields) },
+    );
     request.log.info({ serviceAccountId: id }, 'service account updated');
     return account;
   });
@@ -92,6 +102,7 @@ export async function serviceAccountRoutes(app: FastifyInstance): Promise<void> 
     const secret = newSecret('serviceAccount');
     const account = await store.serviceAccounts.update(id, { secretHash: secret.hash });
     await access.refresh();
+    await audit(request, 'service-account.rotate-secret', { type: 'service-account', id, name: account.name });
     request.log.info({ serviceAccountId: id }, 'service account secret rotated');
     return { ...account, secret: secret.value };
   });
@@ -100,6 +111,7 @@ export async function serviceAccountRoutes(app: FastifyInstance): Promise<void> 
     requireAdmin(request, 'write');
     const account = await store.serviceAccounts.delete(parseId(request.params));
     await access.refresh();
+    await audit(request, 'service-account.delete', { type: 'service-account', id: account.id, name: account.name });
     request.log.info({ serviceAccountId: account.id }, 'service account deleted');
     return account;
   });

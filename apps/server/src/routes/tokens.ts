@@ -6,6 +6,7 @@
 import type { ApiTokenKind } from '@registry-admin/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { audit } from '../http/audit';
 import { requireUser } from '../http/authentication';
 import { parseBody } from '../http/body';
 import { forbidden, notFound } from '../http/errors';
@@ -59,6 +60,12 @@ export async function tokenManagementRoutes(app: FastifyInstance): Promise<void>
       if (token.userId !== caller.id && caller.role !== 'admin') throw notFound('no such token');
       const deleted = await store.tokens.delete(token.id);
       await access.refresh();
+      await audit(
+        request,
+        kind === 'pat' ? 'token.revoke' : 'client.revoke',
+        { type: kind === 'pat' ? 'token' : 'client', id: token.id, name: token.name },
+        { owner: token.userId },
+      );
       request.log.info({ tokenId: token.id, kind }, 'token revoked');
       return deleted;
     });
@@ -78,6 +85,15 @@ export async function tokenManagementRoutes(app: FastifyInstance): Promise<void>
       expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
     });
     await access.refresh();
+    await audit(
+      request,
+      'token.create',
+      { type: 'token', id: token.id, name: token.name },
+      {
+        readOnly: token.readOnly,
+        expiresAt: token.expiresAt,
+      },
+    );
     request.log.info({ tokenId: token.id }, 'personal access token created');
     return reply.code(201).send({ ...token, token: secret.value });
   });

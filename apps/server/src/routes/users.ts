@@ -1,6 +1,7 @@
 /** `/api/v1/users`: admins manage accounts; managers may read them. No password hash ever leaves the server. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { audit, changedFields } from '../http/audit';
 import { requireAdmin } from '../http/authentication';
 import { parseBody } from '../http/body';
 import { badRequest, notFound } from '../http/errors';
@@ -66,6 +67,7 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
     const { password, ...rest } = input;
     const user = await store.users.create({ ...rest, passwordHash: await hashPassword(password) });
     await access.refresh();
+    await audit(request, 'user.create', { type: 'user', id: user.id, name: user.login }, { role: user.role });
     request.log.info({ userId: user.id, login: user.login }, 'user created');
     return reply.code(201).send(user);
   });
@@ -82,6 +84,13 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
     });
     if (password || patch.disabled) credentialCache.forgetUser(id);
     await access.refresh();
+    const action = patch.disabled === true ? 'user.disable' : 'user.update';
+    await audit(
+      request,
+      action,
+      { type: 'user', id, name: user.login },
+      { fields: changedFields({ ...patch, password }) },
+    );
     request.log.info({ userId: id }, 'user updated');
     return user;
   });
@@ -92,6 +101,7 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
     const user = await store.users.delete(id);
     credentialCache.forgetUser(id);
     await access.refresh();
+    await audit(request, 'user.delete', { type: 'user', id, name: user.login });
     request.log.info({ userId: id, by: caller.login }, 'user deleted');
     return user;
   });

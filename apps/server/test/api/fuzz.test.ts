@@ -119,7 +119,7 @@ describe('fuzz', () => {
   it('answers malformed list queries with 4xx, never 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom('users', 'groups', 'access-rules', 'service-accounts', 'tokens', 'clients'),
+        fc.constantFrom('users', 'groups', 'access-rules', 'service-accounts', 'tokens', 'clients', 'audit-events'),
         fc.option(jsonish, { nil: undefined }),
         fc.option(jsonish, { nil: undefined }),
         fc.option(jsonish, { nil: undefined }),
