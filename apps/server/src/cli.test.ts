@@ -6,7 +6,9 @@ import { openStore } from '@registry-admin/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { runCli } from './cli';
-import { verifyPassword } from './services/passwords';
+import { createPasswordHasher } from './services/passwords';
+
+const verifyPassword = (hash: string, password: string) => createPasswordHasher().verify(hash, password);
 
 function capture() {
   let text = '';

@@ -11,7 +11,7 @@ import yargs, { type Options } from 'yargs';
 import { certsGenerate } from './commands/certs';
 import { CliError, type CliIo } from './commands/io';
 import { printRegistryConfig } from './commands/registry-config';
-import { userAdd, userList, userPasswd } from './commands/user';
+import { userAdd, userImport, userList, userPasswd } from './commands/user';
 import { ConfigError, configOptions, loadConfig } from './config/load';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -56,7 +56,12 @@ function buildParser(argv: string[]) {
           c.positional('login', { type: 'string', demandOption: true }).options(passwordOptions),
         )
         .command('list', 'list users', (c) => c.option('json', { type: 'boolean', describe: 'print JSON' }))
-        .demandCommand(1, 'name a user command: add, passwd or list'),
+        .command('import <file>', 'create users from an htpasswd file with bcrypt hashes', (c) =>
+          c
+            .positional('file', { type: 'string', demandOption: true })
+            .option('role', { choices: ['admin', 'manager', 'user'] as const, default: 'user' }),
+        )
+        .demandCommand(1, 'name a user command: add, passwd, list or import'),
     )
     .command('certs', 'manage the token signing certificate', (y) =>
       y
@@ -129,6 +134,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             login: String(args.login),
             ...(typeof args.password === 'string' ? { password: args.password } : {}),
           });
+        } else if (sub === 'import') {
+          await userImport(config, io, { file: String(args.file), role: args.role as 'admin' | 'manager' | 'user' });
         } else {
           await userList(config, io, { json: args.json === true });
         }

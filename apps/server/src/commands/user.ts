@@ -1,10 +1,13 @@
-/** `registry-admin user add|passwd|list`: manage accounts from the shell, on the configured store. */
+/** `registry-admin user add|passwd|list|import`: manage accounts from the shell, on the configured store. */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Role } from '@registry-admin/store';
 import { StoreError } from '@registry-admin/store';
 import type { Config } from '../config/schema';
 import { openConfiguredStore } from '../runtime/open-store';
+import { configuredPasswordHasher } from '../runtime/password-policy';
 import { resolvePaths } from '../runtime/paths';
-import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../services/passwords';
+import { isImportableHash } from '../services/passwords';
 import { CliError, type CliIo, readFirstLine } from './io';
 
 const LOGIN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -14,11 +17,10 @@ export interface PasswordArgs {
   passwordStdin?: boolean;
 }
 
-async function passwordFrom(args: PasswordArgs, io: CliIo): Promise<string> {
+async function passwordFrom(config: Config, args: PasswordArgs, io: CliIo): Promise<string> {
   const password = args.password ?? (await readFirstLine(io.stdin));
-  if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
-    throw new CliError(`--password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`, 2);
-  }
+  const problem = configuredPasswordHasher(config).problem(password);
+  if (problem) throw new CliError(`--password ${problem}`, 2);
   return password;
 }
 
@@ -53,11 +55,11 @@ export async function userAdd(
   args: PasswordArgs & { login: string; role?: Role; name?: string; email?: string },
 ): Promise<void> {
   checkLogin(args.login);
-  const password = await passwordFrom(args, io);
+  const password = await passwordFrom(config, args, io);
   const user = await withStore(config, io, async (store) =>
     store.users.create({
       login: args.login,
-      passwordHash: await hashPassword(password),
+      passwordHash: await configuredPasswordHasher(config).hash(password),
       role: args.role ?? 'user',
       ...(args.name !== undefined ? { name: args.name } : {}),
       ...(args.email !== undefined ? { email: args.email } : {}),
@@ -68,11 +70,11 @@ export async function userAdd(
 
 export async function userPasswd(config: Config, io: CliIo, args: PasswordArgs & { login: string }): Promise<void> {
   checkLogin(args.login);
-  const password = await passwordFrom(args, io);
+  const password = await passwordFrom(config, args, io);
   await withStore(config, io, async (store) => {
     const user = await store.users.getByLogin(args.login);
     if (!user) throw new CliError(`no user "${args.login}"`);
-    await store.users.update(user.id, { passwordHash: await hashPassword(password) });
+    await store.users.update(user.id, { passwordHash: await configuredPasswordHasher(config).hash(password) });
   });
   io.stdout.write(`password of "${args.login}" changed; its sessions were ended\n`);
 }
@@ -102,4 +104,42 @@ export async function userList(config: Config, io: CliIo, args: { json?: boolean
         .join('  ')
         .trimEnd()}\n`,
     );
+}
+
+/**
+ * `user import <file>`: users from an htpasswd file (`login:hash` per line). bcrypt hashes (`htpasswd -B`) are kept
+ * as they are and replaced by argon2id at each user's first sign-in; other schemes (MD5, SHA-1, crypt) are too weak
+ * to keep and are reported as skipped.
+ */
+export async function userImport(config: Config, io: CliIo, args: { file: string; role?: Role }): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(resolve(io.cwd, args.file), 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${args.file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  let created = 0;
+  const skipped: string[] = [];
+  await withStore(config, io, async (store) => {
+    for (const [index, raw] of text.split(/\r?\n/).entries()) {
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#')) continue;
+      const colon = line.indexOf(':');
+      const login = colon > 0 ? line.slice(0, colon) : '';
+      const hash = colon > 0 ? line.slice(colon + 1) : '';
+      const where = `line ${index + 1}`;
+      if (!LOGIN.test(login)) {
+        skipped.push(`${where}: login "${login.slice(0, 64)}" is not a valid login`);
+      } else if (!isImportableHash(hash)) {
+        skipped.push(`${where}: ${login}: only bcrypt (htpasswd -B) and argon2id hashes can be imported`);
+      } else if (await store.users.getByLogin(login)) {
+        skipped.push(`${where}: ${login}: a user with this login exists`);
+      } else {
+        await store.users.create({ login, passwordHash: hash, role: args.role ?? 'user' });
+        created++;
+      }
+    }
+  });
+  io.stdout.write(`imported ${created} user(s)\n`);
+  for (const line of skipped) io.stdout.write(`skipped ${line}\n`);
 }

@@ -173,6 +173,27 @@ export const configSchema = z
           .pipe(z.number().max(86400))
           .default(60)
           .describe('first lockout; each further one within 15 minutes lasts twice as long (at most 1 hour)'),
+        'password-min-length': z.coerce
+          .number()
+          .int()
+          .min(8)
+          .max(128)
+          .default(8)
+          .describe('shortest password accepted for new and changed passwords'),
+        'argon2-memory': z.coerce
+          .number()
+          .int()
+          .min(8192)
+          .max(4 * 1024 * 1024)
+          .default(19456)
+          .describe('argon2id memory in KiB; raising it re-hashes each password at its next sign-in'),
+        'argon2-time': z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(20)
+          .default(2)
+          .describe('argon2id passes; raising it re-hashes each password at its next sign-in'),
         'cache-ttl': durationSeconds
           .pipe(z.number().max(3600))
           .default(60)

@@ -6,49 +6,51 @@ import { requireAdmin } from '../http/authentication';
 import { parseBody } from '../http/body';
 import { badRequest, notFound } from '../http/errors';
 import { parseId, parseListQuery, sendList } from '../http/list-query';
-import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../services/passwords';
+import type { PasswordHasher } from '../services/passwords';
 
 export const loginSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1-64 characters a-z 0-9 . _ - starting with a letter or digit');
-export const passwordSchema = z
-  .string()
-  .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
-  .max(PASSWORD_MAX_LENGTH);
+/** A new password under the configured policy. */
+export function passwordSchema(passwords: PasswordHasher) {
+  return z.string().superRefine((password, ctx) => {
+    const problem = passwords.problem(password);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
 const roleSchema = z.enum(['admin', 'manager', 'user']);
 const groupsSchema = z.array(z.number().int().positive()).max(1000);
 
-const createSchema = z
-  .object({
-    login: loginSchema,
-    password: passwordSchema,
-    name: z.string().max(200).optional(),
-    email: z.email().max(320).nullable().optional(),
-    role: roleSchema.optional(),
-    disabled: z.boolean().optional(),
-    groups: groupsSchema.optional(),
-  })
-  .strict();
-
-/** react-admin sends the whole record back: read-only fields are accepted and ignored; a missing password keeps it. */
-const updateSchema = z
-  .object({
-    id: z.number().int().optional(),
-    login: loginSchema.optional(),
-    password: z.union([passwordSchema, z.literal(''), z.null()]).optional(),
-    name: z.string().max(200).optional(),
-    email: z.email().max(320).nullable().optional(),
-    role: roleSchema.optional(),
-    disabled: z.boolean().optional(),
-    groups: groupsSchema.optional(),
-    createdAt: z.string().optional(),
-    updatedAt: z.string().optional(),
-    passwordChangedAt: z.string().optional(),
-  })
-  .strict();
-
 export async function userRoutes(app: FastifyInstance): Promise<void> {
-  const { store, access, credentialCache } = app.services;
+  const { store, access, credentialCache, passwords } = app.services;
+  const password = passwordSchema(passwords);
+  const createSchema = z
+    .object({
+      login: loginSchema,
+      password,
+      name: z.string().max(200).optional(),
+      email: z.email().max(320).nullable().optional(),
+      role: roleSchema.optional(),
+      disabled: z.boolean().optional(),
+      groups: groupsSchema.optional(),
+    })
+    .strict();
+  /** react-admin sends the whole record back: read-only fields are accepted and ignored; a missing password keeps it. */
+  const updateSchema = z
+    .object({
+      id: z.number().int().optional(),
+      login: loginSchema.optional(),
+      password: z.union([password, z.literal(''), z.null()]).optional(),
+      name: z.string().max(200).optional(),
+      email: z.email().max(320).nullable().optional(),
+      role: roleSchema.optional(),
+      disabled: z.boolean().optional(),
+      groups: groupsSchema.optional(),
+      createdAt: z.string().optional(),
+      updatedAt: z.string().optional(),
+      passwordChangedAt: z.string().optional(),
+    })
+    .strict();
 
   app.get('/api/v1/users', async (request, reply) => {
     requireAdmin(request, 'read');
@@ -65,7 +67,7 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
     requireAdmin(request, 'write');
     const input = parseBody(createSchema, request.body);
     const { password, ...rest } = input;
-    const user = await store.users.create({ ...rest, passwordHash: await hashPassword(password) });
+    const user = await store.users.create({ ...rest, passwordHash: await passwords.hash(password) });
     await access.refresh();
     await audit(request, 'user.create', { type: 'user', id: user.id, name: user.login }, { role: user.role });
     request.log.info({ userId: user.id, login: user.login }, 'user created');
@@ -80,7 +82,7 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
     const { password, id: _id, createdAt: _c, updatedAt: _u, passwordChangedAt: _p, ...patch } = input;
     const user = await store.users.update(id, {
       ...patch,
-      ...(password ? { passwordHash: await hashPassword(password) } : {}),
+      ...(password ? { passwordHash: await passwords.hash(password) } : {}),
     });
     if (password || patch.disabled) credentialCache.forgetUser(id);
     await access.refresh();

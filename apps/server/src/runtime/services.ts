@@ -12,10 +12,11 @@ import { type AccessState, createAccessState } from '../services/access-state';
 import { type Authenticator, createAuthenticator } from '../services/authenticator';
 import { type CredentialCache, createCredentialCache } from '../services/credential-cache';
 import { createLoginThrottle } from '../services/login-throttle';
-import { hashPassword } from '../services/passwords';
+import type { PasswordHasher } from '../services/passwords';
 import { createRefreshTokenService, type RefreshTokenService } from '../services/refresh-tokens';
 import { createSessionService, type SessionService } from '../services/sessions';
 import { openConfiguredStore } from './open-store';
+import { configuredPasswordHasher } from './password-policy';
 import { type RuntimePaths, resolvePaths } from './paths';
 
 export interface Services {
@@ -29,6 +30,7 @@ export interface Services {
   credentialCache: CredentialCache;
   authenticator: Authenticator;
   sessions: SessionService;
+  passwords: PasswordHasher;
   refreshTokens: RefreshTokenService;
   close(): Promise<void>;
 }
@@ -60,9 +62,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
   });
   const jwks = createJwks([certificates.publicKey], { keyIdFormat: config.registry['key-id'] });
 
+  const passwords = configuredPasswordHasher(config);
   const store = await openConfiguredStore(config, paths);
   try {
-    await bootstrapAdmin(store, config, paths, announce);
+    await bootstrapAdmin(store, config, paths, passwords, announce);
     const access = await createAccessState(store, { onError: options.onBackgroundError });
     const credentialCache = createCredentialCache({ ttlMs: config.auth['cache-ttl'] * 1000 });
     const throttle = createLoginThrottle(store, {
@@ -70,7 +73,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       maxAddressFailures: config.auth['max-failures-address'],
       lockoutSeconds: config.auth.lockout,
     });
-    const authenticator = createAuthenticator(access, credentialCache, {
+    const authenticator = createAuthenticator(access, credentialCache, passwords, {
       store,
       throttle,
       ...(options.onBackgroundError ? { onError: options.onBackgroundError } : {}),
@@ -96,6 +99,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       credentialCache,
       authenticator,
       sessions,
+      passwords,
       refreshTokens,
       async close() {
         access.close();
@@ -112,7 +116,13 @@ export async function createServices(config: Config, options: ServiceOptions = {
  * The first start (or any start without an admin account) creates the `admin` account. Its password comes from --store.admin-password or is generated,
  * printed once and written to <data-dir>/initial-admin-password (0600). There is no fixed default password.
  */
-async function bootstrapAdmin(store: Store, config: Config, paths: RuntimePaths, announce: (line: string) => void) {
+async function bootstrapAdmin(
+  store: Store,
+  config: Config,
+  paths: RuntimePaths,
+  passwords: PasswordHasher,
+  announce: (line: string) => void,
+) {
   const admins = await store.users.list({ filter: { role: 'admin' }, range: [0, 0] });
   if (admins.total > 0) return;
   const given = config.store['admin-password'];
@@ -122,7 +132,7 @@ async function bootstrapAdmin(store: Store, config: Config, paths: RuntimePaths,
       login: 'admin',
       name: 'Administrator',
       role: 'admin',
-      passwordHash: await hashPassword(password),
+      passwordHash: await passwords.hash(password),
     });
   } catch (error) {
     // Another replica created it first, or "admin" is an ordinary account made before the first start.

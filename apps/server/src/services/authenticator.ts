@@ -7,7 +7,7 @@ import type { Store } from '@registry-admin/store';
 import type { AccessState, SnapshotServiceAccount, SnapshotToken, SnapshotUser } from './access-state';
 import type { CredentialCache } from './credential-cache';
 import type { LoginThrottle } from './login-throttle';
-import { decoyPasswordHash, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords';
+import { PASSWORD_MAX_LENGTH, type PasswordHasher } from './passwords';
 import { hashSecret, isExpired, SECRET_PREFIX, secretMatches } from './secrets';
 
 export type Identity =
@@ -30,6 +30,7 @@ const TOUCH_INTERVAL_MS = 60_000;
 export function createAuthenticator(
   access: AccessState,
   cache: CredentialCache,
+  passwords: PasswordHasher,
   options: { store?: Store; throttle?: LoginThrottle; onError?: (error: unknown) => void; now?: () => number } = {},
 ): Authenticator {
   const now = options.now ?? Date.now;
@@ -55,6 +56,17 @@ export function createAuthenticator(
   };
 
   const throttle = options.throttle;
+  /** Replaces a bcrypt or weaker argon2 hash in the background; the sign-in does not wait for it. */
+  function rehash(user: SnapshotUser, password: string): void {
+    const store = options.store;
+    if (!store) return;
+    passwords
+      .hash(password)
+      .then(async (hash) => {
+        if (await store.users.replacePasswordHash(user.id, user.passwordHash, hash)) await access.refresh();
+      })
+      .catch((error: unknown) => options.onError?.(error));
+  }
   /** A secret that is random (token, service-account secret) failed: counts against the address only. */
   async function secretFailed(address: string | undefined): Promise<undefined> {
     if (throttle && address !== undefined) {
@@ -73,7 +85,7 @@ export function createAuthenticator(
       password.length > 0 &&
       password.length <= PASSWORD_MAX_LENGTH &&
       // Unknown logins are checked against a decoy so timing does not reveal which logins exist.
-      (await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), password)) &&
+      (await passwords.verify(user?.passwordHash ?? (await passwords.decoyHash()), password)) &&
       user !== undefined;
     // Re-read: the user may have changed while the hash was being checked.
     const current = user ? access.userById(user.id) : undefined;
@@ -83,6 +95,7 @@ export function createAuthenticator(
     }
     cache.remember(login, password, user.id, user.passwordHash);
     if (throttle && address !== undefined) await throttle.succeeded(address, login);
+    if (passwords.needsRehash(user.passwordHash)) rehash(user, password);
     return current.disabled ? undefined : current;
   }
 

@@ -1,13 +1,36 @@
 /**
- * Password hashing: argon2id with parameters that can be raised later (hashes carry their own parameters).
+ * Password hashing: argon2id with parameters from the configuration. Stored hashes carry their own parameters, so
+ * raising them takes effect as users sign in (their hash is re-made then). bcrypt hashes — htpasswd files, the
+ * tool this replaces — are verified too and replaced by argon2id on the next sign-in, so users can be imported.
  */
 import argon2 from 'argon2';
+import bcrypt from 'bcryptjs';
 
-/** OWASP's argon2id baseline (19 MiB, 2 passes); stored hashes record the parameters they were made with. */
-const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
-
-export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 1024;
+
+export interface PasswordPolicy {
+  minLength: number;
+  /** argon2id memory in KiB. */
+  memoryCost: number;
+  /** argon2id passes. */
+  timeCost: number;
+}
+
+/** OWASP's argon2id baseline: 19 MiB, 2 passes. */
+export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = { minLength: 8, memoryCost: 19456, timeCost: 2 };
+
+export interface PasswordHasher {
+  readonly policy: PasswordPolicy;
+  hash(password: string): Promise<string>;
+  /** Constant-time verification; a malformed stored hash verifies as false. */
+  verify(hash: string, password: string): Promise<boolean>;
+  /** True for bcrypt hashes and argon2 hashes made with weaker parameters than the policy's. */
+  needsRehash(hash: string): boolean;
+  /** A hash no password matches, checked against for unknown logins so timing does not reveal them. */
+  decoyHash(): Promise<string>;
+  /** A message naming what is wrong with a new password, or undefined. */
+  problem(password: string): string | undefined;
+}
 
 /**
  * argon2 runs on libuv's thread pool, which also signs tokens. At most this many hashes run at once, so a burst of
@@ -30,23 +53,50 @@ async function limited<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-export function hashPassword(password: string): Promise<string> {
-  return limited(() => argon2.hash(password, ARGON2_OPTIONS));
+const isBcrypt = (hash: string) => /^\$2[aby]\$\d{2}\$/.test(hash);
+
+export function createPasswordHasher(policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY): PasswordHasher {
+  const options = {
+    type: argon2.argon2id as typeof argon2.argon2id,
+    memoryCost: policy.memoryCost,
+    timeCost: policy.timeCost,
+    parallelism: 1,
+  };
+  let decoy: Promise<string> | undefined;
+  const hash = (password: string) => limited(() => argon2.hash(password, options));
+  return {
+    policy,
+    hash,
+    async verify(stored, password) {
+      if (password.length > PASSWORD_MAX_LENGTH) return false;
+      try {
+        // `$2y$` (htpasswd) is the same algorithm as `$2b$`.
+        if (isBcrypt(stored)) return await limited(() => bcrypt.compare(password, stored.replace(/^\$2y\$/, '$2b$')));
+        return await limited(() => argon2.verify(stored, password));
+      } catch {
+        return false;
+      }
+    },
+    needsRehash(stored) {
+      if (isBcrypt(stored)) return true;
+      try {
+        return argon2.needsRehash(stored, options);
+      } catch {
+        return false;
+      }
+    },
+    decoyHash() {
+      decoy ??= hash(`decoy-${Math.random()}`);
+      return decoy;
+    },
+    problem(password) {
+      if (password.length < policy.minLength) return `must be at least ${policy.minLength} characters`;
+      if (password.length > PASSWORD_MAX_LENGTH) return `must be at most ${PASSWORD_MAX_LENGTH} characters`;
+      return undefined;
+    },
+  };
 }
 
-/** Constant-time verification; a malformed stored hash verifies as false. */
-export async function verifyPassword(hash: string, password: string): Promise<boolean> {
-  if (password.length > PASSWORD_MAX_LENGTH) return false;
-  try {
-    return await limited(() => argon2.verify(hash, password));
-  } catch {
-    return false;
-  }
-}
-
-/** A hash that no password matches, verified against when a login is unknown so timing does not reveal it. */
-let decoyHash: Promise<string> | undefined;
-export function decoyPasswordHash(): Promise<string> {
-  decoyHash ??= hashPassword(`decoy-${Math.random()}`);
-  return decoyHash;
+export function isImportableHash(hash: string): boolean {
+  return isBcrypt(hash) || hash.startsWith('$argon2id$');
 }

@@ -23,7 +23,7 @@ export async function createTestApp(
   const dir = await mkdtemp(join(tmpdir(), 'ra-api-'));
   const config = configSchema.parse({
     ...overrides,
-    'data-dir': dir,
+    'data-dir': overrides['data-dir'] ?? dir,
     store: { ...overrides.store, 'admin-password': ADMIN_PASSWORD },
   });
   const services = await createServices(config, { announce: () => {} });

@@ -256,6 +256,25 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect) {
       });
     },
 
+    /**
+     * Swaps the stored hash for a stronger one of the same password (re-hash on sign-in): only if the hash is still
+     * `expected`, without ending sessions or moving passwordChangedAt. True when it was swapped.
+     */
+    async replacePasswordHash(id: number, expected: string, passwordHash: string): Promise<boolean> {
+      requireText(passwordHash, 'passwordHash', 1024);
+      return db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable('users')
+          .set({ password_hash: passwordHash })
+          .where('id', '=', id)
+          .where('password_hash', '=', expected)
+          .executeTakeFirst();
+        const swapped = Number(result.numUpdatedRows) === 1;
+        if (swapped) await bumpRevision(trx);
+        return swapped;
+      });
+    },
+
     async delete(id: number): Promise<User> {
       return db.transaction().execute(async (trx) => {
         await lockAdmins(trx, dialect);
