@@ -13,6 +13,7 @@ import { auditEventRoutes } from './routes/audit-events';
 import { authRoutes } from './routes/auth';
 import { groupRoutes } from './routes/groups';
 import { healthRoutes } from './routes/health';
+import { passwordResetRoutes } from './routes/password-reset';
 import { serviceAccountRoutes } from './routes/service-accounts';
 import { tokenRoutes } from './routes/token';
 import { tokenManagementRoutes } from './routes/tokens';
@@ -76,6 +77,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     await api.register(serviceAccountRoutes);
     await api.register(tokenManagementRoutes);
     await api.register(auditEventRoutes);
+    await api.register(passwordResetRoutes);
   });
   return app;
 }

@@ -210,6 +210,20 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    smtp: z
+      .object({
+        host: z.string().optional().describe('SMTP server for password reset mails (unset: reset by e-mail is off)'),
+        port: port.default(587).describe('SMTP port'),
+        secure: booleanish
+          .default(false)
+          .describe('connect with TLS from the start (port 465); otherwise STARTTLS when offered'),
+        'require-tls': booleanish.default(false).describe('refuse to send unless STARTTLS succeeds'),
+        user: z.string().optional().describe('SMTP user name'),
+        password: z.string().optional().describe('SMTP password'),
+        from: z.string().default('registry-admin <registry-admin@localhost>').describe('sender of the mails'),
+      })
+      .strict()
+      .prefault({}),
     ssl: z
       .object({
         type: z

@@ -12,6 +12,7 @@ import { type AccessState, createAccessState } from '../services/access-state';
 import { type Authenticator, createAuthenticator } from '../services/authenticator';
 import { type CredentialCache, createCredentialCache } from '../services/credential-cache';
 import { createLoginThrottle } from '../services/login-throttle';
+import { createMailer, type Mailer } from '../services/mailer';
 import type { PasswordHasher } from '../services/passwords';
 import { createRefreshTokenService, type RefreshTokenService } from '../services/refresh-tokens';
 import { createSessionService, type SessionService } from '../services/sessions';
@@ -31,6 +32,7 @@ export interface Services {
   authenticator: Authenticator;
   sessions: SessionService;
   passwords: PasswordHasher;
+  mailer: Mailer | undefined;
   refreshTokens: RefreshTokenService;
   close(): Promise<void>;
 }
@@ -100,6 +102,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       authenticator,
       sessions,
       passwords,
+      mailer: createMailer(config),
       refreshTokens,
       async close() {
         access.close();

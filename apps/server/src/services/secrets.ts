@@ -9,6 +9,7 @@ export const SECRET_PREFIX = {
   pat: 'ra_pat_',
   refresh: 'ra_rt_',
   serviceAccount: 'ra_sa_',
+  reset: 'ra_reset_',
 } as const;
 
 export type SecretKind = keyof typeof SECRET_PREFIX;

@@ -118,7 +118,18 @@ export interface AuditEventsTable {
   details: string;
 }
 
+export interface PasswordResetsTable {
+  id: Generated<number>;
+  user_id: number;
+  /** SHA-256 (hex) of the link's token. */
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
 export interface Database {
+  password_resets: PasswordResetsTable;
   audit_events: AuditEventsTable;
   login_failures: LoginFailuresTable;
   service_accounts: ServiceAccountsTable;

@@ -170,6 +170,29 @@ function auditEvents(dialect: Dialect): Migration {
   };
 }
 
+/** Single-use password reset links, stored hashed. */
+function passwordResets(dialect: Dialect): Migration {
+  return {
+    // biome-ignore lint/suspicious/noExplicitAny: see above.
+    async up(db: Kysely<any>) {
+      const table =
+        dialect === 'postgres'
+          ? db.schema.createTable('password_resets').addColumn('id', 'serial', (col) => col.primaryKey())
+          : db.schema
+              .createTable('password_resets')
+              .addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement());
+      await table
+        .addColumn('user_id', 'integer', (col) => col.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('token_hash', 'text', (col) => col.notNull().unique())
+        .addColumn('created_at', 'text', (col) => col.notNull())
+        .addColumn('expires_at', 'text', (col) => col.notNull())
+        .addColumn('used_at', 'text')
+        .execute();
+      await db.schema.createIndex('password_resets_user_idx').on('password_resets').column('user_id').execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -178,6 +201,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '2026_11_22_002_credentials': credentials(dialect),
         '2026_11_22_003_login_failures': loginFailures,
         '2026_11_22_004_audit_events': auditEvents(dialect),
+        '2026_11_22_005_password_resets': passwordResets(dialect),
       };
     },
   };

@@ -13,6 +13,7 @@ import { StoreError } from './errors';
 import { groupsRepository } from './groups';
 import { loginFailuresRepository } from './login-failures';
 import { migrationProvider } from './migrations';
+import { passwordResetsRepository } from './password-resets';
 import { serviceAccountsRepository } from './service-accounts';
 import { sessionsRepository } from './sessions';
 import { settingsRepository } from './settings';
@@ -49,6 +50,7 @@ export interface Store {
   tokens: ReturnType<typeof apiTokensRepository>;
   loginFailures: ReturnType<typeof loginFailuresRepository>;
   audit: ReturnType<typeof auditEventsRepository>;
+  passwordResets: ReturnType<typeof passwordResetsRepository>;
   revision(): Promise<number>;
   loadAccessSnapshot(): Promise<AccessSnapshot>;
   close(): Promise<void>;
@@ -135,6 +137,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     tokens: apiTokensRepository(db),
     loginFailures: loginFailuresRepository(db, dialect),
     audit: auditEventsRepository(db),
+    passwordResets: passwordResetsRepository(db),
     revision: () => readRevision(db),
     loadAccessSnapshot: () =>
       db.transaction().execute(async (trx) => {

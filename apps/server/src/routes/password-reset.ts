@@ -1,0 +1,76 @@
+/**
+ * Password reset by e-mail: `POST /api/v1/auth/password-reset` asks for a link, `POST /api/v1/auth/password-reset/complete`
+ * uses it. Links are single-use, valid one hour, stored hashed, and carry the token in the URL fragment (never sent
+ * to a server or logged). The answer to a request is the same whether or not the account exists or has an e-mail
+ * address, so it reveals nothing; mail is sent in the background so timing does not either.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { audit } from '../http/audit';
+import { parseBody } from '../http/body';
+import { ApiError, badRequest } from '../http/errors';
+import { publicUrl } from '../runtime/public-url';
+import { hashSecret, newSecret } from '../services/secrets';
+import { passwordSchema } from './users';
+
+const LINK_LIFETIME_MS = 3600_000;
+/** One mail per account per minute at most. */
+const MAIL_INTERVAL_MS = 60_000;
+
+export const RESET_ANSWER =
+  'If the account exists and has an e-mail address, a link to set a new password has been sent to it. ' +
+  'Accounts without an e-mail address cannot be reset by e-mail: ask an administrator.';
+
+export async function passwordResetRoutes(app: FastifyInstance): Promise<void> {
+  const { store, access, mailer, passwords, config } = app.services;
+  const requestSchema = z.object({ login: z.string().min(1).max(320) }).strict();
+  const completeSchema = z.object({ token: z.string().min(1).max(200), password: passwordSchema(passwords) }).strict();
+
+  app.post('/api/v1/auth/password-reset', async (request, reply) => {
+    const { login } = parseBody(requestSchema, request.body);
+    if (!mailer) {
+      throw new ApiError(
+        503,
+        'ERR_RESET_UNAVAILABLE',
+        'password reset by e-mail is not configured: ask an administrator',
+      );
+    }
+    const snapshotUser = access.userByLogin(login);
+    const send = async () => {
+      if (!snapshotUser || snapshotUser.disabled) return;
+      const user = await store.users.get(snapshotUser.id);
+      if (!user?.email) return;
+      const latest = await store.passwordResets.latestFor(user.id);
+      if (latest && latest.getTime() + MAIL_INTERVAL_MS > Date.now()) return;
+      const secret = newSecret('reset');
+      await store.passwordResets.create({
+        userId: user.id,
+        tokenHash: secret.hash,
+        expiresAt: new Date(Date.now() + LINK_LIFETIME_MS),
+      });
+      const link = `${publicUrl(config)}/#/reset-password?token=${encodeURIComponent(secret.value)}`;
+      await mailer.send({
+        to: user.email,
+        subject: 'Set a new registry-admin password',
+        text:
+          `Someone (hopefully you) asked to set a new password for the registry-admin account "${user.login}".\n\n` +
+          `Open this link within one hour to choose it; it works once:\n\n${link}\n\n` +
+          'If you did not ask for this, ignore this mail: your password stays as it is.\n',
+      });
+      request.log.info({ userId: user.id }, 'password reset link sent');
+    };
+    send().catch((error: unknown) => request.log.error({ err: error }, 'password reset mail failed'));
+    return reply.code(202).send({ message: RESET_ANSWER });
+  });
+
+  app.post('/api/v1/auth/password-reset/complete', async (request) => {
+    const { token, password } = parseBody(completeSchema, request.body);
+    const userId = await store.passwordResets.consume(hashSecret(token), await passwords.hash(password));
+    if (userId === undefined) throw badRequest('this link is invalid, expired or already used', 'token');
+    app.services.credentialCache.forgetUser(userId);
+    await access.refresh();
+    const user = access.userById(userId);
+    await audit(request, 'user.password-reset', { type: 'user', id: userId, name: user?.login ?? '' });
+    return { message: 'password changed; sign in with the new password' };
+  });
+}

@@ -1,0 +1,31 @@
+/** Sends mail through the configured SMTP server (nodemailer). */
+import nodemailer from 'nodemailer';
+import type { Config } from '../config/schema';
+
+export interface Mail {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface Mailer {
+  send(mail: Mail): Promise<void>;
+}
+
+/** undefined when no SMTP server is configured. */
+export function createMailer(config: Config): Mailer | undefined {
+  const smtp = config.smtp;
+  if (!smtp.host) return undefined;
+  const transport = nodemailer.createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    requireTLS: smtp['require-tls'],
+    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
+  });
+  return {
+    async send(mail) {
+      await transport.sendMail({ from: smtp.from, ...mail });
+    },
+  };
+}

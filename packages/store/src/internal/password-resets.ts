@@ -1,0 +1,74 @@
+/** Password reset links: hashed, single-use, with an expiry. Using one sets the new password atomically. */
+import type { Kysely } from 'kysely';
+import { bumpRevision, requireText } from './common';
+import type { Database } from './database';
+
+export function passwordResetsRepository(db: Kysely<Database>) {
+  return {
+    /** Stores a new link for the user; earlier unused links of the user stop working. */
+    async create(input: { userId: number; tokenHash: string; expiresAt: Date; now?: Date }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .deleteFrom('password_resets')
+          .where('user_id', '=', input.userId)
+          .where('used_at', 'is', null)
+          .execute();
+        await trx
+          .insertInto('password_resets')
+          .values({
+            user_id: input.userId,
+            token_hash: requireText(input.tokenHash, 'tokenHash', 256),
+            created_at: (input.now ?? new Date()).toISOString(),
+            expires_at: input.expiresAt.toISOString(),
+            used_at: null,
+          })
+          .execute();
+      });
+    },
+
+    /** When the user's latest link was made, to space out mails. */
+    async latestFor(userId: number): Promise<Date | undefined> {
+      const row = await db
+        .selectFrom('password_resets')
+        .select('created_at')
+        .where('user_id', '=', userId)
+        .orderBy('created_at', 'desc')
+        .executeTakeFirst();
+      return row ? new Date(row.created_at) : undefined;
+    },
+
+    /**
+     * Uses a link: if it exists, is unused and unexpired, marks it used and sets the password (ending the user's
+     * sessions and refresh tokens) in one transaction. Returns the user id, or undefined.
+     */
+    async consume(tokenHash: string, passwordHash: string, now: Date = new Date()): Promise<number | undefined> {
+      return db.transaction().execute(async (trx) => {
+        const used = await trx
+          .updateTable('password_resets')
+          .set({ used_at: now.toISOString() })
+          .where('token_hash', '=', tokenHash)
+          .where('used_at', 'is', null)
+          .where('expires_at', '>', now.toISOString())
+          .returning('user_id')
+          .executeTakeFirst();
+        if (!used) return undefined;
+        const userId = Number(used.user_id);
+        await trx
+          .updateTable('users')
+          .set({
+            password_hash: requireText(passwordHash, 'passwordHash', 1024),
+            password_changed_at: now.toISOString(),
+            updated_at: now.toISOString(),
+          })
+          .where('id', '=', userId)
+          .execute();
+        await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+        await trx.deleteFrom('api_tokens').where('user_id', '=', userId).where('kind', '=', 'refresh').execute();
+        await bumpRevision(trx);
+        return userId;
+      });
+    },
+  };
+}
+
+export type PasswordResetsRepository = ReturnType<typeof passwordResetsRepository>;
