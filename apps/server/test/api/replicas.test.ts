@@ -1,0 +1,73 @@
+/**
+ * Two server replicas sharing one PostgreSQL database: users, disables and lockouts made through one are in force
+ * on the other. Runs when RA_TEST_POSTGRES_URL is set (CI sets it).
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminAuth, basic, createTestApp, createUser, type TestApp } from './fixture';
+
+const url = process.env.RA_TEST_POSTGRES_URL;
+if (!url) console.warn('RA_TEST_POSTGRES_URL is not set: the replica tests are skipped');
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await check()) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe.skipIf(!url)('replicas sharing PostgreSQL', () => {
+  const schema = `ra_replicas_${randomBytes(5).toString('hex')}`;
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    const store = { type: 'postgres' as const, postgres: { url, schema } };
+    a = await createTestApp({ store, auth: { 'max-failures': 3 } });
+    b = await createTestApp({ store, auth: { 'max-failures': 3 } });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(`drop schema if exists "${schema}" cascade`);
+    await client.end();
+  });
+
+  const token = (app: TestApp, login: string, password: string, remoteAddress = '127.0.0.1') =>
+    app.app.inject({
+      url: '/api/v1/registry/auth?service=container_registry',
+      remoteAddress,
+      headers: { authorization: basic(login, password) },
+    });
+
+  it('sees a user created through the other replica, and a disable made there', async () => {
+    const id = await createUser(a.app, 'shared', 'shared-password');
+    // Polling with sign-in attempts would itself trip the lockout: wait for the snapshot instead.
+    await eventually(async () => b.services.access.userByLogin('shared') !== undefined);
+    expect((await token(b, 'shared', 'shared-password')).statusCode).toBe(200);
+    await a.app.inject({
+      method: 'PUT',
+      url: `/api/v1/users/${id}`,
+      headers: adminAuth(),
+      payload: { disabled: true },
+    });
+    expect((await token(a, 'shared', 'shared-password')).statusCode).toBe(401);
+    const lag = await eventually(async () => (await token(b, 'shared', 'shared-password')).statusCode === 401);
+    expect(lag).toBeLessThan(3000);
+  });
+
+  it('counts failed sign-ins across replicas', async () => {
+    await createUser(a.app, 'target', 'target-password');
+    await eventually(async () => b.services.access.userByLogin('target') !== undefined);
+    expect((await token(a, 'target', 'wrong-password-1', '10.7.0.1')).statusCode).toBe(401);
+    expect((await token(b, 'target', 'wrong-password-2', '10.7.0.1')).statusCode).toBe(401);
+    expect((await token(a, 'target', 'wrong-password-3', '10.7.0.1')).statusCode).toBe(401);
+    expect((await token(b, 'target', 'target-password', '10.7.0.1')).statusCode).toBe(429);
+    expect((await token(b, 'target', 'target-password', '10.7.0.2')).statusCode).toBe(200);
+  });
+});
