@@ -5,12 +5,19 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  buildOciImage,
+  type Credentials,
+  copyFromRegistry,
+  copyToRegistry,
+  describeE2E,
+  inspect,
+  type OciImage,
+  type RunningRegistry,
+  startRegistry,
+} from '@registry-admin/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildOciImage, type OciImage } from './harness/oci-image';
-import { type RunningRegistry, startRegistry } from './harness/registry';
 import { type RunningRegistryAdmin, registryConfig, startRegistryAdmin } from './harness/registry-admin';
-import { type Credentials, copyFromRegistry, copyToRegistry, inspect } from './harness/skopeo';
-import { describeE2E } from './harness/tools';
 
 const SERVICE = 'e2e-registry';
 

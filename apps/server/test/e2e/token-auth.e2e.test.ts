@@ -5,12 +5,21 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  buildOciImage,
+  type Credentials,
+  copyFromRegistry,
+  copyToRegistry,
+  deleteImage,
+  describeE2E,
+  inspect,
+  login,
+  type OciImage,
+  type RunningRegistry,
+  startRegistry,
+} from '@registry-admin/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildOciImage, type OciImage } from './harness/oci-image';
-import { type RunningRegistry, startRegistry } from './harness/registry';
 import { type RunningRegistryAdmin, registryConfig, startRegistryAdmin } from './harness/registry-admin';
-import { type Credentials, copyFromRegistry, copyToRegistry, deleteImage, inspect, login } from './harness/skopeo';
-import { describeE2E } from './harness/tools';
 
 const pusher: Credentials = { username: 'pusher', password: 'pusher-password' };
 const puller: Credentials = { username: 'puller', password: 'puller-password' };

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startProcess, waitForHttp } from './processes';
+import { startProcess, waitForHttp } from '@registry-admin/test-support';
 
 export const CLI = resolve(import.meta.dirname, '../../../dist/cli.js');
 
