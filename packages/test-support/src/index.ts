@@ -2,7 +2,7 @@
  * Real parts for the end-to-end tests of every package: the registry process, skopeo, OCI images built on disk.
  * Private to this repository's tests.
  */
-export { buildOciImage, type OciImage } from './oci-image';
+export { buildOciImage, buildOciIndex, type OciImage, type OciIndex } from './oci-image';
 export { startProcess, type Watched, waitForHttp } from './processes';
 export { type RegistryAuth, type RunningRegistry, startRegistry } from './registry';
 export {

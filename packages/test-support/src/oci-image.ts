@@ -64,6 +64,129 @@ async function writeBlob(dir: string, data: Buffer | string): Promise<{ digest: 
   return { digest, size: Buffer.byteLength(data) };
 }
 
+interface ImageOptions {
+  seed: string;
+  layers?: number;
+  layerBytes?: number;
+  architecture?: string;
+  os?: string;
+  variant?: string;
+  configMediaType?: string;
+}
+
+/** Writes the layers, config and manifest of one image into the layout's blobs. */
+async function writeImage(dir: string, options: ImageOptions) {
+  const layers: Array<{ digest: string; size: number; diffId: string }> = [];
+  for (let i = 0; i < (options.layers ?? 2); i++) {
+    const archive = tar([
+      { name: `layer-${i}/data.bin`, content: seededBytes(`${options.seed}/${i}`, options.layerBytes ?? 4096) },
+    ]);
+    const blob = await writeBlob(dir, gzipSync(archive));
+    layers.push({ ...blob, diffId: sha256(archive) });
+  }
+  const config = JSON.stringify({
+    created: '2026-01-01T00:00:00Z',
+    architecture: options.architecture ?? 'amd64',
+    os: options.os ?? 'linux',
+    ...(options.variant ? { variant: options.variant } : {}),
+    config: {
+      Env: ['PATH=/usr/bin', `SEED=${options.seed}`],
+      Cmd: ['/bin/true'],
+      Labels: { 'test.seed': options.seed },
+      ExposedPorts: { '8080/tcp': {} },
+    },
+    rootfs: { type: 'layers', diff_ids: layers.map((layer) => layer.diffId) },
+    history: layers.map((_, i) => ({ created: '2026-01-01T00:00:00Z', created_by: `generated layer ${i}` })),
+  });
+  const configBlob = await writeBlob(dir, config);
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: options.configMediaType ?? 'application/vnd.oci.image.config.v1+json', ...configBlob },
+    layers: layers.map(({ digest, size }) => ({
+      mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+      digest,
+      size,
+    })),
+  });
+  const manifestBlob = await writeBlob(dir, manifest);
+  return {
+    manifestBlob,
+    configBlob,
+    layers,
+    size: configBlob.size + layers.reduce((sum, layer) => sum + layer.size, 0),
+  };
+}
+
+async function writeLayout(dir: string, tag: string, descriptor: Record<string, unknown>): Promise<void> {
+  await writeFile(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  await writeFile(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{ ...descriptor, annotations: { 'org.opencontainers.image.ref.name': tag } }],
+    }),
+  );
+}
+
+export interface OciIndex {
+  dir: string;
+  tag: string;
+  indexDigest: string;
+  /** Per platform: the image manifest digest and its size (config + layers). */
+  platforms: Array<{ os: string; architecture: string; variant?: string; manifestDigest: string; size: number }>;
+  attestationDigest?: string;
+}
+
+/**
+ * A multi-platform image: one image per platform and an OCI image index over them; with `attestation`, also a
+ * BuildKit-style attestation child (platform unknown/unknown).
+ */
+export async function buildOciIndex(
+  dir: string,
+  options: {
+    tag?: string;
+    seed?: string;
+    platforms: Array<{ os: string; architecture: string; variant?: string }>;
+    attestation?: boolean;
+  },
+): Promise<OciIndex> {
+  const tag = options.tag ?? 'latest';
+  const seed = options.seed ?? tag;
+  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+  const platforms: OciIndex['platforms'] = [];
+  const manifests: Array<Record<string, unknown>> = [];
+  for (const platform of options.platforms) {
+    const image = await writeImage(dir, {
+      seed: `${seed}/${platform.os}/${platform.architecture}/${platform.variant ?? ''}`,
+      ...platform,
+    });
+    platforms.push({ ...platform, manifestDigest: image.manifestBlob.digest, size: image.size });
+    manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...image.manifestBlob, platform });
+  }
+  let attestationDigest: string | undefined;
+  if (options.attestation) {
+    const first = platforms[0];
+    const attestation = await writeImage(dir, { seed: `${seed}/attestation`, layers: 1, layerBytes: 256 });
+    attestationDigest = attestation.manifestBlob.digest;
+    manifests.push({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      ...attestation.manifestBlob,
+      platform: { os: 'unknown', architecture: 'unknown' },
+      annotations: {
+        'vnd.docker.reference.type': 'attestation-manifest',
+        ...(first ? { 'vnd.docker.reference.digest': first.manifestDigest } : {}),
+      },
+    });
+  }
+  const index = await writeBlob(
+    dir,
+    JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }),
+  );
+  await writeLayout(dir, tag, { mediaType: 'application/vnd.oci.image.index.v1+json', ...index });
+  return { dir, tag, indexDigest: index.digest, platforms, ...(attestationDigest ? { attestationDigest } : {}) };
+}
+
 /**
  * @example
  * const image = await buildOciImage('/tmp/img', { tag: 'v1', seed: 'a' });
@@ -78,59 +201,20 @@ export async function buildOciImage(
     layerBytes?: number;
     architecture?: string;
     os?: string;
+    /** An artifact: a config media type registries and indexers do not know. */
+    configMediaType?: string;
   } = {},
 ): Promise<OciImage> {
   const tag = options.tag ?? 'latest';
-  const seed = options.seed ?? tag;
   await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
-  await writeFile(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  const layers: Array<{ digest: string; size: number; diffId: string }> = [];
-  for (let i = 0; i < (options.layers ?? 2); i++) {
-    const archive = tar([
-      { name: `layer-${i}/data.bin`, content: seededBytes(`${seed}/${i}`, options.layerBytes ?? 4096) },
-    ]);
-    const blob = await writeBlob(dir, gzipSync(archive));
-    layers.push({ ...blob, diffId: sha256(archive) });
-  }
-  const config = JSON.stringify({
-    created: '2026-01-01T00:00:00Z',
-    architecture: options.architecture ?? 'amd64',
-    os: options.os ?? 'linux',
-    config: { Env: ['PATH=/usr/bin', `SEED=${seed}`], Cmd: ['/bin/true'], Labels: { 'test.seed': seed } },
-    rootfs: { type: 'layers', diff_ids: layers.map((layer) => layer.diffId) },
-    history: layers.map((_, i) => ({ created: '2026-01-01T00:00:00Z', created_by: `generated layer ${i}` })),
-  });
-  const configBlob = await writeBlob(dir, config);
-  const manifest = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...configBlob },
-    layers: layers.map(({ digest, size }) => ({
-      mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-      digest,
-      size,
-    })),
-  });
-  const manifestBlob = await writeBlob(dir, manifest);
-  await writeFile(
-    join(dir, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          ...manifestBlob,
-          annotations: { 'org.opencontainers.image.ref.name': tag },
-        },
-      ],
-    }),
-  );
+  const image = await writeImage(dir, { ...options, seed: options.seed ?? tag });
+  await writeLayout(dir, tag, { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...image.manifestBlob });
   return {
     dir,
     tag,
-    manifestDigest: manifestBlob.digest,
-    configDigest: configBlob.digest,
-    layerDigests: layers.map((layer) => layer.digest),
-    size: configBlob.size + layers.reduce((sum, layer) => sum + layer.size, 0),
+    manifestDigest: image.manifestBlob.digest,
+    configDigest: image.configBlob.digest,
+    layerDigests: image.layers.map((layer) => layer.digest),
+    size: image.size,
   };
 }

@@ -44,10 +44,18 @@ const creds = (flag: string, credentials: Credentials | undefined) =>
     ? [`--${flag}`, `${credentials.username}:${credentials.password}`]
     : [`--${flag.replace('creds', 'no-creds')}`];
 
-export function copyToRegistry(ociDir: string, tag: string, ref: string, credentials?: Credentials) {
+/** `extra`: e.g. ['--all'] for an index, ['--format', 'v2s2'] to push Docker schema 2. */
+export function copyToRegistry(
+  ociDir: string,
+  tag: string,
+  ref: string,
+  credentials?: Credentials,
+  extra: string[] = [],
+) {
   return skopeo([
     'copy',
     '--dest-tls-verify=false',
+    ...extra,
     ...creds('dest-creds', credentials),
     `oci:${ociDir}:${tag}`,
     `docker://${ref}`,

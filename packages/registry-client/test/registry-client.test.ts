@@ -1,0 +1,275 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateCertificateSet } from '@registry-admin/cert-builder';
+import {
+  buildOciImage,
+  buildOciIndex,
+  copyToRegistry,
+  describeE2E,
+  type OciImage,
+  type OciIndex,
+  type RunningRegistry,
+  startRegistry,
+} from '@registry-admin/test-support';
+import { createTokenIssuer, parseScopes } from '@registry-admin/token-service';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRegistryClient, isAttestation, MEDIA_TYPES, RegistryError } from '../src/index';
+
+const codeOf = async (run: () => Promise<unknown>) => {
+  try {
+    await run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(RegistryError);
+    return (error as RegistryError).code;
+  }
+  return undefined;
+};
+
+describe('registry client without a registry', () => {
+  it('retries 5xx answers with backoff, then succeeds', async () => {
+    let calls = 0;
+    const client = createRegistryClient({
+      baseUrl: 'http://registry.invalid',
+      backoffMs: 1,
+      fetch: async () => {
+        calls++;
+        return calls < 3 ? new Response('busy', { status: 503 }) : new Response('{}', { status: 200 });
+      },
+    });
+    await client.ping();
+    expect(calls).toBe(3);
+  });
+
+  it('gives up after the retries with ERR_REGISTRY_UNAVAILABLE, and times out', async () => {
+    const down = createRegistryClient({
+      baseUrl: 'http://registry.invalid',
+      retries: 1,
+      backoffMs: 1,
+      fetch: async () => new Response('', { status: 502 }),
+    });
+    expect(await codeOf(() => down.ping())).toBe('ERR_REGISTRY_UNAVAILABLE');
+    const slow = createRegistryClient({
+      baseUrl: 'http://registry.invalid',
+      retries: 0,
+      timeoutMs: 50,
+      fetch: (_url, init) =>
+        new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))),
+    });
+    expect(await codeOf(() => slow.ping())).toBe('ERR_REGISTRY_TIMEOUT');
+  });
+
+  it('refuses repository names and references that are not names', async () => {
+    const client = createRegistryClient({ baseUrl: 'http://registry.invalid', fetch: async () => new Response('{}') });
+    expect(await codeOf(() => client.listTags('../etc'))).toBe('ERR_REGISTRY_INVALID');
+    expect(await codeOf(() => client.headManifest('ok', 'bad/ref'))).toBe('ERR_REGISTRY_INVALID');
+    expect(await codeOf(() => client.deleteManifest('ok', 'latest'))).toBe('ERR_REGISTRY_INVALID');
+  });
+
+  it('keeps at most `concurrency` requests in flight', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const client = createRegistryClient({
+      baseUrl: 'http://registry.invalid',
+      concurrency: 3,
+      fetch: async () => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight--;
+        return new Response('{"tags":["a"]}');
+      },
+    });
+    await Promise.all(Array.from({ length: 20 }, () => client.listTags('repo')));
+    expect(peak).toBe(3);
+  });
+});
+
+describeE2E('registry client against the real registry', () => {
+  let registry: RunningRegistry;
+  let noDelete: RunningRegistry;
+  let oci: OciImage;
+  let artifact: OciImage;
+  let multi: OciIndex;
+
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ra-client-'));
+    [registry, noDelete] = await Promise.all([
+      startRegistry({ deleteEnabled: true }),
+      startRegistry({ deleteEnabled: false }),
+    ]);
+    oci = await buildOciImage(join(dir, 'oci'), { tag: 'v1', seed: 'oci' });
+    artifact = await buildOciImage(join(dir, 'artifact'), {
+      tag: 'v1',
+      seed: 'artifact',
+      layers: 1,
+      configMediaType: 'application/vnd.example.unknown.config+json',
+    });
+    multi = await buildOciIndex(join(dir, 'multi'), {
+      tag: 'v1',
+      platforms: [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64', variant: 'v8' },
+      ],
+      attestation: true,
+    });
+    const pushes = [
+      copyToRegistry(oci.dir, 'v1', `${registry.host}/team/oci:v1`),
+      copyToRegistry(oci.dir, 'v1', `${registry.host}/team/oci:v2`),
+      copyToRegistry(oci.dir, 'v1', `${registry.host}/team/docker:v1`, undefined, ['--format', 'v2s2']),
+      copyToRegistry(artifact.dir, 'v1', `${registry.host}/team/artifact:v1`),
+      copyToRegistry(multi.dir, 'v1', `${registry.host}/team/multi:v1`, undefined, ['--all']),
+      copyToRegistry(oci.dir, 'v1', `${noDelete.host}/kept/oci:v1`),
+    ];
+    for (const result of await Promise.all(pushes)) expect(result.code, result.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    await noDelete?.stop();
+  });
+
+  it('pages the catalog and lists tags', async () => {
+    const client = createRegistryClient({ baseUrl: registry.url });
+    const repositories: string[] = [];
+    for await (const repository of client.catalog({ pageSize: 2 })) repositories.push(repository);
+    expect(repositories.sort()).toEqual(['team/artifact', 'team/docker', 'team/multi', 'team/oci']);
+    expect((await client.listTags('team/oci')).sort()).toEqual(['v1', 'v2']);
+    expect(await codeOf(() => client.listTags('team/missing'))).toBe('ERR_REGISTRY_NOT_FOUND');
+  });
+
+  it('reads OCI and Docker schema 2 manifests with their digests and media types', async () => {
+    const client = createRegistryClient({ baseUrl: registry.url });
+    const head = await client.headManifest('team/oci', 'v1');
+    expect(head).toMatchObject({ digest: oci.manifestDigest, mediaType: MEDIA_TYPES.ociManifest });
+    const manifest = await client.getManifest('team/oci', 'v1');
+    expect(manifest.digest).toBe(oci.manifestDigest);
+    expect(manifest.manifest.kind).toBe('image');
+    const docker = await client.getManifest('team/docker', 'v1');
+    expect(docker.mediaType).toBe(MEDIA_TYPES.dockerManifest);
+    expect(docker.digest).not.toBe(oci.manifestDigest);
+    expect(await client.headManifest('team/oci', 'nope')).toBeUndefined();
+    const config = await client.getImageConfig('team/oci', oci.configDigest);
+    expect(config).toMatchObject({ architecture: 'amd64', os: 'linux' });
+    expect(config.config?.Env).toContain('SEED=oci');
+    expect(config.config?.ExposedPorts).toHaveProperty('8080/tcp');
+  });
+
+  it('reads an image index with its platforms and tells attestations apart', async () => {
+    const client = createRegistryClient({ baseUrl: registry.url });
+    const index = await client.getManifest('team/multi', 'v1');
+    expect(index.digest).toBe(multi.indexDigest);
+    expect(index.manifest.kind).toBe('index');
+    if (index.manifest.kind !== 'index') return;
+    const children = index.manifest.value.manifests;
+    expect(children.filter((child) => !isAttestation(child)).map((child) => child.platform)).toEqual([
+      { os: 'linux', architecture: 'amd64' },
+      { os: 'linux', architecture: 'arm64', variant: 'v8' },
+    ]);
+    expect(children.filter((child) => isAttestation(child)).map((child) => child.digest)).toEqual([
+      multi.attestationDigest,
+    ]);
+    const arm = await client.getManifest('team/multi', multi.platforms[1]?.manifestDigest ?? '');
+    expect(arm.manifest.kind).toBe('image');
+  });
+
+  it('reads an artifact with an unknown config media type', async () => {
+    const client = createRegistryClient({ baseUrl: registry.url });
+    const manifest = await client.getManifest('team/artifact', 'v1');
+    expect(manifest.manifest.kind === 'image' && manifest.manifest.value.config.mediaType).toBe(
+      'application/vnd.example.unknown.config+json',
+    );
+  });
+
+  it('deletes by digest, and names storage.delete.enabled when deletes are off', async () => {
+    const client = createRegistryClient({ baseUrl: registry.url });
+    await client.deleteManifest('team/oci', oci.manifestDigest);
+    expect(await client.headManifest('team/oci', 'v1')).toBeUndefined();
+    expect(await client.headManifest('team/oci', 'v2')).toBeUndefined();
+    const kept = createRegistryClient({ baseUrl: noDelete.url });
+    const error = await kept.deleteManifest('kept/oci', oci.manifestDigest).catch((e: unknown) => e as RegistryError);
+    expect((error as RegistryError).code).toBe('ERR_REGISTRY_DELETE_DISABLED');
+    expect((error as RegistryError).message).toContain('storage.delete.enabled');
+  });
+});
+
+describeE2E('registry client with token authentication', () => {
+  let registry: RunningRegistry;
+  let tokenServer: Server;
+  let issuer: ReturnType<typeof createTokenIssuer>;
+  let minted = 0;
+
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ra-client-auth-'));
+    const certs = await generateCertificateSet();
+    await writeFile(join(dir, 'ca.crt'), certs.certificatePem);
+    issuer = createTokenIssuer({
+      privateKey: certs.privateKey,
+      certificateChain: certs.chainPem,
+      issuer: 'test-issuer',
+      audience: 'test-service',
+      ttlSeconds: 300,
+    });
+    // A minimal token server: grants what is asked to user "robot" with password "secret".
+    tokenServer = createServer(async (request, response) => {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      if (request.headers.authorization !== `Basic ${Buffer.from('robot:secret').toString('base64')}`) {
+        response.writeHead(401).end();
+        return;
+      }
+      const issued = await issuer.issue({ subject: 'robot', access: parseScopes(url.searchParams.getAll('scope')) });
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(issued));
+    });
+    await new Promise<void>((resolve) => tokenServer.listen(0, '127.0.0.1', () => resolve()));
+    const realm = `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}/token`;
+    registry = await startRegistry({
+      auth: { realm, service: 'test-service', issuer: 'test-issuer', rootcertbundle: join(dir, 'ca.crt') },
+    });
+    const image = await buildOciImage(join(dir, 'img'), { tag: 'v1', seed: 'auth' });
+    const pushed = await copyToRegistry(image.dir, 'v1', `${registry.host}/secured/app:v1`, {
+      username: 'robot',
+      password: 'secret',
+    });
+    expect(pushed.code, pushed.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    await new Promise<void>((resolve) => tokenServer?.close(() => resolve()));
+  });
+
+  it('mints its own tokens through a provider and caches them per scope', async () => {
+    const client = createRegistryClient({
+      baseUrl: registry.url,
+      auth: {
+        kind: 'token-provider',
+        async token(scopes) {
+          minted++;
+          const { token, expires_in } = await issuer.issue({ subject: 'indexer', access: parseScopes([...scopes]) });
+          return { token, expiresIn: expires_in };
+        },
+      },
+    });
+    for (let i = 0; i < 5; i++) expect(await client.listTags('secured/app')).toEqual(['v1']);
+    expect(minted).toBe(1);
+    const repositories: string[] = [];
+    for await (const repository of client.catalog()) repositories.push(repository);
+    expect(repositories).toEqual(['secured/app']);
+    expect(minted).toBe(2);
+  });
+
+  it('follows the Bearer challenge with Basic credentials, and reports refused credentials', async () => {
+    const client = createRegistryClient({
+      baseUrl: registry.url,
+      auth: { kind: 'challenge', username: 'robot', password: 'secret' },
+    });
+    expect((await client.headManifest('secured/app', 'v1'))?.digest).toMatch(/^sha256:/);
+    const wrong = createRegistryClient({
+      baseUrl: registry.url,
+      auth: { kind: 'challenge', username: 'robot', password: 'nope' },
+    });
+    expect(await codeOf(() => wrong.listTags('secured/app'))).toBe('ERR_REGISTRY_UNAUTHORIZED');
+    const anonymous = createRegistryClient({ baseUrl: registry.url });
+    expect(await codeOf(() => anonymous.listTags('secured/app'))).toBe('ERR_REGISTRY_UNAUTHORIZED');
+  });
+});
