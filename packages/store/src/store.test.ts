@@ -426,6 +426,44 @@ describe.each(targets)('store on $name', (target) => {
     });
   });
 
+  describe('registry events', () => {
+    it('records each event id once and lists with filters', async () => {
+      const event = (id: string, action: string, extra: Record<string, unknown> = {}) => ({
+        id,
+        timestamp: '2030-02-01T00:00:00.000Z',
+        action,
+        repository: 'team/app',
+        tag: 'v1',
+        digest: 'sha256:abc',
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        size: 1234,
+        actor: 'alice',
+        address: '10.0.0.1',
+        userAgent: 'skopeo',
+        ...extra,
+      });
+      expect(
+        await store.registryEvents.record([
+          event('e1', 'push'),
+          event('e2', 'pull', { timestamp: '2030-02-02T00:00:00.000Z' }),
+        ]),
+      ).toBe(2);
+      expect(await store.registryEvents.record([event('e1', 'push'), event('e2', 'pull')])).toBe(0);
+      expect(await store.registryEvents.record([event('e3', 'delete', { actor: 'bob', tag: null })])).toBe(1);
+      const all = await store.registryEvents.list({});
+      expect(all.total).toBe(3);
+      expect(all.items[0]?.id).toBe('e2');
+      expect(all.items.find((e) => e.id === 'e1')?.size).toBe(1234);
+      expect((await store.registryEvents.list({ filter: { actor: 'bob' } })).items.map((e) => e.action)).toEqual([
+        'delete',
+      ]);
+      expect((await store.registryEvents.list({ filter: { action: 'pull', repository: 'team/app' } })).total).toBe(1);
+      expect(
+        (await store.registryEvents.list({ filter: { since: '2030-02-02T00:00:00Z' } })).items.map((e) => e.id),
+      ).toEqual(['e2']);
+    });
+  });
+
   describe('snapshot, revision, sessions, settings', () => {
     it('bumps the revision on every access-relevant write and snapshots users, groups and rules', async () => {
       const r0 = await store.revision();

@@ -128,7 +128,24 @@ export interface PasswordResetsTable {
   used_at: string | null;
 }
 
+export interface RegistryEventsTable {
+  /** The registry's event id. */
+  id: string;
+  received_at: string;
+  timestamp: string;
+  action: string;
+  repository: string;
+  tag: string | null;
+  digest: string | null;
+  media_type: string | null;
+  size: number | string | null;
+  actor: string;
+  address: string | null;
+  user_agent: string | null;
+}
+
 export interface Database {
+  registry_events: RegistryEventsTable;
   password_resets: PasswordResetsTable;
   audit_events: AuditEventsTable;
   login_failures: LoginFailuresTable;
@@ -152,6 +169,7 @@ export type SessionRow = Selectable<SessionsTable>;
 export type ServiceAccountRow = Selectable<ServiceAccountsTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
+export type RegistryEventRow = Selectable<RegistryEventsTable>;
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 export type Dialect = 'sqlite' | 'postgres';

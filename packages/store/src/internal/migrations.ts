@@ -193,6 +193,31 @@ function passwordResets(dialect: Dialect): Migration {
   };
 }
 
+/** Registry notifications, kept as the activity log; the event id makes delivery idempotent. */
+const registryEvents: Migration = {
+  // biome-ignore lint/suspicious/noExplicitAny: see above.
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('registry_events')
+      .addColumn('id', 'text', (col) => col.primaryKey())
+      .addColumn('received_at', 'text', (col) => col.notNull())
+      .addColumn('timestamp', 'text', (col) => col.notNull())
+      .addColumn('action', 'text', (col) => col.notNull())
+      .addColumn('repository', 'text', (col) => col.notNull())
+      .addColumn('tag', 'text')
+      .addColumn('digest', 'text')
+      .addColumn('media_type', 'text')
+      .addColumn('size', 'bigint')
+      .addColumn('actor', 'text', (col) => col.notNull().defaultTo(''))
+      .addColumn('address', 'text')
+      .addColumn('user_agent', 'text')
+      .execute();
+    for (const column of ['timestamp', 'repository', 'actor', 'action']) {
+      await db.schema.createIndex(`registry_events_${column}_idx`).on('registry_events').column(column).execute();
+    }
+  },
+};
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -202,6 +227,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '2026_11_22_003_login_failures': loginFailures,
         '2026_11_22_004_audit_events': auditEvents(dialect),
         '2026_11_22_005_password_resets': passwordResets(dialect),
+        '2026_11_22_006_registry_events': registryEvents,
       };
     },
   };

@@ -14,6 +14,7 @@ import { groupsRepository } from './groups';
 import { loginFailuresRepository } from './login-failures';
 import { migrationProvider } from './migrations';
 import { passwordResetsRepository } from './password-resets';
+import { registryEventsRepository } from './registry-events';
 import { serviceAccountsRepository } from './service-accounts';
 import { sessionsRepository } from './sessions';
 import { settingsRepository } from './settings';
@@ -51,6 +52,7 @@ export interface Store {
   loginFailures: ReturnType<typeof loginFailuresRepository>;
   audit: ReturnType<typeof auditEventsRepository>;
   passwordResets: ReturnType<typeof passwordResetsRepository>;
+  registryEvents: ReturnType<typeof registryEventsRepository>;
   revision(): Promise<number>;
   loadAccessSnapshot(): Promise<AccessSnapshot>;
   close(): Promise<void>;
@@ -138,6 +140,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     loginFailures: loginFailuresRepository(db, dialect),
     audit: auditEventsRepository(db),
     passwordResets: passwordResetsRepository(db),
+    registryEvents: registryEventsRepository(db),
     revision: () => readRevision(db),
     loadAccessSnapshot: () =>
       db.transaction().execute(async (trx) => {

@@ -1,0 +1,114 @@
+/** The registry's notifications as an activity log. Recording is idempotent by event id (deliveries repeat). */
+import type { Kysely } from 'kysely';
+import type { Database, RegistryEventRow } from './database';
+import { StoreError } from './errors';
+import { checkFilter, ilike, type ListQuery, type ListResult, pageOf, runList } from './list-query';
+
+export interface RegistryEvent {
+  id: string;
+  receivedAt: string;
+  timestamp: string;
+  action: string;
+  repository: string;
+  tag: string | null;
+  digest: string | null;
+  mediaType: string | null;
+  size: number | null;
+  actor: string;
+  address: string | null;
+  userAgent: string | null;
+}
+
+export type NewRegistryEvent = Omit<RegistryEvent, 'receivedAt'>;
+
+const SORT = {
+  timestamp: 'timestamp',
+  receivedAt: 'received_at',
+  repository: 'repository',
+  action: 'action',
+  actor: 'actor',
+};
+const FILTERS = {
+  q: 'search',
+  repository: 'string',
+  actor: 'string',
+  action: 'string',
+  tag: 'string',
+  digest: 'string',
+  since: 'string',
+  until: 'string',
+} as const;
+
+const toEvent = (row: RegistryEventRow): RegistryEvent => ({
+  id: row.id,
+  receivedAt: row.received_at,
+  timestamp: row.timestamp,
+  action: row.action,
+  repository: row.repository,
+  tag: row.tag,
+  digest: row.digest,
+  mediaType: row.media_type,
+  size: row.size === null ? null : Number(row.size),
+  actor: row.actor,
+  address: row.address,
+  userAgent: row.user_agent,
+});
+
+function isoFilter(value: string): string {
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw new StoreError('ERR_STORE_QUERY_INVALID', 'since and until must be dates', 'filter');
+  return new Date(time).toISOString();
+}
+
+export function registryEventsRepository(db: Kysely<Database>) {
+  return {
+    /** Stores the events not seen before, in one transaction; returns how many were new. */
+    async record(events: readonly NewRegistryEvent[], receivedAt = new Date()): Promise<number> {
+      if (events.length === 0) return 0;
+      return db.transaction().execute(async (trx) => {
+        let added = 0;
+        for (const event of events) {
+          const result = await trx
+            .insertInto('registry_events')
+            .values({
+              id: event.id,
+              received_at: receivedAt.toISOString(),
+              timestamp: event.timestamp,
+              action: event.action,
+              repository: event.repository,
+              tag: event.tag,
+              digest: event.digest,
+              media_type: event.mediaType,
+              size: event.size,
+              actor: event.actor,
+              address: event.address,
+              user_agent: event.userAgent,
+            })
+            .onConflict((oc) => oc.column('id').doNothing())
+            .executeTakeFirst();
+          added += Number(result.numInsertedOrUpdatedRows ?? 0);
+        }
+        return added;
+      });
+    },
+
+    async list(query: ListQuery): Promise<ListResult<RegistryEvent>> {
+      const page = pageOf(query.sort ? query : { ...query, sort: ['timestamp', 'DESC'] }, SORT, 'timestamp');
+      const filter = checkFilter(query.filter, FILTERS);
+      let base = db.selectFrom('registry_events');
+      if (typeof filter.q === 'string') {
+        const q = filter.q;
+        base = base.where((eb) => eb.or([ilike(eb, 'repository', q), ilike(eb, 'tag', q), ilike(eb, 'actor', q)]));
+      }
+      for (const key of ['repository', 'actor', 'action', 'tag', 'digest'] as const) {
+        const value = filter[key];
+        if (typeof value === 'string') base = base.where(key, '=', value);
+      }
+      if (typeof filter.since === 'string') base = base.where('timestamp', '>=', isoFilter(filter.since));
+      if (typeof filter.until === 'string') base = base.where('timestamp', '<', isoFilter(filter.until));
+      return runList<RegistryEventRow, RegistryEvent>(base, page, (rows) => rows.map(toEvent));
+    },
+  };
+}
+
+export type RegistryEventsRepository = ReturnType<typeof registryEventsRepository>;
