@@ -14,6 +14,7 @@ import { authRoutes } from './routes/auth';
 import { groupRoutes } from './routes/groups';
 import { healthRoutes } from './routes/health';
 import { passwordResetRoutes } from './routes/password-reset';
+import { activityRoutes, registryEventRoutes } from './routes/registry-events';
 import { serviceAccountRoutes } from './routes/service-accounts';
 import { tokenRoutes } from './routes/token';
 import { tokenManagementRoutes } from './routes/tokens';
@@ -67,6 +68,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(healthRoutes);
   await app.register(tokenRoutes);
+  await app.register(registryEventRoutes);
   await app.register(async (api) => {
     await registerAuthentication(api);
     await api.register(authRoutes);
@@ -78,6 +80,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     await api.register(tokenManagementRoutes);
     await api.register(auditEventRoutes);
     await api.register(passwordResetRoutes);
+    await api.register(activityRoutes);
   });
   return app;
 }

@@ -105,16 +105,22 @@ describe('registry-admin CLI', () => {
       'my-issuer',
     ]);
     expect(result.code, result.stderr).toBe(0);
-    expect(parseYaml(result.stdout)).toEqual({
-      auth: {
-        token: {
-          realm: 'https://ra.example.com/api/v1/registry/auth',
-          service: 'my-registry',
-          issuer: 'my-issuer',
-          rootcertbundle: join(dir, 'certs', 'registry_auth_ca.crt'),
-        },
+    const fragment = parseYaml(result.stdout);
+    expect(fragment.auth).toEqual({
+      token: {
+        realm: 'https://ra.example.com/api/v1/registry/auth',
+        service: 'my-registry',
+        issuer: 'my-issuer',
+        rootcertbundle: join(dir, 'certs', 'registry_auth_ca.crt'),
       },
     });
+    const [endpoint] = fragment.notifications.endpoints;
+    expect(endpoint.url).toBe('https://ra.example.com/api/v1/registry/events');
+    expect(endpoint.headers.Authorization[0]).toMatch(/^Bearer [A-Za-z0-9_-]{43}$/);
+    expect(fragment.notifications.events.includereferences).toBe(true);
+    // The secret is made once: printing again shows the same one.
+    const again = parseYaml((await cli(['registry-config', '--public-url', 'https://ra.example.com'])).stdout);
+    expect(again.notifications.endpoints[0].headers).toEqual(endpoint.headers);
     const json = JSON.parse(
       (await cli(['registry-config', '--format', 'json', '--hostname', 'ra.local', '--port', '9000'])).stdout,
     );

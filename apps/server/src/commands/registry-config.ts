@@ -1,14 +1,17 @@
 /**
- * `registry-admin registry-config`: the part of the registry's config.yml that makes it trust this server.
+ * `registry-admin registry-config`: the part of the registry's config.yml that makes it trust this server's tokens
+ * (`auth.token`) and send it its notifications (`notifications`, with the dedicated secret).
  */
 import { ensureCertificateSet } from '@registry-admin/cert-builder';
 import { stringify } from 'yaml';
 import type { Config } from '../config/schema';
+import { openConfiguredStore } from '../runtime/open-store';
 import { resolvePaths } from '../runtime/paths';
-import { tokenRealm } from '../runtime/public-url';
+import { publicUrl, tokenRealm } from '../runtime/public-url';
+import { notificationSecret } from '../runtime/services';
 import type { CliIo } from './io';
 
-export function registryConfigFragment(config: Config, rootCertBundle: string) {
+export function registryConfigFragment(config: Config, rootCertBundle: string, notificationSecret: string) {
   return {
     auth: {
       token: {
@@ -17,6 +20,20 @@ export function registryConfigFragment(config: Config, rootCertBundle: string) {
         issuer: config.registry.issuer,
         rootcertbundle: rootCertBundle,
       },
+    },
+    notifications: {
+      events: { includereferences: true },
+      endpoints: [
+        {
+          name: 'registry-admin',
+          url: `${publicUrl(config)}/api/v1/registry/events`,
+          headers: { Authorization: [`Bearer ${notificationSecret}`] },
+          timeout: '5s',
+          threshold: 5,
+          backoff: '10s',
+          ignoredmediatypes: ['application/octet-stream'],
+        },
+      ],
     },
   };
 }
@@ -33,6 +50,13 @@ export async function printRegistryConfig(
     dnsNames: config.registry.certs.fqdn,
     ipAddresses: config.registry.certs.ip,
   });
-  const fragment = registryConfigFragment(config, paths.certs.ca);
+  const store = await openConfiguredStore(config, paths);
+  let secret: string;
+  try {
+    secret = await notificationSecret(store);
+  } finally {
+    await store.close();
+  }
+  const fragment = registryConfigFragment(config, paths.certs.ca, secret);
   io.stdout.write(args.format === 'json' ? `${JSON.stringify(fragment, null, 2)}\n` : stringify(fragment));
 }

@@ -33,6 +33,8 @@ export interface Services {
   sessions: SessionService;
   passwords: PasswordHasher;
   mailer: Mailer | undefined;
+  /** The secret the registry sends with notifications (shared by replicas through the store). */
+  notificationSecret: string;
   refreshTokens: RefreshTokenService;
   close(): Promise<void>;
 }
@@ -103,6 +105,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       sessions,
       passwords,
       mailer: createMailer(config),
+      notificationSecret: await notificationSecret(store),
       refreshTokens,
       async close() {
         access.close();
@@ -113,6 +116,11 @@ export async function createServices(config: Config, options: ServiceOptions = {
     await store.close();
     throw error;
   }
+}
+
+/** The secret the registry must send with notifications, made once and shared by every replica. */
+export function notificationSecret(store: Store): Promise<string> {
+  return store.settings.getOrCreate('notification-secret', () => randomBytes(32).toString('base64url'));
 }
 
 /**

@@ -1,0 +1,82 @@
+/**
+ * Registry notifications: `POST /api/v1/registry/events` takes every event of an envelope, idempotently by event id,
+ * and keeps them as the activity log (`GET /api/v1/events`). Only the registry may post: it sends the dedicated secret
+ * that `registry-admin registry-config` prints; anyone else — logged-in users included — gets 401.
+ * Unknown actions are answered 2xx and ignored, so the registry does not retry them forever.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { type NotificationEvent, notificationEnvelopeSchema } from '@registry-admin/registry-client';
+import type { NewRegistryEvent } from '@registry-admin/store';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requireAdmin } from '../http/authentication';
+import { parseListQuery, sendList } from '../http/list-query';
+
+const ACTIONS = new Set(['push', 'pull', 'delete', 'mount']);
+
+function toStored(event: NotificationEvent): NewRegistryEvent | undefined {
+  const repository = event.target.repository;
+  if (!ACTIONS.has(event.action) || !repository) return undefined;
+  const timestamp = Date.parse(event.timestamp);
+  const size = event.target.size ?? event.target.length;
+  return {
+    id: event.id,
+    timestamp: Number.isNaN(timestamp) ? new Date().toISOString() : new Date(timestamp).toISOString(),
+    action: event.action,
+    repository: repository.slice(0, 255),
+    tag: event.target.tag?.slice(0, 128) ?? null,
+    digest: event.target.digest?.slice(0, 200) ?? null,
+    mediaType: event.target.mediaType?.slice(0, 200) ?? null,
+    size: typeof size === 'number' && Number.isFinite(size) ? size : null,
+    actor: event.actor?.name?.slice(0, 200) ?? '',
+    address: event.request?.addr?.slice(0, 100) ?? null,
+    userAgent: event.request?.useragent?.slice(0, 300) ?? null,
+  };
+}
+
+export async function registryEventRoutes(app: FastifyInstance): Promise<void> {
+  const { store } = app.services;
+  const expected = Buffer.from(`Bearer ${app.services.notificationSecret}`);
+
+  // The registry posts application/vnd.docker.distribution.events.v1+json (v2 on 3.x).
+  app.addContentTypeParser(
+    /^application\/vnd\.docker\.distribution\.events\.v\d\+json/,
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'ignore'),
+  );
+
+  function authorized(request: FastifyRequest): boolean {
+    const given = Buffer.from(request.headers.authorization ?? '');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  app.post('/api/v1/registry/events', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!authorized(request)) {
+      request.log.warn({ address: request.ip }, 'registry event refused: wrong or missing notification secret');
+      return reply
+        .code(401)
+        .header('WWW-Authenticate', 'Bearer realm="registry-admin notifications"')
+        .send({ error: { code: 'ERR_UNAUTHORIZED', message: 'only the registry may post events' } });
+    }
+    const parsed = notificationEnvelopeSchema.safeParse(request.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.join('.') || 'body';
+      request.log.warn({ where, reason: issue?.message }, 'malformed registry event envelope');
+      return reply
+        .code(400)
+        .send({ error: { code: 'ERR_VALIDATION', message: `${where}: ${issue?.message ?? 'invalid'}`, field: where } });
+    }
+    const events = parsed.data.events.map(toStored).filter((event): event is NewRegistryEvent => event !== undefined);
+    const recorded = await store.registryEvents.record(events);
+    return { received: parsed.data.events.length, recorded, ignored: parsed.data.events.length - events.length };
+  });
+}
+
+/** `GET /api/v1/events`: the activity log (admins and managers), filters repository, actor, action, tag, since, until. */
+export async function activityRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/api/v1/events', async (request, reply) => {
+    requireAdmin(request, 'read');
+    const query = parseListQuery(request.query);
+    return sendList(reply, 'events', query, await app.services.store.registryEvents.list(query));
+  });
+}
