@@ -22,7 +22,7 @@ export interface RunningRegistry {
 }
 
 export async function startRegistry(
-  options: { auth?: RegistryAuth; deleteEnabled?: boolean } = {},
+  options: { auth?: RegistryAuth; deleteEnabled?: boolean; notifications?: unknown } = {},
 ): Promise<RunningRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'ra-registry-'));
   const config = {
@@ -34,6 +34,7 @@ export async function startRegistry(
     },
     http: { addr: '127.0.0.1:0', secret: 'e2e-test-secret' },
     ...(options.auth ? { auth: { token: options.auth } } : {}),
+    ...(options.notifications ? { notifications: options.notifications } : {}),
   };
   const configPath = join(dir, 'config.yml');
   await writeFile(configPath, stringify(config));

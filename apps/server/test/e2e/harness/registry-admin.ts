@@ -75,5 +75,6 @@ export async function registryConfig(server: RunningRegistryAdmin, args: string[
   if (result.code !== 0) throw new Error(`registry-config failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as {
     auth: { token: { realm: string; service: string; issuer: string; rootcertbundle: string } };
+    notifications: unknown;
   };
 }

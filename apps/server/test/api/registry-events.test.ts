@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_PASSWORD, adminAuth, basic, createTestApp, createUser, type TestApp } from './fixture';
+
+const MEDIA_TYPE = 'application/vnd.docker.distribution.events.v1+json';
+
+function event(id: string, action: string, target: Record<string, unknown> = {}) {
+  return {
+    id,
+    timestamp: '2030-03-01T10:00:00.123456789Z',
+    action,
+    target: {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      size: 512,
+      digest: 'sha256:1111111111111111111111111111111111111111111111111111111111111111',
+      length: 512,
+      repository: 'team/app',
+      url: 'http://registry/v2/team/app/manifests/sha256:1111',
+      tag: 'v1',
+      ...target,
+    },
+    request: { id: 'r1', addr: '10.0.0.5:40000', host: 'registry', method: 'PUT', useragent: 'skopeo/1.9' },
+    actor: { name: 'alice' },
+    source: { addr: 'registry:5000', instanceID: 'i1' },
+  };
+}
+
+describe('registry notifications', () => {
+  let t: TestApp;
+  let secret: string;
+  beforeAll(async () => {
+    t = await createTestApp();
+    secret = t.services.notificationSecret;
+  });
+  afterAll(() => t.close());
+
+  const post = (body: unknown, authorization?: string, contentType = MEDIA_TYPE) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/registry/events',
+      headers: { 'content-type': contentType, ...(authorization ? { authorization } : {}) },
+      payload: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  it('records every event of an envelope, ignores unknown actions, and is idempotent', async () => {
+    const envelope = {
+      events: [
+        event('ev-1', 'push'),
+        event('ev-2', 'pull', { tag: undefined }),
+        event('ev-3', 'delete', { tag: undefined, mediaType: undefined }),
+        event('ev-4', 'something-new'),
+      ],
+    };
+    const first = await post(envelope, `Bearer ${secret}`);
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json()).toEqual({ received: 4, recorded: 3, ignored: 1 });
+    const again = await post(envelope, `Bearer ${secret}`);
+    expect(again.json()).toEqual({ received: 4, recorded: 0, ignored: 1 });
+    const list = await t.app.inject({ url: '/api/v1/events', headers: adminAuth() });
+    expect(list.headers['content-range']).toBe('events 0-2/3');
+    const pushed = (list.json() as Array<{ id: string; actor: string; size: number; timestamp: string }>).find(
+      (e) => e.id === 'ev-1',
+    );
+    expect(pushed).toMatchObject({ actor: 'alice', size: 512, timestamp: '2030-03-01T10:00:00.123Z' });
+    const filtered = await t.app.inject({
+      url: `/api/v1/events?filter=${encodeURIComponent(JSON.stringify({ action: 'delete', repository: 'team/app' }))}`,
+      headers: adminAuth(),
+    });
+    expect(filtered.json()).toHaveLength(1);
+  });
+
+  it('accepts the v2 media type and plain JSON', async () => {
+    const v2 = await post(
+      { events: [event('ev-v2', 'push')] },
+      `Bearer ${secret}`,
+      'application/vnd.docker.distribution.events.v2+json',
+    );
+    expect(v2.json().recorded).toBe(1);
+    const json = await post({ events: [event('ev-json', 'mount')] }, `Bearer ${secret}`, 'application/json');
+    expect(json.json().recorded).toBe(1);
+  });
+
+  it('refuses everyone but the registry, logged-in users included', async () => {
+    const envelope = { events: [event('ev-forged', 'push')] };
+    expect((await post(envelope)).statusCode).toBe(401);
+    expect((await post(envelope, `Bearer ${secret}x`)).statusCode).toBe(401);
+    expect((await post(envelope, basic('admin', ADMIN_PASSWORD))).statusCode).toBe(401);
+    await createUser(t.app, 'eve', 'eve-password');
+    expect((await post(envelope, basic('eve', 'eve-password'))).statusCode).toBe(401);
+    const list = await t.app.inject({
+      url: `/api/v1/events?filter=${encodeURIComponent('{"repository":"team/app","actor":"alice"}')}&range=[0,99]`,
+      headers: adminAuth(),
+    });
+    expect((list.json() as Array<{ id: string }>).some((e) => e.id === 'ev-forged')).toBe(false);
+  });
+
+  it('answers malformed envelopes with 400 and stores nothing', async () => {
+    const before = (await t.services.store.registryEvents.list({})).total;
+    for (const body of [
+      '{not json',
+      { events: 'no' },
+      { events: [{ id: 'x' }] },
+      { events: [event('', 'push')] },
+      [],
+    ]) {
+      const response = await post(body, `Bearer ${secret}`);
+      expect(response.statusCode, JSON.stringify(body)).toBe(400);
+    }
+    const mixed = await post({ events: [event('ev-ok-but-batch-bad', 'push'), { id: 'broken' }] }, `Bearer ${secret}`);
+    expect(mixed.statusCode).toBe(400);
+    expect((await t.services.store.registryEvents.list({})).total).toBe(before);
+  });
+
+  it('keeps the activity log for admins and managers', async () => {
+    const asUser = await t.app.inject({
+      url: '/api/v1/events',
+      headers: { authorization: basic('eve', 'eve-password') },
+    });
+    expect(asUser.statusCode).toBe(403);
+  });
+});
