@@ -15,6 +15,12 @@ export type { Group } from './internal/groups';
 export type { ListQuery, ListResult } from './internal/list-query';
 export type { LockoutPolicy, LockState } from './internal/login-failures';
 export type { NewRegistryEvent, RegistryEvent } from './internal/registry-events';
+export type {
+  IndexedManifest,
+  IndexedPlatform,
+  IndexedRepository,
+  IndexedTag,
+} from './internal/registry-index';
 export type { ServiceAccount, ServiceAccountPatch } from './internal/service-accounts';
 export type { Session } from './internal/sessions';
 export { type AccessSnapshot, openStore, type Store, type StoreConfig } from './internal/store';

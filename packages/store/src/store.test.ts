@@ -464,6 +464,78 @@ describe.each(targets)('store on $name', (target) => {
     });
   });
 
+  describe('registry index', () => {
+    const manifest = (digest: string, blobs: Array<[string, number]>, extra: Record<string, unknown> = {}) => ({
+      digest,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      size: blobs.reduce((sum, [, size]) => sum + size, 0),
+      created: '2030-01-01T00:00:00Z',
+      platforms: [{ os: 'linux', architecture: 'amd64' }],
+      blobs,
+      ...extra,
+    });
+
+    it('keeps tags pointing at manifests, with per-repository sizes counting each blob once', async () => {
+      const id = await store.index.ensureRepository('idx/app');
+      expect(await store.index.ensureRepository('idx/app')).toBe(id);
+      await store.index.putManifest(
+        id,
+        manifest('sha256:m1', [
+          ['sha256:c1', 100],
+          ['sha256:shared', 1000],
+        ]),
+      );
+      await store.index.putManifest(
+        id,
+        manifest('sha256:m2', [
+          ['sha256:c2', 200],
+          ['sha256:shared', 1000],
+        ]),
+      );
+      await store.index.applyTags(id, [
+        { name: 'v1', digest: 'sha256:m1', pushedAt: '2030-01-01T00:00:00.000Z' },
+        { name: 'v2', digest: 'sha256:m2', pushedAt: '2030-01-02T00:00:00.000Z' },
+        { name: 'latest', digest: 'sha256:m2', pushedAt: '2030-01-02T00:00:00.000Z' },
+      ]);
+      const [repository] = (await store.index.listRepositories({ filter: { name: 'idx/app' } })).items;
+      expect(repository).toMatchObject({ tagCount: 3, size: 1300, lastPushAt: '2030-01-02T00:00:00.000Z' });
+      const tags = await store.index.listTags('idx/app', { sort: ['size', 'DESC'] });
+      expect(tags.items.map((tag) => [tag.name, tag.size])).toEqual([
+        ['latest', 1200],
+        ['v2', 1200],
+        ['v1', 1100],
+      ]);
+      expect(tags.items[0]?.platforms).toEqual([{ os: 'linux', architecture: 'amd64' }]);
+      expect(await store.index.tagDigests(id)).toEqual(
+        new Map([
+          ['v1', 'sha256:m1'],
+          ['v2', 'sha256:m2'],
+          ['latest', 'sha256:m2'],
+        ]),
+      );
+
+      await store.index.applyTags(id, [], ['v1']);
+      expect(await store.index.hasManifest(id, 'sha256:m1')).toBe(false);
+      expect((await store.index.listRepositories({ filter: { name: 'idx/app' } })).items[0]).toMatchObject({
+        tagCount: 2,
+        size: 1200,
+      });
+      expect((await store.index.listTags('idx/missing', {})).total).toBe(0);
+      await store.index.removeRepositories(['idx/app']);
+      expect(await store.index.repositoryNames()).not.toContain('idx/app');
+    });
+
+    it('searches and sorts repositories on an allow-list', async () => {
+      for (const name of ['srch/alpha', 'srch/beta', 'other/gamma']) await store.index.ensureRepository(name);
+      expect(
+        (await store.index.listRepositories({ filter: { q: 'SRCH/' }, sort: ['name', 'DESC'] })).items.map(
+          (r) => r.name,
+        ),
+      ).toEqual(['srch/beta', 'srch/alpha']);
+      expect((await errorOf(() => store.index.listRepositories({ sort: ['secret', 'ASC'] }))).field).toBe('sort');
+    });
+  });
+
   describe('snapshot, revision, sessions, settings', () => {
     it('bumps the revision on every access-relevant write and snapshots users, groups and rules', async () => {
       const r0 = await store.revision();

@@ -144,7 +144,50 @@ export interface RegistryEventsTable {
   user_agent: string | null;
 }
 
+export interface IndexRepositoriesTable {
+  id: Generated<number>;
+  name: string;
+  tag_count: number;
+  /** Bytes, each distinct blob counted once. */
+  size: number | string;
+  last_push_at: string | null;
+  pulls: number | string;
+  last_pull_at: string | null;
+  synced_at: string | null;
+}
+
+export interface IndexManifestsTable {
+  repository_id: number;
+  digest: string;
+  media_type: string;
+  /** Config + compressed layers (for an index: of its platform images). */
+  size: number | string;
+  created: string | null;
+  /** JSON list of platforms. */
+  platforms: string;
+  /** JSON list of [digest, size] of every blob the manifest needs, for per-repository sizes. */
+  blobs: string;
+  /** JSON: children of an index, attestation flags, artifact type. */
+  details: string;
+}
+
+export interface IndexTagsTable {
+  repository_id: number;
+  name: string;
+  digest: string;
+  media_type: string;
+  size: number | string;
+  created: string | null;
+  platforms: string;
+  pushed_at: string | null;
+  last_pulled_at: string | null;
+  pull_count: number | string;
+}
+
 export interface Database {
+  index_repositories: IndexRepositoriesTable;
+  index_manifests: IndexManifestsTable;
+  index_tags: IndexTagsTable;
   registry_events: RegistryEventsTable;
   password_resets: PasswordResetsTable;
   audit_events: AuditEventsTable;

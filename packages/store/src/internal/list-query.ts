@@ -108,12 +108,14 @@ export async function runList<Row, T>(
   base: SelectQueryBuilder<Database, any, object>,
   page: Page,
   map: (rows: Row[]) => Promise<T[]> | T[],
+  /** A unique column that orders rows with equal sort values. */
+  tiebreak = 'id',
 ): Promise<ListResult<T>> {
   const [rows, count] = await Promise.all([
     base
       .selectAll()
       .orderBy(sql.ref(page.column), page.direction)
-      .orderBy(sql.ref('id'), 'asc')
+      .orderBy(sql.ref(tiebreak), 'asc')
       .limit(page.limit)
       .offset(page.offset)
       .execute() as Promise<Row[]>,

@@ -218,6 +218,74 @@ const registryEvents: Migration = {
   },
 };
 
+/** The index of what the registry holds: repositories, tags and the manifests they point at. */
+function registryIndex(dialect: Dialect): Migration {
+  return {
+    // biome-ignore lint/suspicious/noExplicitAny: see above.
+    async up(db: Kysely<any>) {
+      const table =
+        dialect === 'postgres'
+          ? db.schema.createTable('index_repositories').addColumn('id', 'serial', (col) => col.primaryKey())
+          : db.schema
+              .createTable('index_repositories')
+              .addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement());
+      await table
+        .addColumn('name', 'text', (col) => col.notNull().unique())
+        .addColumn('tag_count', 'integer', (col) => col.notNull().defaultTo(0))
+        .addColumn('size', 'bigint', (col) => col.notNull().defaultTo(0))
+        .addColumn('last_push_at', 'text')
+        .addColumn('pulls', 'bigint', (col) => col.notNull().defaultTo(0))
+        .addColumn('last_pull_at', 'text')
+        .addColumn('synced_at', 'text')
+        .execute();
+      for (const column of ['tag_count', 'size', 'last_push_at', 'pulls']) {
+        await db.schema
+          .createIndex(`index_repositories_${column}_idx`)
+          .on('index_repositories')
+          .column(column)
+          .execute();
+      }
+      await db.schema
+        .createTable('index_manifests')
+        .addColumn('repository_id', 'integer', (col) =>
+          col.notNull().references('index_repositories.id').onDelete('cascade'),
+        )
+        .addColumn('digest', 'text', (col) => col.notNull())
+        .addColumn('media_type', 'text', (col) => col.notNull())
+        .addColumn('size', 'bigint', (col) => col.notNull())
+        .addColumn('created', 'text')
+        .addColumn('platforms', 'text', (col) => col.notNull().defaultTo('[]'))
+        .addColumn('blobs', 'text', (col) => col.notNull().defaultTo('[]'))
+        .addColumn('details', 'text', (col) => col.notNull().defaultTo('{}'))
+        .addPrimaryKeyConstraint('index_manifests_pk', ['repository_id', 'digest'])
+        .execute();
+      await db.schema
+        .createTable('index_tags')
+        .addColumn('repository_id', 'integer', (col) =>
+          col.notNull().references('index_repositories.id').onDelete('cascade'),
+        )
+        .addColumn('name', 'text', (col) => col.notNull())
+        .addColumn('digest', 'text', (col) => col.notNull())
+        .addColumn('media_type', 'text', (col) => col.notNull())
+        .addColumn('size', 'bigint', (col) => col.notNull())
+        .addColumn('created', 'text')
+        .addColumn('platforms', 'text', (col) => col.notNull().defaultTo('[]'))
+        .addColumn('pushed_at', 'text')
+        .addColumn('last_pulled_at', 'text')
+        .addColumn('pull_count', 'bigint', (col) => col.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('index_tags_pk', ['repository_id', 'name'])
+        .execute();
+      for (const column of ['digest', 'size', 'pushed_at', 'created']) {
+        await db.schema
+          .createIndex(`index_tags_${column}_idx`)
+          .on('index_tags')
+          .columns(['repository_id', column])
+          .execute();
+      }
+    },
+  };
+}
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -228,6 +296,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '2026_11_22_004_audit_events': auditEvents(dialect),
         '2026_11_22_005_password_resets': passwordResets(dialect),
         '2026_11_22_006_registry_events': registryEvents,
+        '2026_11_22_007_registry_index': registryIndex(dialect),
       };
     },
   };

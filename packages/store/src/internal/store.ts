@@ -15,6 +15,7 @@ import { loginFailuresRepository } from './login-failures';
 import { migrationProvider } from './migrations';
 import { passwordResetsRepository } from './password-resets';
 import { registryEventsRepository } from './registry-events';
+import { registryIndexRepository } from './registry-index';
 import { serviceAccountsRepository } from './service-accounts';
 import { sessionsRepository } from './sessions';
 import { settingsRepository } from './settings';
@@ -53,6 +54,7 @@ export interface Store {
   audit: ReturnType<typeof auditEventsRepository>;
   passwordResets: ReturnType<typeof passwordResetsRepository>;
   registryEvents: ReturnType<typeof registryEventsRepository>;
+  index: ReturnType<typeof registryIndexRepository>;
   revision(): Promise<number>;
   loadAccessSnapshot(): Promise<AccessSnapshot>;
   close(): Promise<void>;
@@ -141,6 +143,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     audit: auditEventsRepository(db),
     passwordResets: passwordResetsRepository(db),
     registryEvents: registryEventsRepository(db),
+    index: registryIndexRepository(db),
     revision: () => readRevision(db),
     loadAccessSnapshot: () =>
       db.transaction().execute(async (trx) => {
