@@ -15,6 +15,7 @@ import { groupRoutes } from './routes/groups';
 import { healthRoutes } from './routes/health';
 import { passwordResetRoutes } from './routes/password-reset';
 import { activityRoutes, registryEventRoutes } from './routes/registry-events';
+import { repositoryRoutes } from './routes/repositories';
 import { serviceAccountRoutes } from './routes/service-accounts';
 import { tokenRoutes } from './routes/token';
 import { tokenManagementRoutes } from './routes/tokens';
@@ -81,6 +82,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     await api.register(auditEventRoutes);
     await api.register(passwordResetRoutes);
     await api.register(activityRoutes);
+    await api.register(repositoryRoutes);
   });
   return app;
 }

@@ -11,6 +11,7 @@ import yargs, { type Options } from 'yargs';
 import { certsGenerate } from './commands/certs';
 import { CliError, type CliIo } from './commands/io';
 import { printRegistryConfig } from './commands/registry-config';
+import { syncIndex } from './commands/sync';
 import { userAdd, userImport, userList, userPasswd } from './commands/user';
 import { ConfigError, configOptions, loadConfig } from './config/load';
 
@@ -70,6 +71,7 @@ function buildParser(argv: string[]) {
         )
         .demandCommand(1, 'name a certs command: generate'),
     )
+    .command('sync', 'make the index equal to the registry now')
     .command('registry-config', "print the registry's config.yml fragment for this server", (c) =>
       c.option('format', { choices: ['yaml', 'json'] as const, default: 'yaml' }),
     )
@@ -142,6 +144,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       case 'certs':
         await certsGenerate(config, io, { force: args.force === true });
+        return 0;
+      case 'sync':
+        await syncIndex(config, io);
         return 0;
       case 'registry-config':
         await printRegistryConfig(config, io, { format: args.format === 'json' ? 'json' : 'yaml' });

@@ -35,11 +35,23 @@ export async function runServer(
     const host = config.listen.includes(':') ? `[${config.listen}]` : config.listen;
     const url = `${scheme}://${host}:${port}`;
     announce(`registry-admin listening on ${url}`);
+    // Full sync at start, then every --registry.gc-interval; failures are logged and retried at the next turn.
+    const sync = services.indexSync;
+    const runSync = () => {
+      sync
+        ?.run()
+        .then((report) => app.log.info({ ...report, skipped: report.skipped.length }, 'index synced'))
+        .catch((error: unknown) => app.log.error({ err: error }, 'index sync failed'));
+    };
+    if (sync) runSync();
+    const timer = sync ? setInterval(runSync, config.registry['gc-interval'] * 1000) : undefined;
+    timer?.unref();
     let closing: Promise<void> | undefined;
     return {
       url,
       port,
       close() {
+        if (timer) clearInterval(timer);
         closing ??= app.close().then(() => services.close());
         return closing;
       },

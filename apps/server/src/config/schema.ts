@@ -6,28 +6,25 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
-/** Durations: a number of seconds, or a string with a unit (`90s`, `5m`, `12h`, `7d`). */
-export const durationSeconds = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value <= 0) {
-      ctx.addIssue({ code: 'custom', message: 'must be a positive number of seconds' });
+/** Durations in seconds, from a bare number in `unit`, or a string with a unit (`90s`, `5m`, `12h`, `7d`). */
+function duration(unit: 's' | 'm') {
+  const factors = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 } as const;
+  return z.union([z.number(), z.string()]).transform((value, ctx) => {
+    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(String(value).trim());
+    const seconds = match ? Number(match[1]) * factors[(match[2] ?? unit) as keyof typeof factors] : Number.NaN;
+    if (!(seconds > 0) || !Number.isFinite(seconds)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" is not a positive duration (use e.g. 300, 90s, 5m, 12h, 7d)`,
+      });
       return z.NEVER;
     }
-    return value;
-  }
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(value.trim());
-  if (!match) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. 300, 90s, 5m, 12h, 7d)` });
-    return z.NEVER;
-  }
-  const factor = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'];
-  const seconds = Number(match[1]) * factor;
-  if (seconds <= 0) {
-    ctx.addIssue({ code: 'custom', message: 'must be positive' });
-    return z.NEVER;
-  }
-  return seconds;
-});
+    return seconds;
+  });
+}
+
+/** Durations: a number of seconds, or a string with a unit. */
+export const durationSeconds = duration('s');
 
 const port = z.coerce.number().int().min(0).max(65535);
 const stringList = z.union([z.string(), z.array(z.string())]).transform((value) =>
@@ -76,6 +73,17 @@ export const configSchema = z
     debug: booleanish.default(false).describe('debug logging'),
     registry: z
       .object({
+        host: z
+          .url({ protocol: /^https?$/ })
+          .optional()
+          .describe(
+            'the registry as this server reaches it, with scheme (e.g. http://127.0.0.1); unset: no index sync',
+          ),
+        port: port.default(5000).describe('registry port'),
+        'gc-interval': duration('m')
+          .pipe(z.number().min(10))
+          .default(3600)
+          .describe('how often the index is re-synced with the registry (bare numbers are minutes: 60, or 30m, 2h)'),
         service: z
           .string()
           .min(1)

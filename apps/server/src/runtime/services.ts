@@ -5,12 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { type CertificateSet, ensureCertificateSet } from '@registry-admin/cert-builder';
+import type { RegistryClient } from '@registry-admin/registry-client';
 import { type Store, StoreError } from '@registry-admin/store';
 import { createJwks, createTokenIssuer, type TokenIssuer } from '@registry-admin/token-service';
 import type { Config } from '../config/schema';
 import { type AccessState, createAccessState } from '../services/access-state';
 import { type Authenticator, createAuthenticator } from '../services/authenticator';
 import { type CredentialCache, createCredentialCache } from '../services/credential-cache';
+import type { IndexSync } from '../services/index-sync';
 import { createLoginThrottle } from '../services/login-throttle';
 import { createMailer, type Mailer } from '../services/mailer';
 import type { PasswordHasher } from '../services/passwords';
@@ -19,6 +21,7 @@ import { createSessionService, type SessionService } from '../services/sessions'
 import { openConfiguredStore } from './open-store';
 import { configuredPasswordHasher } from './password-policy';
 import { type RuntimePaths, resolvePaths } from './paths';
+import { createConfiguredIndexSync, createConfiguredRegistryClient } from './registry';
 
 export interface Services {
   config: Config;
@@ -35,6 +38,9 @@ export interface Services {
   mailer: Mailer | undefined;
   /** The secret the registry sends with notifications (shared by replicas through the store). */
   notificationSecret: string;
+  /** undefined when --registry.host is not set. */
+  registry: RegistryClient | undefined;
+  indexSync: IndexSync | undefined;
   refreshTokens: RefreshTokenService;
   close(): Promise<void>;
 }
@@ -44,6 +50,7 @@ export interface ServiceOptions {
   /** Where the generated admin password is announced (once). */
   announce?: (line: string) => void;
   onBackgroundError?: (error: unknown) => void;
+  onSyncError?: (error: unknown, where: string) => void;
 }
 
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
@@ -92,6 +99,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       idleSeconds: config.auth['session-idle'],
     });
     const refreshTokens = createRefreshTokenService(store, access);
+    const registry = createConfiguredRegistryClient(config, issuer);
     return {
       config,
       paths,
@@ -106,6 +114,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
       passwords,
       mailer: createMailer(config),
       notificationSecret: await notificationSecret(store),
+      registry,
+      indexSync: createConfiguredIndexSync(store, registry, options.onSyncError),
       refreshTokens,
       async close() {
         access.close();

@@ -1,0 +1,39 @@
+/** The registry as this server talks to it: a client that mints its own tokens, and the index sync over it. */
+import { createRegistryClient, type RegistryClient } from '@registry-admin/registry-client';
+import type { Store } from '@registry-admin/store';
+import { parseScopes, type TokenIssuer } from '@registry-admin/token-service';
+import type { Config } from '../config/schema';
+import { createIndexSync, type IndexSync } from '../services/index-sync';
+
+/** undefined when --registry.host is not set. */
+export function registryBaseUrl(config: Config): string | undefined {
+  const host = config.registry.host;
+  if (!host) return undefined;
+  const url = new URL(host);
+  if (!url.port) url.port = String(config.registry.port);
+  return url.origin;
+}
+
+export function createConfiguredRegistryClient(config: Config, issuer: TokenIssuer): RegistryClient | undefined {
+  const baseUrl = registryBaseUrl(config);
+  if (!baseUrl) return undefined;
+  return createRegistryClient({
+    baseUrl,
+    auth: {
+      kind: 'token-provider',
+      // The server's own requests: it signs tokens for exactly the scopes each request needs.
+      async token(scopes) {
+        const issued = await issuer.issue({ subject: 'registry-admin', access: parseScopes([...scopes]) });
+        return { token: issued.token, expiresIn: issued.expires_in };
+      },
+    },
+  });
+}
+
+export function createConfiguredIndexSync(
+  store: Store,
+  client: RegistryClient | undefined,
+  onError?: (error: unknown, where: string) => void,
+): IndexSync | undefined {
+  return client ? createIndexSync(store, client, onError ? { onError } : {}) : undefined;
+}

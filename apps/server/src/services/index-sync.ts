@@ -1,0 +1,215 @@
+/**
+ * Keeps the index equal to the registry: a full walk of the catalog at start, then every --registry.gc-interval and
+ * on demand. Incremental: one HEAD per tag, and only digests the index does not know are fetched. What the
+ * registry no longer has is removed; access rules are never touched. One run at a time; a bad manifest is logged
+ * and skipped, it does not abort the run.
+ */
+import {
+  type FetchedManifest,
+  isAttestation,
+  MEDIA_TYPES,
+  type RegistryClient,
+  RegistryError,
+} from '@registry-admin/registry-client';
+import type { IndexedManifest, IndexedPlatform, Store } from '@registry-admin/store';
+
+export interface SyncReport {
+  repositories: number;
+  tags: number;
+  /** Manifests fetched because their digest was new to the index. */
+  fetched: number;
+  removedRepositories: number;
+  removedTags: number;
+  skipped: Array<{ repository: string; tag: string; reason: string }>;
+  durationMs: number;
+}
+
+export interface SyncProgress {
+  repositoriesDone: number;
+  repositoriesTotal: number;
+}
+
+export interface IndexSync {
+  /** Runs a sync, or joins the one already running. */
+  run(onProgress?: (progress: SyncProgress) => void): Promise<SyncReport>;
+  readonly running: boolean;
+}
+
+const IMAGE_CONFIG_TYPES = new Set<string>([MEDIA_TYPES.ociConfig, MEDIA_TYPES.dockerConfig]);
+
+/** Size, platforms, created time and blobs of one manifest, fetching configs and index children as needed. */
+export async function describeManifest(
+  client: RegistryClient,
+  repository: string,
+  fetched: FetchedManifest,
+): Promise<IndexedManifest> {
+  if (fetched.manifest.kind === 'image') {
+    const image = fetched.manifest.value;
+    const blobs: Array<[string, number]> = [
+      [image.config.digest, image.config.size],
+      ...image.layers.map((l): [string, number] => [l.digest, l.size]),
+    ];
+    let platforms: IndexedPlatform[] = [];
+    let created: string | null = null;
+    if (IMAGE_CONFIG_TYPES.has(image.config.mediaType)) {
+      const config = await client.getImageConfig(repository, image.config.digest);
+      if (config.os && config.architecture) {
+        platforms = [
+          { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) },
+        ];
+      }
+      created = config.created ?? null;
+    }
+    return {
+      digest: fetched.digest,
+      mediaType: fetched.mediaType,
+      size: blobs.reduce((sum, [, size]) => sum + size, 0),
+      created,
+      platforms,
+      blobs,
+      details: {
+        configMediaType: image.config.mediaType,
+        ...(image.artifactType ? { artifactType: image.artifactType } : {}),
+        layers: image.layers.length,
+      },
+    };
+  }
+  const children = [];
+  const blobs = new Map<string, number>();
+  let created: string | null = null;
+  for (const child of fetched.manifest.value.manifests) {
+    const attestation = isAttestation(child);
+    let size = 0;
+    if (!attestation) {
+      const described = await describeManifest(client, repository, await client.getManifest(repository, child.digest));
+      size = described.size;
+      for (const [digest, blobSize] of described.blobs) blobs.set(digest, blobSize);
+      if (described.created && (!created || described.created > created)) created = described.created;
+    }
+    children.push({
+      digest: child.digest,
+      mediaType: child.mediaType,
+      platform: child.platform ?? null,
+      attestation,
+      size,
+    });
+  }
+  return {
+    digest: fetched.digest,
+    mediaType: fetched.mediaType,
+    size: [...blobs.values()].reduce((sum, size) => sum + size, 0),
+    created,
+    platforms: children
+      .filter((child) => !child.attestation && child.platform)
+      .map((child) => {
+        const platform = child.platform as IndexedPlatform;
+        return {
+          os: platform.os,
+          architecture: platform.architecture,
+          ...(platform.variant ? { variant: platform.variant } : {}),
+        };
+      }),
+    blobs: [...blobs.entries()],
+    details: { children },
+  };
+}
+
+async function mapLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await run(item);
+    }
+  });
+  await Promise.all(workers);
+}
+
+export function createIndexSync(
+  store: Store,
+  client: RegistryClient,
+  options: { concurrency?: number; onError?: (error: unknown, where: string) => void } = {},
+): IndexSync {
+  let current: Promise<SyncReport> | undefined;
+  const concurrency = options.concurrency ?? 8;
+
+  async function syncRepository(repository: string, report: SyncReport): Promise<void> {
+    const id = await store.index.ensureRepository(repository);
+    let tags: string[];
+    try {
+      tags = await client.listTags(repository);
+    } catch (error) {
+      if (error instanceof RegistryError && error.code === 'ERR_REGISTRY_NOT_FOUND') tags = [];
+      else throw error;
+    }
+    const known = await store.index.tagDigests(id);
+    const set: Array<{ name: string; digest: string }> = [];
+    const present = new Set<string>();
+    await mapLimited(tags, concurrency, async (tag) => {
+      try {
+        const head = await client.headManifest(repository, tag);
+        if (!head) return;
+        present.add(tag);
+        if (known.get(tag) === head.digest) return;
+        if (!(await store.index.hasManifest(id, head.digest))) {
+          const fetched = await client.getManifest(repository, head.digest);
+          await store.index.putManifest(id, await describeManifest(client, repository, fetched));
+          report.fetched++;
+        }
+        set.push({ name: tag, digest: head.digest });
+      } catch (error) {
+        if (known.has(tag)) present.add(tag); // keep what the index had rather than drop it on a bad read
+        report.skipped.push({ repository, tag, reason: error instanceof Error ? error.message : String(error) });
+        options.onError?.(error, `${repository}:${tag}`);
+      }
+    });
+    const remove = [...known.keys()].filter((tag) => !present.has(tag));
+    report.removedTags += remove.length;
+    report.tags += present.size;
+    await store.index.applyTags(id, set, remove, new Date());
+  }
+
+  async function run(onProgress?: (progress: SyncProgress) => void): Promise<SyncReport> {
+    const started = Date.now();
+    const report: SyncReport = {
+      repositories: 0,
+      tags: 0,
+      fetched: 0,
+      removedRepositories: 0,
+      removedTags: 0,
+      skipped: [],
+      durationMs: 0,
+    };
+    const repositories: string[] = [];
+    for await (const repository of client.catalog()) repositories.push(repository);
+    const listed = new Set(repositories);
+    const gone = (await store.index.repositoryNames()).filter((name) => !listed.has(name));
+    await store.index.removeRepositories(gone);
+    report.removedRepositories = gone.length;
+    let done = 0;
+    await mapLimited(repositories, concurrency, async (repository) => {
+      try {
+        await syncRepository(repository, report);
+      } catch (error) {
+        report.skipped.push({ repository, tag: '', reason: error instanceof Error ? error.message : String(error) });
+        options.onError?.(error, repository);
+      }
+      report.repositories++;
+      onProgress?.({ repositoriesDone: ++done, repositoriesTotal: repositories.length });
+    });
+    report.durationMs = Date.now() - started;
+    return report;
+  }
+
+  return {
+    run(onProgress) {
+      current ??= run(onProgress).finally(() => {
+        current = undefined;
+      });
+      return current;
+    },
+    get running() {
+      return current !== undefined;
+    },
+  };
+}
