@@ -115,15 +115,19 @@ describeE2E('registry client against the real registry', () => {
       ],
       attestation: true,
     });
+    // One after another: two uploads of the same blobs into one repository at once can race in the registry.
     const pushes = [
-      copyToRegistry(oci.dir, 'v1', `${registry.host}/team/oci:v1`),
-      copyToRegistry(oci.dir, 'v1', `${registry.host}/team/oci:v2`),
-      copyToRegistry(oci.dir, 'v1', `${registry.host}/team/docker:v1`, undefined, ['--format', 'v2s2']),
-      copyToRegistry(artifact.dir, 'v1', `${registry.host}/team/artifact:v1`),
-      copyToRegistry(multi.dir, 'v1', `${registry.host}/team/multi:v1`, undefined, ['--all']),
-      copyToRegistry(oci.dir, 'v1', `${noDelete.host}/kept/oci:v1`),
+      () => copyToRegistry(oci.dir, 'v1', `${registry.host}/team/oci:v1`),
+      () => copyToRegistry(oci.dir, 'v1', `${registry.host}/team/oci:v2`),
+      () => copyToRegistry(oci.dir, 'v1', `${registry.host}/team/docker:v1`, undefined, ['--format', 'v2s2']),
+      () => copyToRegistry(artifact.dir, 'v1', `${registry.host}/team/artifact:v1`),
+      () => copyToRegistry(multi.dir, 'v1', `${registry.host}/team/multi:v1`, undefined, ['--all']),
+      () => copyToRegistry(oci.dir, 'v1', `${noDelete.host}/kept/oci:v1`),
     ];
-    for (const result of await Promise.all(pushes)) expect(result.code, result.stderr).toBe(0);
+    for (const push of pushes) {
+      const result = await push();
+      expect(result.code, result.stderr).toBe(0);
+    }
   });
   afterAll(async () => {
     await registry?.stop();

@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startProcess, waitForHttp } from '@registry-admin/test-support';
@@ -26,8 +27,23 @@ export function runCli(args: string[]): Promise<{ code: number; stdout: string; 
   });
 }
 
-export async function startRegistryAdmin(args: string[] = []): Promise<RunningRegistryAdmin> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'ra-server-'));
+/** A port free right now, for a server whose address must be known before it starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+export async function startRegistryAdmin(
+  args: string[] = [],
+  options: { dataDir?: string; port?: number } = {},
+): Promise<RunningRegistryAdmin> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'ra-server-')));
   const adminPassword = randomBytes(12).toString('base64url');
   const process_ = startProcess(process.execPath, [
     CLI,
@@ -35,7 +51,7 @@ export async function startRegistryAdmin(args: string[] = []): Promise<RunningRe
     '--listen',
     '127.0.0.1',
     '--port',
-    '0',
+    String(options.port ?? 0),
     '--data-dir',
     dataDir,
     // `=` keeps a password that starts with '-' from being read as an option.
@@ -60,8 +76,8 @@ export async function startRegistryAdmin(args: string[] = []): Promise<RunningRe
   };
 }
 
-/** The registry config fragment the running server prints for itself. */
-export async function registryConfig(server: RunningRegistryAdmin, args: string[] = []) {
+/** The registry config fragment the server prints for itself (it need not run yet: data dir and URL suffice). */
+export async function registryConfig(server: { dataDir: string; url: string }, args: string[] = []) {
   const result = await runCli([
     'registry-config',
     '--format',

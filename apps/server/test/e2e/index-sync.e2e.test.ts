@@ -1,0 +1,154 @@
+/**
+ * End to end: the index follows the real registry through sync — OCI, Docker schema 2, a multi-arch index with an
+ * attestation, an artifact with an unknown config; a re-pushed tag, a no-change re-sync, a deleted tag.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  buildOciImage,
+  buildOciIndex,
+  type Credentials,
+  copyToRegistry,
+  deleteImage,
+  describeE2E,
+  type OciImage,
+  type OciIndex,
+  type RunningRegistry,
+  startRegistry,
+} from '@registry-admin/test-support';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freePort, type RunningRegistryAdmin, registryConfig, startRegistryAdmin } from './harness/registry-admin';
+
+interface Tag {
+  name: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+  platforms: Array<{ os: string; architecture: string; variant?: string }>;
+}
+
+describeE2E('index sync with the real registry', () => {
+  let server: RunningRegistryAdmin;
+  let registry: RunningRegistry;
+  let admin: Credentials;
+  let oci: OciImage;
+  let other: OciImage;
+  let multi: OciIndex;
+  let artifact: OciImage;
+
+  async function api(method: string, path: string) {
+    const response = await fetch(`${server.url}${path}`, { method, headers: { authorization: server.adminAuth } });
+    const text = await response.text();
+    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return JSON.parse(text);
+  }
+  const tags = (repository: string): Promise<Tag[]> =>
+    api(
+      'GET',
+      `/api/v1/tags?filter=${encodeURIComponent(JSON.stringify({ repository }))}&sort=${encodeURIComponent('["name","ASC"]')}`,
+    );
+  const ref = (repository: string, tag = 'v1') => `${registry.host}/${repository}:${tag}`;
+
+  beforeAll(async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'ra-sync-server-'));
+    const port = await freePort();
+    const fragment = await registryConfig({ dataDir, url: `http://127.0.0.1:${port}` });
+    registry = await startRegistry({ auth: fragment.auth.token });
+    const registryPort = registry.host.split(':')[1] ?? '';
+    server = await startRegistryAdmin(['--registry.host', 'http://127.0.0.1', '--registry.port', registryPort], {
+      dataDir,
+      port,
+    });
+    admin = { username: 'admin', password: server.adminPassword };
+    const dir = await mkdtemp(join(tmpdir(), 'ra-sync-images-'));
+    oci = await buildOciImage(join(dir, 'oci'), { tag: 'v1', seed: 'sync-oci' });
+    other = await buildOciImage(join(dir, 'other'), { tag: 'v1', seed: 'sync-other', layers: 3 });
+    artifact = await buildOciImage(join(dir, 'artifact'), {
+      tag: 'v1',
+      seed: 'sync-artifact',
+      layers: 1,
+      configMediaType: 'application/vnd.example.thing+json',
+    });
+    multi = await buildOciIndex(join(dir, 'multi'), {
+      tag: 'v1',
+      platforms: [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm', variant: 'v7' },
+      ],
+      attestation: true,
+    });
+    // One after another: two uploads of the same blobs into one repository at once can race in the registry.
+    const pushes = [];
+    for (const push of [
+      () => copyToRegistry(oci.dir, 'v1', ref('sync/oci'), admin),
+      () => copyToRegistry(oci.dir, 'v1', ref('sync/oci', 'same'), admin),
+      () => copyToRegistry(oci.dir, 'v1', ref('sync/docker'), admin, ['--format', 'v2s2']),
+      () => copyToRegistry(multi.dir, 'v1', ref('sync/multi'), admin, ['--all']),
+      () => copyToRegistry(artifact.dir, 'v1', ref('sync/artifact'), admin),
+    ]) {
+      pushes.push(await push());
+    }
+    for (const pushed of pushes) expect(pushed.code, pushed.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await registry?.stop();
+  });
+
+  it('indexes every kind of manifest with sizes and platforms', async () => {
+    const report = await api('POST', '/api/v1/registry/sync');
+    expect(report).toMatchObject({ repositories: 4, tags: 5, skipped: [] });
+    const repositories = (await api('GET', '/api/v1/repositories?sort=["name","ASC"]')) as Array<{
+      name: string;
+      tagCount: number;
+      size: number;
+    }>;
+    expect(repositories.map((r) => [r.name, r.tagCount])).toEqual([
+      ['sync/artifact', 1],
+      ['sync/docker', 1],
+      ['sync/multi', 1],
+      ['sync/oci', 2],
+    ]);
+    // Two tags of one image: its blobs count once.
+    expect(repositories.find((r) => r.name === 'sync/oci')?.size).toBe(oci.size);
+
+    const [ociTag] = await tags('sync/oci');
+    expect(ociTag).toMatchObject({
+      digest: oci.manifestDigest,
+      size: oci.size,
+      platforms: [{ os: 'linux', architecture: 'amd64' }],
+    });
+    const [dockerTag] = await tags('sync/docker');
+    expect(dockerTag?.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
+    expect(dockerTag?.platforms).toEqual([{ os: 'linux', architecture: 'amd64' }]);
+    const [multiTag] = await tags('sync/multi');
+    expect(multiTag?.digest).toBe(multi.indexDigest);
+    expect(multiTag?.platforms).toEqual([
+      { os: 'linux', architecture: 'amd64' },
+      { os: 'linux', architecture: 'arm', variant: 'v7' },
+    ]);
+    expect(multiTag?.size).toBe(multi.platforms.reduce((sum, p) => sum + p.size, 0));
+    const [artifactTag] = await tags('sync/artifact');
+    expect(artifactTag).toMatchObject({ digest: artifact.manifestDigest, size: artifact.size, platforms: [] });
+  });
+
+  it('fetches nothing when nothing changed, and only the new digest after a re-push', async () => {
+    expect((await api('POST', '/api/v1/registry/sync')).fetched).toBe(0);
+    expect((await copyToRegistry(other.dir, 'v1', ref('sync/oci', 'same'), admin)).code).toBe(0);
+    const report = await api('POST', '/api/v1/registry/sync');
+    expect(report.fetched).toBe(1);
+    const byName = Object.fromEntries((await tags('sync/oci')).map((tag) => [tag.name, tag.digest]));
+    expect(byName).toEqual({ same: other.manifestDigest, v1: oci.manifestDigest });
+  });
+
+  it('removes what the registry no longer has', async () => {
+    expect((await deleteImage(ref('sync/docker'), admin)).code).toBe(0);
+    const report = await api('POST', '/api/v1/registry/sync');
+    expect(report.removedTags).toBe(1);
+    expect(await tags('sync/docker')).toEqual([]);
+    const repositories = (await api('GET', '/api/v1/repositories')) as Array<{ name: string; tagCount: number }>;
+    // The registry still lists a repository whose tags are all gone.
+    expect(repositories.find((r) => r.name === 'sync/docker')?.tagCount).toBe(0);
+  });
+});
