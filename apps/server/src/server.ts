@@ -36,7 +36,7 @@ export async function runServer(
     const url = `${scheme}://${host}:${port}`;
     announce(`registry-admin listening on ${url}`);
     // Full sync at start, then every --registry.gc-interval; failures are logged and retried at the next turn.
-    const sync = services.indexSync;
+    const sync = config.registry.sync ? services.indexSync : undefined;
     const runSync = () => {
       sync
         ?.run()

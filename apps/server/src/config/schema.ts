@@ -80,6 +80,9 @@ export const configSchema = z
             'the registry as this server reaches it, with scheme (e.g. http://127.0.0.1); unset: no index sync',
           ),
         port: port.default(5000).describe('registry port'),
+        sync: booleanish
+          .default(true)
+          .describe('sync the index at start and every gc-interval (false: only notifications and on demand)'),
         'gc-interval': duration('m')
           .pipe(z.number().min(10))
           .default(3600)

@@ -67,8 +67,13 @@ export async function registryEventRoutes(app: FastifyInstance): Promise<void> {
         .send({ error: { code: 'ERR_VALIDATION', message: `${where}: ${issue?.message ?? 'invalid'}`, field: where } });
     }
     const events = parsed.data.events.map(toStored).filter((event): event is NewRegistryEvent => event !== undefined);
-    const recorded = await store.registryEvents.record(events);
-    return { received: parsed.data.events.length, recorded, ignored: parsed.data.events.length - events.length };
+    const fresh = new Set(await store.registryEvents.record(events));
+    await app.services.indexEvents.apply(events.filter((event) => fresh.has(event.id)));
+    return {
+      received: parsed.data.events.length,
+      recorded: fresh.size,
+      ignored: parsed.data.events.length - events.length,
+    };
   });
 }
 

@@ -12,6 +12,7 @@ import type { Config } from '../config/schema';
 import { type AccessState, createAccessState } from '../services/access-state';
 import { type Authenticator, createAuthenticator } from '../services/authenticator';
 import { type CredentialCache, createCredentialCache } from '../services/credential-cache';
+import { createIndexEvents, type IndexEvents } from '../services/index-events';
 import type { IndexSync } from '../services/index-sync';
 import { createLoginThrottle } from '../services/login-throttle';
 import { createMailer, type Mailer } from '../services/mailer';
@@ -41,6 +42,7 @@ export interface Services {
   /** undefined when --registry.host is not set. */
   registry: RegistryClient | undefined;
   indexSync: IndexSync | undefined;
+  indexEvents: IndexEvents;
   refreshTokens: RefreshTokenService;
   close(): Promise<void>;
 }
@@ -100,6 +102,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     });
     const refreshTokens = createRefreshTokenService(store, access);
     const registry = createConfiguredRegistryClient(config, issuer);
+    const indexEvents = createIndexEvents(store, registry, (error) => options.onSyncError?.(error, 'notification'));
     return {
       config,
       paths,
@@ -116,9 +119,11 @@ export async function createServices(config: Config, options: ServiceOptions = {
       notificationSecret: await notificationSecret(store),
       registry,
       indexSync: createConfiguredIndexSync(store, registry, options.onSyncError),
+      indexEvents,
       refreshTokens,
       async close() {
         access.close();
+        await indexEvents.close().catch(() => {});
         await store.close();
       },
     };

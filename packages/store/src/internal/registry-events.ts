@@ -62,11 +62,11 @@ function isoFilter(value: string): string {
 
 export function registryEventsRepository(db: Kysely<Database>) {
   return {
-    /** Stores the events not seen before, in one transaction; returns how many were new. */
-    async record(events: readonly NewRegistryEvent[], receivedAt = new Date()): Promise<number> {
-      if (events.length === 0) return 0;
+    /** Stores the events not seen before, in one transaction; returns the ids that were new. */
+    async record(events: readonly NewRegistryEvent[], receivedAt = new Date()): Promise<string[]> {
+      if (events.length === 0) return [];
       return db.transaction().execute(async (trx) => {
-        let added = 0;
+        const added: string[] = [];
         for (const event of events) {
           const result = await trx
             .insertInto('registry_events')
@@ -86,7 +86,7 @@ export function registryEventsRepository(db: Kysely<Database>) {
             })
             .onConflict((oc) => oc.column('id').doNothing())
             .executeTakeFirst();
-          added += Number(result.numInsertedOrUpdatedRows ?? 0);
+          if (Number(result.numInsertedOrUpdatedRows ?? 0) > 0) added.push(event.id);
         }
         return added;
       });

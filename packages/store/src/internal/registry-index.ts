@@ -241,6 +241,46 @@ export function registryIndexRepository(db: Kysely<Database>) {
       });
     },
 
+    /** Untags every tag of the repository that points at `digest` (a manifest delete); returns their names. */
+    async removeDigest(repositoryId: number, digest: string): Promise<string[]> {
+      const tags = await db
+        .selectFrom('index_tags')
+        .select('name')
+        .where('repository_id', '=', repositoryId)
+        .where('digest', '=', digest)
+        .execute();
+      const names = tags.map((tag) => tag.name);
+      await this.applyTags(repositoryId, [], names);
+      return names;
+    },
+
+    /** Adds pulls (coalesced by the caller) to tags and their repositories. */
+    async addPulls(pulls: Array<{ repository: string; tag: string | null; count: number; at: string }>): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        for (const pull of pulls) {
+          const repo = await trx
+            .selectFrom('index_repositories')
+            .select('id')
+            .where('name', '=', pull.repository)
+            .executeTakeFirst();
+          if (!repo) continue;
+          await trx
+            .updateTable('index_repositories')
+            .set((eb) => ({ pulls: eb('pulls', '+', pull.count), last_pull_at: pull.at }))
+            .where('id', '=', repo.id)
+            .execute();
+          if (pull.tag) {
+            await trx
+              .updateTable('index_tags')
+              .set((eb) => ({ pull_count: eb('pull_count', '+', pull.count), last_pulled_at: pull.at }))
+              .where('repository_id', '=', repo.id)
+              .where('name', '=', pull.tag)
+              .execute();
+          }
+        }
+      });
+    },
+
     /** Forgets repositories the registry no longer lists. */
     async removeRepositories(names: string[]): Promise<void> {
       for (let i = 0; i < names.length; i += 500) {

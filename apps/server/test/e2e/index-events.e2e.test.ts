@@ -1,0 +1,129 @@
+/**
+ * End to end: with periodic sync off, the index follows the real registry through its notifications alone.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  buildOciImage,
+  buildOciIndex,
+  type Credentials,
+  copyFromRegistry,
+  copyToRegistry,
+  deleteImage,
+  describeE2E,
+  type RunningRegistry,
+  startRegistry,
+} from '@registry-admin/test-support';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freePort, type RunningRegistryAdmin, registryConfig, startRegistryAdmin } from './harness/registry-admin';
+
+interface Tag {
+  name: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+  platforms: Array<{ os: string; architecture: string; variant?: string }>;
+  pullCount: number;
+}
+
+describeE2E('index kept by notifications alone', () => {
+  let server: RunningRegistryAdmin;
+  let registry: RunningRegistry;
+  let admin: Credentials;
+  let dir: string;
+
+  async function tags(repository: string): Promise<Tag[]> {
+    const response = await fetch(
+      `${server.url}/api/v1/tags?filter=${encodeURIComponent(JSON.stringify({ repository }))}`,
+      { headers: { authorization: server.adminAuth } },
+    );
+    return (await response.json()) as Tag[];
+  }
+  async function eventually<T>(read: () => Promise<T | undefined>): Promise<T> {
+    for (let i = 0; i < 100; i++) {
+      const value = await read();
+      if (value !== undefined) return value;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('the index did not follow');
+  }
+  const tagged = (repository: string, name: string, digest: string) =>
+    eventually(async () => (await tags(repository)).find((tag) => tag.name === name && tag.digest === digest));
+  const ref = (repository: string, tag = 'v1') => `${registry.host}/${repository}:${tag}`;
+
+  beforeAll(async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'ra-events-server-'));
+    const port = await freePort();
+    const fragment = await registryConfig({ dataDir, url: `http://127.0.0.1:${port}` });
+    registry = await startRegistry({ auth: fragment.auth.token, notifications: fragment.notifications });
+    const registryPort = registry.host.split(':')[1] ?? '';
+    server = await startRegistryAdmin(
+      ['--registry.host', 'http://127.0.0.1', '--registry.port', registryPort, '--registry.sync', 'false'],
+      { dataDir, port },
+    );
+    admin = { username: 'admin', password: server.adminPassword };
+    dir = await mkdtemp(join(tmpdir(), 'ra-events-images-'));
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await registry?.stop();
+  });
+
+  it('indexes OCI, Docker schema 2, multi-arch and artifact pushes from their events', async () => {
+    const oci = await buildOciImage(join(dir, 'oci'), { tag: 'v1', seed: 'ev-oci' });
+    expect((await copyToRegistry(oci.dir, 'v1', ref('ev/oci'), admin)).code).toBe(0);
+    expect(await tagged('ev/oci', 'v1', oci.manifestDigest)).toMatchObject({
+      size: oci.size,
+      platforms: [{ os: 'linux', architecture: 'amd64' }],
+    });
+
+    expect((await copyToRegistry(oci.dir, 'v1', ref('ev/docker'), admin, ['--format', 'v2s2'])).code).toBe(0);
+    const docker = await eventually(async () => (await tags('ev/docker'))[0]);
+    expect(docker.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
+    expect(docker.platforms).toEqual([{ os: 'linux', architecture: 'amd64' }]);
+
+    const multi = await buildOciIndex(join(dir, 'multi'), {
+      tag: 'v1',
+      platforms: [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64' },
+      ],
+      attestation: true,
+    });
+    expect((await copyToRegistry(multi.dir, 'v1', ref('ev/multi'), admin, ['--all'])).code).toBe(0);
+    const index = await tagged('ev/multi', 'v1', multi.indexDigest);
+    expect(index.platforms.map((p) => p.architecture)).toEqual(['amd64', 'arm64']);
+    expect(index.size).toBe(multi.platforms.reduce((sum, p) => sum + p.size, 0));
+
+    const artifact = await buildOciImage(join(dir, 'artifact'), {
+      tag: 'v1',
+      seed: 'ev-artifact',
+      configMediaType: 'application/vnd.example.x+json',
+    });
+    expect((await copyToRegistry(artifact.dir, 'v1', ref('ev/artifact'), admin)).code).toBe(0);
+    expect(await tagged('ev/artifact', 'v1', artifact.manifestDigest)).toMatchObject({
+      size: artifact.size,
+      platforms: [],
+    });
+  });
+
+  it('follows a re-push, counts pulls, and untags on delete', async () => {
+    const first = await buildOciImage(join(dir, 'first'), { tag: 'v1', seed: 'ev-first' });
+    const second = await buildOciImage(join(dir, 'second'), { tag: 'v1', seed: 'ev-second' });
+    expect((await copyToRegistry(first.dir, 'v1', ref('ev/moving', 'latest'), admin)).code).toBe(0);
+    await tagged('ev/moving', 'latest', first.manifestDigest);
+    expect((await copyToRegistry(second.dir, 'v1', ref('ev/moving', 'latest'), admin)).code).toBe(0);
+    await tagged('ev/moving', 'latest', second.manifestDigest);
+
+    const pullDir = await mkdtemp(join(tmpdir(), 'ra-events-pull-'));
+    expect((await copyFromRegistry(ref('ev/moving', 'latest'), pullDir, admin)).code).toBe(0);
+    await eventually(async () => ((await tags('ev/moving'))[0]?.pullCount ?? 0) >= 1 || undefined);
+
+    expect((await copyToRegistry(second.dir, 'v1', ref('ev/moving', 'also'), admin)).code).toBe(0);
+    await tagged('ev/moving', 'also', second.manifestDigest);
+    expect((await deleteImage(ref('ev/moving', 'latest'), admin)).code).toBe(0);
+    // Deleting the manifest untags every tag that pointed at it.
+    await eventually(async () => ((await tags('ev/moving')).length === 0 ? true : undefined));
+  });
+});
