@@ -151,4 +151,51 @@ describeE2E('index sync with the real registry', () => {
     // The registry still lists a repository whose tags are all gone.
     expect(repositories.find((r) => r.name === 'sync/docker')?.tagCount).toBe(0);
   });
+
+  it('deletes a tag through the API with delete rights, reporting the tags that shared its digest', async () => {
+    expect((await copyToRegistry(other.dir, 'v1', ref('sync/del', 'a'), admin)).code).toBe(0);
+    expect((await copyToRegistry(other.dir, 'v1', ref('sync/del', 'b'), admin)).code).toBe(0);
+    await api('POST', '/api/v1/registry/sync');
+    const created = await fetch(`${server.url}/api/v1/users`, {
+      method: 'POST',
+      headers: { authorization: server.adminAuth, 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'janitor', password: 'janitor-password' }),
+    });
+    const janitor = (await created.json()) as { id: number };
+    const asJanitor = `Basic ${Buffer.from('janitor:janitor-password').toString('base64')}`;
+    const refused = await fetch(`${server.url}/api/v1/tags/sync/del:a`, {
+      method: 'DELETE',
+      headers: { authorization: asJanitor },
+    });
+    expect(refused.status).toBe(403);
+    await fetch(`${server.url}/api/v1/access-rules`, {
+      method: 'POST',
+      headers: { authorization: server.adminAuth, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        subjectType: 'user',
+        subjectId: janitor.id,
+        pattern: 'sync/del',
+        actions: ['pull', 'delete'],
+      }),
+    });
+    const deleted = await fetch(`${server.url}/api/v1/tags/sync/del:a`, {
+      method: 'DELETE',
+      headers: { authorization: asJanitor },
+    });
+    expect(deleted.status).toBe(200);
+    expect(await deleted.json()).toEqual({
+      repository: 'sync/del',
+      tag: 'a',
+      digest: other.manifestDigest,
+      alsoRemoved: ['b'],
+    });
+    expect(await tags('sync/del')).toEqual([]);
+    const gone = await fetch(`${server.url}/api/v1/tags/sync/del:a`, {
+      method: 'DELETE',
+      headers: { authorization: asJanitor },
+    });
+    expect(gone.status).toBe(404);
+    const audit = await api('GET', `/api/v1/audit-events?filter=${encodeURIComponent('{"action":"tag.delete"}')}`);
+    expect(audit[0]).toMatchObject({ actorName: 'janitor', targetName: 'sync/del:a', details: { alsoRemoved: ['b'] } });
+  });
 });
