@@ -5,12 +5,15 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from './database';
 
+/** A table with an integer primary key the database assigns (serial on PostgreSQL, autoincrement on SQLite). */
+// biome-ignore lint/suspicious/noExplicitAny: migrations are written against an untyped schema, frozen in time.
+function tableWithId(db: Kysely<any>, dialect: Dialect, table: string) {
+  return dialect === 'postgres'
+    ? db.schema.createTable(table).addColumn('id', 'serial', (col) => col.primaryKey())
+    : db.schema.createTable(table).addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement());
+}
+
 function initial(dialect: Dialect): Migration {
-  // biome-ignore lint/suspicious/noExplicitAny: migrations are written against an untyped schema, frozen in time.
-  const id = (db: Kysely<any>, table: string) =>
-    dialect === 'postgres'
-      ? db.schema.createTable(table).addColumn('id', 'serial', (col) => col.primaryKey())
-      : db.schema.createTable(table).addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement());
   return {
     // biome-ignore lint/suspicious/noExplicitAny: see above.
     async up(db: Kysely<any>) {
@@ -21,7 +24,7 @@ function initial(dialect: Dialect): Migration {
         .execute();
       await db.insertInto('meta').values({ key: 'revision', value: 1 }).execute();
 
-      await id(db, 'users')
+      await tableWithId(db, dialect, 'users')
         .addColumn('login', 'text', (col) => col.notNull().unique())
         .addColumn('name', 'text', (col) => col.notNull().defaultTo(''))
         .addColumn('email', 'text')
@@ -36,7 +39,7 @@ function initial(dialect: Dialect): Migration {
         await db.schema.createIndex(`users_${column}_idx`).on('users').column(column).execute();
       }
 
-      await id(db, 'groups')
+      await tableWithId(db, dialect, 'groups')
         .addColumn('name', 'text', (col) => col.notNull().unique())
         .addColumn('description', 'text', (col) => col.notNull().defaultTo(''))
         .addColumn('created_at', 'text', (col) => col.notNull())
@@ -51,7 +54,7 @@ function initial(dialect: Dialect): Migration {
         .execute();
       await db.schema.createIndex('group_members_user_idx').on('group_members').column('user_id').execute();
 
-      await id(db, 'access_rules')
+      await tableWithId(db, dialect, 'access_rules')
         .addColumn('subject_type', 'text', (col) => col.notNull())
         .addColumn('subject_id', 'integer')
         .addColumn('pattern', 'text', (col) => col.notNull())
@@ -91,15 +94,10 @@ function initial(dialect: Dialect): Migration {
 
 /** Machine credentials: service accounts, and hashed personal access tokens and refresh tokens. */
 function credentials(dialect: Dialect): Migration {
-  // biome-ignore lint/suspicious/noExplicitAny: see above.
-  const id = (db: Kysely<any>, table: string) =>
-    dialect === 'postgres'
-      ? db.schema.createTable(table).addColumn('id', 'serial', (col) => col.primaryKey())
-      : db.schema.createTable(table).addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement());
   return {
     // biome-ignore lint/suspicious/noExplicitAny: see above.
     async up(db: Kysely<any>) {
-      await id(db, 'service_accounts')
+      await tableWithId(db, dialect, 'service_accounts')
         .addColumn('name', 'text', (col) => col.notNull().unique())
         .addColumn('description', 'text', (col) => col.notNull().defaultTo(''))
         .addColumn('disabled', 'integer', (col) => col.notNull().defaultTo(0))
@@ -110,7 +108,7 @@ function credentials(dialect: Dialect): Migration {
         .addColumn('updated_at', 'text', (col) => col.notNull())
         .execute();
 
-      await id(db, 'api_tokens')
+      await tableWithId(db, dialect, 'api_tokens')
         .addColumn('kind', 'text', (col) => col.notNull())
         .addColumn('user_id', 'integer', (col) => col.notNull().references('users.id').onDelete('cascade'))
         .addColumn('name', 'text', (col) => col.notNull())
@@ -148,10 +146,7 @@ function auditEvents(dialect: Dialect): Migration {
   return {
     // biome-ignore lint/suspicious/noExplicitAny: see above.
     async up(db: Kysely<any>) {
-      const table =
-        dialect === 'postgres'
-          ? db.schema.createTable('audit_events').addColumn('id', 'serial', (col) => col.primaryKey())
-          : db.schema.createTable('audit_events').addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement());
+      const table = tableWithId(db, dialect, 'audit_events');
       await table
         .addColumn('at', 'text', (col) => col.notNull())
         .addColumn('actor_id', 'integer')
@@ -175,12 +170,7 @@ function passwordResets(dialect: Dialect): Migration {
   return {
     // biome-ignore lint/suspicious/noExplicitAny: see above.
     async up(db: Kysely<any>) {
-      const table =
-        dialect === 'postgres'
-          ? db.schema.createTable('password_resets').addColumn('id', 'serial', (col) => col.primaryKey())
-          : db.schema
-              .createTable('password_resets')
-              .addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement());
+      const table = tableWithId(db, dialect, 'password_resets');
       await table
         .addColumn('user_id', 'integer', (col) => col.notNull().references('users.id').onDelete('cascade'))
         .addColumn('token_hash', 'text', (col) => col.notNull().unique())
@@ -223,12 +213,7 @@ function registryIndex(dialect: Dialect): Migration {
   return {
     // biome-ignore lint/suspicious/noExplicitAny: see above.
     async up(db: Kysely<any>) {
-      const table =
-        dialect === 'postgres'
-          ? db.schema.createTable('index_repositories').addColumn('id', 'serial', (col) => col.primaryKey())
-          : db.schema
-              .createTable('index_repositories')
-              .addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement());
+      const table = tableWithId(db, dialect, 'index_repositories');
       await table
         .addColumn('name', 'text', (col) => col.notNull().unique())
         .addColumn('tag_count', 'integer', (col) => col.notNull().defaultTo(0))
