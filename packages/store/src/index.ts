@@ -17,11 +17,15 @@ export type { LockoutPolicy, LockState } from './internal/login-failures';
 export type { NewRegistryEvent, RegistryEvent } from './internal/registry-events';
 export type {
   IndexedManifest,
+  IndexedManifestRecord,
   IndexedPlatform,
   IndexedRepository,
   IndexedTag,
+  IndexListOptions,
+  IndexStats,
 } from './internal/registry-index';
 export type { ServiceAccount, ServiceAccountPatch } from './internal/service-accounts';
 export type { Session } from './internal/sessions';
 export { type AccessSnapshot, openStore, type Store, type StoreConfig } from './internal/store';
 export type { NewUser, Role, User, UserCredentials, UserPatch } from './internal/users';
+export { naturalKey, versionKey } from './internal/version-key';

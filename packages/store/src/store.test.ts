@@ -546,6 +546,52 @@ describe.each(targets)('store on $name', (target) => {
       ).toEqual(['srch/beta', 'srch/alpha']);
       expect((await errorOf(() => store.index.listRepositories({ sort: ['secret', 'ASC'] }))).field).toBe('sort');
     });
+
+    it('orders tags by version, lists and searches tags across repositories, limited to the repositories given', async () => {
+      const a = await store.index.ensureRepository('ver/a');
+      const b = await store.index.ensureRepository('ver/b');
+      for (const id of [a, b]) await store.index.putManifest(id, manifest('sha256:v', [['sha256:c', 10]]));
+      const names = ['latest', '1.10.0', '1.9.0', 'v1.10.0-rc.1', '2.0.0', 'build-10', 'build-9'];
+      await store.index.applyTags(
+        a,
+        names.map((name) => ({ name, digest: 'sha256:v' })),
+      );
+      await store.index.applyTags(b, [{ name: '1.0.0', digest: 'sha256:v' }]);
+      const byVersion = await store.index.listTags('ver/a', { sort: ['version', 'ASC'] });
+      expect(byVersion.items.map((tag) => tag.name)).toEqual([
+        '1.9.0',
+        'v1.10.0-rc.1',
+        '1.10.0',
+        '2.0.0',
+        'build-9',
+        'build-10',
+        'latest',
+      ]);
+      expect((await store.index.getTag('ver/b', '1.0.0'))?.repository).toBe('ver/b');
+      expect(await store.index.getTag('ver/b', 'latest')).toBeUndefined();
+      expect((await store.index.getManifest(a, 'sha256:v'))?.blobs).toEqual([['sha256:c', 10]]);
+
+      const everywhere = await store.index.listTags(undefined, { filter: { q: 'VER/B:1.0' } });
+      expect(everywhere.items.map((tag) => `${tag.repository}:${tag.name}`)).toEqual(['ver/b:1.0.0']);
+      const all = await store.index.listTags(undefined, { filter: { q: 'ver/' }, range: [0, 2] });
+      expect(all.total).toBe(8);
+      expect(all.items.map((tag) => `${tag.repository}:${tag.name}`)).toEqual([
+        'ver/a:1.10.0',
+        'ver/a:1.9.0',
+        'ver/a:2.0.0',
+      ]);
+      const onlyB = await store.index.listTags(undefined, { filter: { q: 'ver/' } }, { only: [b] });
+      expect(onlyB.items.map((tag) => tag.name)).toEqual(['1.0.0']);
+      expect((await store.index.listTags('ver/a', {}, { only: [b] })).total).toBe(0);
+      const repos = await store.index.listRepositories({ filter: { q: 'ver/' } }, { only: [b] });
+      expect([repos.total, repos.items.map((r) => r.name)]).toEqual([1, ['ver/b']]);
+      expect((await store.index.listRepositories({}, { only: [] })).total).toBe(0);
+      expect(await store.index.stats({ only: [a, b] })).toEqual({ repositories: 2, tags: 8, size: 20 });
+      expect(await store.index.stats({ only: [] })).toEqual({ repositories: 0, tags: 0, size: 0 });
+      const many = Array.from({ length: 70_000 }, (_, i) => i + 1_000_000).concat([b]);
+      expect((await store.index.stats({ only: many })).repositories).toBe(1);
+      await store.index.removeRepositories(['ver/a', 'ver/b']);
+    });
   });
 
   describe('snapshot, revision, sessions, settings', () => {

@@ -19,6 +19,8 @@ import { createMailer, type Mailer } from '../services/mailer';
 import type { PasswordHasher } from '../services/passwords';
 import { createRefreshTokenService, type RefreshTokenService } from '../services/refresh-tokens';
 import { createSessionService, type SessionService } from '../services/sessions';
+import { createTagDetails, type TagDetails } from '../services/tag-details';
+import { createVisibility, type Visibility } from '../services/visibility';
 import { openConfiguredStore } from './open-store';
 import { configuredPasswordHasher } from './password-policy';
 import { type RuntimePaths, resolvePaths } from './paths';
@@ -43,6 +45,10 @@ export interface Services {
   registry: RegistryClient | undefined;
   indexSync: IndexSync | undefined;
   indexEvents: IndexEvents;
+  /** Which repositories a caller may browse. */
+  visibility: Visibility;
+  /** undefined when --registry.host is not set. */
+  tagDetails: TagDetails | undefined;
   refreshTokens: RefreshTokenService;
   close(): Promise<void>;
 }
@@ -120,6 +126,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
       registry,
       indexSync: createConfiguredIndexSync(store, registry, options.onSyncError),
       indexEvents,
+      visibility: createVisibility(store, access),
+      tagDetails: registry ? createTagDetails(registry) : undefined,
       refreshTokens,
       async close() {
         access.close();

@@ -133,6 +133,55 @@ describeE2E('index sync with the real registry', () => {
     expect(artifactTag).toMatchObject({ digest: artifact.manifestDigest, size: artifact.size, platforms: [] });
   });
 
+  it('shows a tag in detail: manifest, per-platform config, layers and history, attestations apart', async () => {
+    const image = await api('GET', '/api/v1/tags/sync/oci:v1');
+    expect(image).toMatchObject({
+      id: 'sync/oci:v1',
+      digest: oci.manifestDigest,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      indexed: { digest: oci.manifestDigest, size: oci.size },
+      attestations: [],
+    });
+    expect(image.manifest.config.digest).toBe(image.images[0].config.digest);
+    expect(image.images).toHaveLength(1);
+    expect(image.images[0]).toMatchObject({
+      platform: { os: 'linux', architecture: 'amd64' },
+      size: oci.size,
+      artifactType: null,
+      config: {
+        env: ['PATH=/usr/bin', 'SEED=sync-oci'],
+        labels: { 'test.seed': 'sync-oci' },
+        cmd: ['/bin/true'],
+        exposedPorts: ['8080/tcp'],
+      },
+    });
+    expect(image.images[0].layers.length).toBe(image.manifest.layers.length);
+    expect(image.images[0].history.map((h: { createdBy: string }) => h.createdBy)).toEqual(
+      image.manifest.layers.map((_: unknown, i: number) => `generated layer ${i}`),
+    );
+
+    const index = await api('GET', '/api/v1/tags/sync/multi:v1');
+    expect(index.digest).toBe(multi.indexDigest);
+    expect(index.images.map((i: { platform: unknown }) => i.platform)).toEqual([
+      { os: 'linux', architecture: 'amd64' },
+      { os: 'linux', architecture: 'arm', variant: 'v7' },
+    ]);
+    expect(index.images.map((i: { size: number }) => i.size)).toEqual(multi.platforms.map((p) => p.size));
+    expect(index.attestations).toHaveLength(1);
+    expect(index.attestations[0].refersTo).toBe(index.images[0].digest);
+
+    const thing = await api('GET', '/api/v1/tags/sync/artifact:v1');
+    expect(thing.images[0]).toMatchObject({
+      artifactType: 'application/vnd.example.thing+json',
+      platform: null,
+      config: { env: [] },
+    });
+    const missing = await fetch(`${server.url}/api/v1/tags/sync/oci:nope`, {
+      headers: { authorization: server.adminAuth },
+    });
+    expect(missing.status).toBe(404);
+  });
+
   it('fetches nothing when nothing changed, and only the new digest after a re-push', async () => {
     expect((await api('POST', '/api/v1/registry/sync')).fetched).toBe(0);
     expect((await copyToRegistry(other.dir, 'v1', ref('sync/oci', 'same'), admin)).code).toBe(0);

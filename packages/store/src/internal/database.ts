@@ -173,7 +173,11 @@ export interface IndexManifestsTable {
 
 export interface IndexTagsTable {
   repository_id: number;
+  /** The repository's name, copied so lists across repositories need no join. */
+  repository: string;
   name: string;
+  /** See version-key.ts. */
+  version_key: string;
   digest: string;
   media_type: string;
   size: number | string;

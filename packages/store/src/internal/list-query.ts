@@ -108,17 +108,15 @@ export async function runList<Row, T>(
   base: SelectQueryBuilder<Database, any, object>,
   page: Page,
   map: (rows: Row[]) => Promise<T[]> | T[],
-  /** A unique column that orders rows with equal sort values. */
-  tiebreak = 'id',
+  /** Unique column(s) that order rows with equal sort values. */
+  tiebreak: string | readonly string[] = 'id',
 ): Promise<ListResult<T>> {
+  let ordered = base.selectAll().orderBy(sql.ref(page.column), page.direction);
+  for (const column of typeof tiebreak === 'string' ? [tiebreak] : tiebreak) {
+    if (column !== page.column) ordered = ordered.orderBy(sql.ref(column), 'asc');
+  }
   const [rows, count] = await Promise.all([
-    base
-      .selectAll()
-      .orderBy(sql.ref(page.column), page.direction)
-      .orderBy(sql.ref(tiebreak), 'asc')
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute() as Promise<Row[]>,
+    ordered.limit(page.limit).offset(page.offset).execute() as Promise<Row[]>,
     base.select((eb) => eb.fn.countAll<number | string>().as('total')).executeTakeFirstOrThrow() as Promise<{
       total: number | string;
     }>,

@@ -2,8 +2,9 @@
  * Schema migrations, frozen in time: each works on `Kysely<any>` and is never edited once released. Provided in
  * code so bundling cannot lose them.
  */
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import type { Dialect } from './database';
+import { versionKey } from './version-key';
 
 /** A table with an integer primary key the database assigns (serial on PostgreSQL, autoincrement on SQLite). */
 // biome-ignore lint/suspicious/noExplicitAny: migrations are written against an untyped schema, frozen in time.
@@ -271,6 +272,50 @@ function registryIndex(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * Tags carry their repository's name (lists across repositories without a join) and a version sort key (semantic
+ * versions by number, other tags naturally; byte order, hence the "C" collation on PostgreSQL).
+ */
+function tagOrder(dialect: Dialect): Migration {
+  return {
+    // biome-ignore lint/suspicious/noExplicitAny: see above.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .alterTable('index_tags')
+        .addColumn('repository', 'text', (col) => col.notNull().defaultTo(''))
+        .execute();
+      await db.schema
+        .alterTable('index_tags')
+        .addColumn('version_key', 'text', (col) => {
+          const column = col.notNull().defaultTo('');
+          return dialect === 'postgres' ? column.modifyEnd(sql`collate "C"`) : column;
+        })
+        .execute();
+      await sql`update index_tags set repository = (select name from index_repositories r where r.id = index_tags.repository_id)`.execute(
+        db,
+      );
+      const tags = await db.selectFrom('index_tags').select(['repository_id', 'name']).execute();
+      for (const tag of tags as Array<{ repository_id: number; name: string }>) {
+        await db
+          .updateTable('index_tags')
+          .set({ version_key: versionKey(tag.name) })
+          .where('repository_id', '=', tag.repository_id)
+          .where('name', '=', tag.name)
+          .execute();
+      }
+      await db.schema
+        .createIndex('index_tags_version_key_idx')
+        .on('index_tags')
+        .columns(['repository_id', 'version_key'])
+        .execute();
+      await db.schema.createIndex('index_tags_all_name_idx').on('index_tags').columns(['repository', 'name']).execute();
+      for (const column of ['pushed_at', 'size', 'created']) {
+        await db.schema.createIndex(`index_tags_all_${column}_idx`).on('index_tags').column(column).execute();
+      }
+    },
+  };
+}
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -282,6 +327,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '2026_11_22_005_password_resets': passwordResets(dialect),
         '2026_11_22_006_registry_events': registryEvents,
         '2026_11_22_007_registry_index': registryIndex(dialect),
+        '2026_11_22_008_tag_order': tagOrder(dialect),
       };
     },
   };

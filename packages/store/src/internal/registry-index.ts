@@ -3,9 +3,10 @@
  * searched and sorted across everything without asking the registry once per tag. Kept by sync and notifications;
  * never touches access rules (rules may name repositories that do not exist).
  */
-import { type Kysely, type Selectable, sql } from 'kysely';
-import type { Database, Executor, IndexTagsTable } from './database';
-import { checkFilter, ilike, type ListQuery, type ListResult, pageOf, runList } from './list-query';
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import type { Database, Dialect, Executor, IndexTagsTable } from './database';
+import { checkFilter, ilike, type ListQuery, type ListResult, likePattern, pageOf, runList } from './list-query';
+import { versionKey } from './version-key';
 
 export interface IndexedPlatform {
   os: string;
@@ -56,7 +57,44 @@ const REPOSITORY_SORT = {
   lastPushAt: 'last_push_at',
   pulls: 'pulls',
 };
-const TAG_SORT = { name: 'name', size: 'size', pushedAt: 'pushed_at', created: 'created', pullCount: 'pull_count' };
+const TAG_SORT = {
+  name: 'name',
+  version: 'version_key',
+  repository: 'repository',
+  size: 'size',
+  pushedAt: 'pushed_at',
+  created: 'created',
+  pullCount: 'pull_count',
+};
+
+export interface IndexedManifestRecord extends IndexedManifest {
+  details: Record<string, unknown>;
+}
+
+export interface IndexListOptions {
+  /** Only these repository ids (what a caller may see); all when absent. */
+  only?: readonly number[];
+}
+
+export interface IndexStats {
+  repositories: number;
+  tags: number;
+  /** Sum of the repositories' sizes (a blob shared by two repositories counts in both). */
+  size: number;
+}
+
+const toTag = (row: Selectable<IndexTagsTable>): IndexedTag => ({
+  repository: row.repository,
+  name: row.name,
+  digest: row.digest,
+  mediaType: row.media_type,
+  size: Number(row.size),
+  created: row.created,
+  platforms: JSON.parse(row.platforms) as IndexedPlatform[],
+  pushedAt: row.pushed_at,
+  lastPulledAt: row.last_pulled_at,
+  pullCount: Number(row.pull_count),
+});
 
 interface RepositoryRow {
   id: number;
@@ -124,9 +162,74 @@ async function refreshStats(db: Executor, repositoryId: number): Promise<void> {
     .execute();
 }
 
-export function registryIndexRepository(db: Kysely<Database>) {
+export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) {
+  /** `column in (ids)` with the whole list as one bound value (lists can exceed the driver's parameter limit). */
+  // biome-ignore lint/suspicious/noExplicitAny: used on several tables.
+  const inIds = (eb: ExpressionBuilder<Database, any>, column: string, ids: readonly number[]) =>
+    dialect === 'postgres'
+      ? sql<boolean>`${eb.ref(column as never)} = any(${[...ids]}::int[])`
+      : sql<boolean>`${eb.ref(column as never)} in (select value from json_each(${JSON.stringify(ids)}))`;
+
   return {
     ensureRepository: (name: string) => ensureRepository(db, name),
+
+    /** Every repository's id and name (to work out what a caller may see). */
+    async repositoryIds(): Promise<Array<{ id: number; name: string }>> {
+      return db.selectFrom('index_repositories').select(['id', 'name']).orderBy('id').execute();
+    },
+
+    async getRepository(key: { id: number } | { name: string }): Promise<IndexedRepository | undefined> {
+      const row = await db
+        .selectFrom('index_repositories')
+        .selectAll()
+        .where((eb) => ('id' in key ? eb('id', '=', key.id) : eb('name', '=', key.name)))
+        .executeTakeFirst();
+      return row ? toRepository(row as RepositoryRow) : undefined;
+    },
+
+    async getTag(repository: string, name: string): Promise<IndexedTag | undefined> {
+      const row = await db
+        .selectFrom('index_tags')
+        .selectAll()
+        .where('repository', '=', repository)
+        .where('name', '=', name)
+        .executeTakeFirst();
+      return row ? toTag(row) : undefined;
+    },
+
+    async getManifest(repositoryId: number, digest: string): Promise<IndexedManifestRecord | undefined> {
+      const row = await db
+        .selectFrom('index_manifests')
+        .selectAll()
+        .where('repository_id', '=', repositoryId)
+        .where('digest', '=', digest)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      return {
+        digest: row.digest,
+        mediaType: row.media_type,
+        size: Number(row.size),
+        created: row.created,
+        platforms: JSON.parse(row.platforms) as IndexedPlatform[],
+        blobs: JSON.parse(row.blobs) as Array<[string, number]>,
+        details: JSON.parse(row.details) as Record<string, unknown>,
+      };
+    },
+
+    /** Repository, tag and size totals, over the repositories given or all. */
+    async stats(options: IndexListOptions = {}): Promise<IndexStats> {
+      let query = db
+        .selectFrom('index_repositories')
+        .select((eb) => [
+          eb.fn.countAll<number | string>().as('repositories'),
+          eb.fn.coalesce(eb.fn.sum<number | string>('tag_count'), sql<number>`0`).as('tags'),
+          eb.fn.coalesce(eb.fn.sum<number | string>('size'), sql<number>`0`).as('size'),
+        ]);
+      const only = options.only;
+      if (only) query = query.where((eb) => inIds(eb, 'id', only));
+      const row = await query.executeTakeFirstOrThrow();
+      return { repositories: Number(row.repositories), tags: Number(row.tags), size: Number(row.size) };
+    },
 
     async repositoryNames(): Promise<string[]> {
       return (await db.selectFrom('index_repositories').select('name').orderBy('name').execute()).map(
@@ -181,6 +284,11 @@ export function registryIndexRepository(db: Kysely<Database>) {
       syncedAt?: Date,
     ): Promise<void> {
       await db.transaction().execute(async (trx) => {
+        const { name: repository } = await trx
+          .selectFrom('index_repositories')
+          .select('name')
+          .where('id', '=', repositoryId)
+          .executeTakeFirstOrThrow();
         for (const tag of set) {
           const manifest = await trx
             .selectFrom('index_manifests')
@@ -200,7 +308,9 @@ export function registryIndexRepository(db: Kysely<Database>) {
             .insertInto('index_tags')
             .values({
               repository_id: repositoryId,
+              repository,
               name: tag.name,
+              version_key: versionKey(tag.name),
               pull_count: 0,
               pushed_at: tag.pushedAt ?? null,
               ...values,
@@ -291,10 +401,12 @@ export function registryIndexRepository(db: Kysely<Database>) {
       }
     },
 
-    async listRepositories(query: ListQuery): Promise<ListResult<IndexedRepository>> {
+    async listRepositories(query: ListQuery, options: IndexListOptions = {}): Promise<ListResult<IndexedRepository>> {
       const page = pageOf(query, REPOSITORY_SORT, 'name');
       const filter = checkFilter(query.filter, { q: 'search', id: 'ids', name: 'string' });
       let base = db.selectFrom('index_repositories');
+      const only = options.only;
+      if (only) base = base.where((eb) => inIds(eb, 'id', only));
       if (typeof filter.q === 'string') {
         const q = filter.q;
         base = base.where((eb) => ilike(eb, 'name', q));
@@ -305,38 +417,41 @@ export function registryIndexRepository(db: Kysely<Database>) {
       return runList<RepositoryRow, IndexedRepository>(base, page, (rows) => rows.map(toRepository));
     },
 
-    async listTags(repository: string, query: ListQuery): Promise<ListResult<IndexedTag>> {
-      const page = pageOf(query, TAG_SORT, 'name');
+    /**
+     * Tags of one repository, or of every repository (`repository` undefined; `q` then searches `repository:tag`).
+     */
+    async listTags(
+      repository: string | undefined,
+      query: ListQuery,
+      options: IndexListOptions = {},
+    ): Promise<ListResult<IndexedTag>> {
+      const page = pageOf(query, TAG_SORT, repository === undefined ? 'repository' : 'name');
       const filter = checkFilter(query.filter, { q: 'search', digest: 'string' });
-      const repo = await db
-        .selectFrom('index_repositories')
-        .select('id')
-        .where('name', '=', repository)
-        .executeTakeFirst();
-      if (!repo) return { items: [], total: 0 };
-      let base = db.selectFrom('index_tags').where('repository_id', '=', repo.id);
+      let base = db.selectFrom('index_tags');
+      if (repository !== undefined) {
+        const repo = await db
+          .selectFrom('index_repositories')
+          .select('id')
+          .where('name', '=', repository)
+          .executeTakeFirst();
+        if (!repo) return { items: [], total: 0 };
+        base = base.where('repository_id', '=', repo.id);
+      }
+      const only = options.only;
+      if (only) base = base.where((eb) => inIds(eb, 'repository_id', only));
       if (typeof filter.q === 'string') {
         const q = filter.q;
-        base = base.where((eb) => ilike(eb, 'name', q));
+        base =
+          repository === undefined
+            ? base.where(sql<boolean>`lower(repository || ':' || name) like ${likePattern(q)} escape '\\'`)
+            : base.where((eb) => ilike(eb, 'name', q));
       }
       if (typeof filter.digest === 'string') base = base.where('digest', '=', filter.digest);
       return runList<Selectable<IndexTagsTable>, IndexedTag>(
         base,
         page,
-        (rows) =>
-          rows.map((row) => ({
-            repository,
-            name: row.name,
-            digest: row.digest,
-            mediaType: row.media_type,
-            size: Number(row.size),
-            created: row.created,
-            platforms: JSON.parse(row.platforms) as IndexedPlatform[],
-            pushedAt: row.pushed_at,
-            lastPulledAt: row.last_pulled_at,
-            pullCount: Number(row.pull_count),
-          })),
-        'name',
+        (rows) => rows.map(toTag),
+        repository === undefined ? ['repository', 'name'] : 'name',
       );
     },
   };

@@ -143,7 +143,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     audit: auditEventsRepository(db),
     passwordResets: passwordResetsRepository(db),
     registryEvents: registryEventsRepository(db),
-    index: registryIndexRepository(db),
+    index: registryIndexRepository(db, dialect),
     revision: () => readRevision(db),
     loadAccessSnapshot: () =>
       db.transaction().execute(async (trx) => {
