@@ -500,9 +500,10 @@ describe.each(targets)('store on $name', (target) => {
       const [repository] = (await store.index.listRepositories({ filter: { name: 'idx/app' } })).items;
       expect(repository).toMatchObject({ tagCount: 3, size: 1300, lastPushAt: '2030-01-02T00:00:00.000Z' });
       const tags = await store.index.listTags('idx/app', { sort: ['size', 'DESC'] });
+      // Ties are ordered by name in the sort's direction.
       expect(tags.items.map((tag) => [tag.name, tag.size])).toEqual([
-        ['latest', 1200],
         ['v2', 1200],
+        ['latest', 1200],
         ['v1', 1100],
       ]);
       expect(tags.items[0]?.platforms).toEqual([{ os: 'linux', architecture: 'amd64' }]);
@@ -590,7 +591,19 @@ describe.each(targets)('store on $name', (target) => {
       expect(await store.index.stats({ only: [] })).toEqual({ repositories: 0, tags: 0, size: 0 });
       const many = Array.from({ length: 70_000 }, (_, i) => i + 1_000_000).concat([b]);
       expect((await store.index.stats({ only: many })).repositories).toBe(1);
+      // The search index follows removals (tags, and repositories with their tags).
+      expect((await store.index.listTags(undefined, { filter: { q: 'ver/a:lat' } })).total).toBe(1);
+      await store.index.applyTags(a, [], ['latest']);
+      expect((await store.index.listTags(undefined, { filter: { q: 'ver/a:lat' } })).total).toBe(0);
+      expect((await store.index.listTags(undefined, { filter: { q: 'a:1' } })).total).toBe(2);
       await store.index.removeRepositories(['ver/a', 'ver/b']);
+      expect((await store.index.listTags(undefined, { filter: { q: 'ver/' } })).total).toBe(0);
+      expect((await store.index.listRepositories({ filter: { q: 'ver/' } })).total).toBe(0);
+      await store.index.ensureRepository('ver/a');
+      expect((await store.index.listRepositories({ filter: { q: 'VER/A' } })).items.map((r) => r.name)).toEqual([
+        'ver/a',
+      ]);
+      await store.index.removeRepositories(['ver/a']);
     });
   });
 

@@ -80,6 +80,13 @@ export const configSchema = z
             'the registry as this server reaches it, with scheme (e.g. http://127.0.0.1); unset: no index sync',
           ),
         port: port.default(5000).describe('registry port'),
+        'storage-path': z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "the registry's storage.filesystem.rootdirectory, when this process can read it: sync reads it directly (much faster) instead of over HTTP",
+          ),
         sync: booleanish
           .default(true)
           .describe('sync the index at start and every gc-interval (false: only notifications and on demand)'),

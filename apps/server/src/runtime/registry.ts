@@ -1,5 +1,5 @@
 /** The registry as this server talks to it: a client that mints its own tokens, and the index sync over it. */
-import { createRegistryClient, type RegistryClient } from '@registry-admin/registry-client';
+import { createRegistryClient, createStorageReader, type RegistryClient } from '@registry-admin/registry-client';
 import type { Store } from '@registry-admin/store';
 import { parseScopes, type TokenIssuer } from '@registry-admin/token-service';
 import type { Config } from '../config/schema';
@@ -30,10 +30,15 @@ export function createConfiguredRegistryClient(config: Config, issuer: TokenIssu
   });
 }
 
+/** Sync reads the registry's storage directly when --registry.storage-path is set, otherwise its HTTP API. */
 export function createConfiguredIndexSync(
+  config: Config,
   store: Store,
   client: RegistryClient | undefined,
   onError?: (error: unknown, where: string) => void,
 ): IndexSync | undefined {
-  return client ? createIndexSync(store, client, onError ? { onError } : {}) : undefined;
+  if (!client) return undefined;
+  const storagePath = config.registry['storage-path'];
+  const source = storagePath ? createStorageReader({ rootDirectory: storagePath }) : client;
+  return createIndexSync(store, source, onError ? { onError } : {});
 }

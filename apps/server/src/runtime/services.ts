@@ -124,7 +124,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       mailer: createMailer(config),
       notificationSecret: await notificationSecret(store),
       registry,
-      indexSync: createConfiguredIndexSync(store, registry, options.onSyncError),
+      indexSync: createConfiguredIndexSync(config, store, registry, options.onSyncError),
       indexEvents,
       visibility: createVisibility(store, access),
       tagDetails: registry ? createTagDetails(registry) : undefined,

@@ -8,8 +8,8 @@ import {
   type FetchedManifest,
   isAttestation,
   MEDIA_TYPES,
-  type RegistryClient,
   RegistryError,
+  type RegistrySource,
 } from '@registry-admin/registry-client';
 import type { IndexedManifest, IndexedPlatform, Store } from '@registry-admin/store';
 
@@ -39,7 +39,7 @@ const IMAGE_CONFIG_TYPES = new Set<string>([MEDIA_TYPES.ociConfig, MEDIA_TYPES.d
 
 /** Size, platforms, created time and blobs of one manifest, fetching configs and index children as needed. */
 export async function describeManifest(
-  client: RegistryClient,
+  client: RegistrySource,
   repository: string,
   fetched: FetchedManifest,
 ): Promise<IndexedManifest> {
@@ -127,14 +127,20 @@ async function mapLimited<T>(items: readonly T[], limit: number, run: (item: T) 
 
 export function createIndexSync(
   store: Store,
-  client: RegistryClient,
+  client: RegistrySource,
   options: { concurrency?: number; onError?: (error: unknown, where: string) => void } = {},
 ): IndexSync {
   let current: Promise<SyncReport> | undefined;
   const concurrency = options.concurrency ?? 8;
 
-  async function syncRepository(repository: string, report: SyncReport): Promise<void> {
-    const id = await store.index.ensureRepository(repository);
+  async function syncRepository(
+    repository: string,
+    knownId: number | undefined,
+    report: SyncReport,
+    unchanged: number[],
+    syncedAt: Date,
+  ): Promise<void> {
+    const id = knownId ?? (await store.index.ensureRepository(repository));
     let tags: string[];
     try {
       tags = await client.listTags(repository);
@@ -142,21 +148,44 @@ export function createIndexSync(
       if (error instanceof RegistryError && error.code === 'ERR_REGISTRY_NOT_FOUND') tags = [];
       else throw error;
     }
-    const known = await store.index.tagDigests(id);
+    const [known, stored] =
+      knownId === undefined
+        ? [new Map<string, string>(), new Set<string>()]
+        : await Promise.all([store.index.tagDigests(id), store.index.manifestDigests(id)]);
     const set: Array<{ name: string; digest: string }> = [];
+    const manifests = new Map<string, IndexedManifest>();
     const present = new Set<string>();
     await mapLimited(tags, concurrency, async (tag) => {
       try {
-        const head = await client.headManifest(repository, tag);
-        if (!head) return;
+        const indexed = known.get(tag);
+        if (indexed !== undefined) {
+          // Known tag: a HEAD says whether it still points where the index says.
+          const head = await client.headManifest(repository, tag);
+          if (!head) return;
+          present.add(tag);
+          if (head.digest === indexed) return;
+          if (!stored.has(head.digest) && !manifests.has(head.digest)) {
+            const fetched = await client.getManifest(repository, head.digest);
+            manifests.set(head.digest, await describeManifest(client, repository, fetched));
+            report.fetched++;
+          }
+          set.push({ name: tag, digest: head.digest });
+          return;
+        }
+        // New tag: one GET gives the digest and the content.
+        let fetched: FetchedManifest;
+        try {
+          fetched = await client.getManifest(repository, tag);
+        } catch (error) {
+          if (error instanceof RegistryError && error.code === 'ERR_REGISTRY_NOT_FOUND') return;
+          throw error;
+        }
         present.add(tag);
-        if (known.get(tag) === head.digest) return;
-        if (!(await store.index.hasManifest(id, head.digest))) {
-          const fetched = await client.getManifest(repository, head.digest);
-          await store.index.putManifest(id, await describeManifest(client, repository, fetched));
+        if (!stored.has(fetched.digest) && !manifests.has(fetched.digest)) {
+          manifests.set(fetched.digest, await describeManifest(client, repository, fetched));
           report.fetched++;
         }
-        set.push({ name: tag, digest: head.digest });
+        set.push({ name: tag, digest: fetched.digest });
       } catch (error) {
         if (known.has(tag)) present.add(tag); // keep what the index had rather than drop it on a bad read
         report.skipped.push({ repository, tag, reason: error instanceof Error ? error.message : String(error) });
@@ -166,7 +195,11 @@ export function createIndexSync(
     const remove = [...known.keys()].filter((tag) => !present.has(tag));
     report.removedTags += remove.length;
     report.tags += present.size;
-    await store.index.applyTags(id, set, remove, new Date());
+    if (set.length === 0 && remove.length === 0 && knownId !== undefined) {
+      unchanged.push(id);
+      return;
+    }
+    await store.index.applyTags(id, set, remove, syncedAt, [...manifests.values()]);
   }
 
   async function run(onProgress?: (progress: SyncProgress) => void): Promise<SyncReport> {
@@ -183,13 +216,16 @@ export function createIndexSync(
     const repositories: string[] = [];
     for await (const repository of client.catalog()) repositories.push(repository);
     const listed = new Set(repositories);
-    const gone = (await store.index.repositoryNames()).filter((name) => !listed.has(name));
+    const ids = new Map((await store.index.repositoryIds()).map((row) => [row.name, row.id]));
+    const gone = [...ids.keys()].filter((name) => !listed.has(name));
     await store.index.removeRepositories(gone);
     report.removedRepositories = gone.length;
+    const syncedAt = new Date();
+    const unchanged: number[] = [];
     let done = 0;
     await mapLimited(repositories, concurrency, async (repository) => {
       try {
-        await syncRepository(repository, report);
+        await syncRepository(repository, ids.get(repository), report, unchanged, syncedAt);
       } catch (error) {
         report.skipped.push({ repository, tag: '', reason: error instanceof Error ? error.message : String(error) });
         options.onError?.(error, repository);
@@ -197,6 +233,7 @@ export function createIndexSync(
       report.repositories++;
       onProgress?.({ repositoriesDone: ++done, repositoriesTotal: repositories.length });
     });
+    await store.index.markSynced(unchanged, syncedAt);
     report.durationMs = Date.now() - started;
     return report;
   }

@@ -4,18 +4,18 @@
  * Basic credentials, and are cached per scope until shortly before they expire. Requests are bounded in number,
  * time out, and GETs/HEADs are retried with backoff on 5xx and network errors.
  */
-import { createHash } from 'node:crypto';
 import { RegistryError } from './errors';
 import {
-  type ImageConfig,
-  type ImageIndex,
-  type ImageManifest,
-  imageConfigSchema,
-  imageIndexSchema,
-  imageManifestSchema,
-  isIndexMediaType,
-  MANIFEST_ACCEPT,
-} from './schemas';
+  checkReference,
+  checkRepository,
+  type FetchedManifest,
+  type ManifestHead,
+  parseImageConfig,
+  parseManifest,
+} from './parse';
+import { type ImageConfig, MANIFEST_ACCEPT } from './schemas';
+
+export type { FetchedManifest, ManifestHead } from './parse';
 
 export type RegistryAuth =
   | { kind: 'none' }
@@ -35,34 +35,6 @@ export interface RegistryClientOptions {
   fetch?: typeof fetch;
   /** Backoff base in ms (doubles per retry). */
   backoffMs?: number;
-}
-
-export interface ManifestHead {
-  digest: string;
-  mediaType: string;
-  size: number;
-}
-
-export interface FetchedManifest extends ManifestHead {
-  raw: Buffer;
-  manifest: { kind: 'index'; value: ImageIndex } | { kind: 'image'; value: ImageManifest };
-}
-
-const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*)*$/;
-const REFERENCE = /^(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,})$/;
-
-function checkRepository(name: string): string {
-  if (name.length > 255 || !REPOSITORY.test(name)) {
-    throw new RegistryError('ERR_REGISTRY_INVALID', `invalid repository name "${name.slice(0, 100)}"`);
-  }
-  return name;
-}
-
-function checkReference(reference: string): string {
-  if (!REFERENCE.test(reference)) {
-    throw new RegistryError('ERR_REGISTRY_INVALID', `invalid tag or digest "${reference.slice(0, 100)}"`);
-  }
-  return reference;
 }
 
 /** Parses `Bearer realm="…",service="…",scope="…"`. */
@@ -275,41 +247,9 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       const response = await request('GET', url, pull(repository), { accept: MANIFEST_ACCEPT });
       if (!response.ok) await fail(response, `manifest ${repository}:${reference}`);
       const raw = Buffer.from(await response.arrayBuffer());
-      const digest = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
       const stated = response.headers.get('docker-content-digest');
-      if (stated && stated !== digest) {
-        throw new RegistryError(
-          'ERR_REGISTRY_PROTOCOL',
-          `manifest digest mismatch: registry says ${stated}, content is ${digest}`,
-        );
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(raw.toString('utf8'));
-      } catch (error) {
-        throw new RegistryError('ERR_REGISTRY_PROTOCOL', `manifest ${repository}:${reference} is not JSON`, {
-          cause: error,
-        });
-      }
       const headerType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim();
-      const mediaType = headerType || String((json as { mediaType?: unknown }).mediaType ?? '');
-      const isIndex = isIndexMediaType(mediaType) || Array.isArray((json as { manifests?: unknown }).manifests);
-      const parsed = (isIndex ? imageIndexSchema : imageManifestSchema).safeParse(json);
-      if (!parsed.success) {
-        throw new RegistryError(
-          'ERR_REGISTRY_PROTOCOL',
-          `manifest ${repository}:${reference} is malformed: ${parsed.error.issues[0]?.message}`,
-        );
-      }
-      return {
-        digest,
-        mediaType,
-        size: raw.length,
-        raw,
-        manifest: isIndex
-          ? { kind: 'index', value: parsed.data as ImageIndex }
-          : { kind: 'image', value: parsed.data as ImageManifest },
-      };
+      return parseManifest(raw, stated, headerType, `${repository}:${reference}`);
     },
 
     async getImageConfig(repository, digest) {
@@ -317,18 +257,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       const response = await request('GET', url, pull(repository));
       if (!response.ok) await fail(response, `blob ${digest}`);
       const raw = Buffer.from(await response.arrayBuffer());
-      if (digest.startsWith('sha256:') && `sha256:${createHash('sha256').update(raw).digest('hex')}` !== digest) {
-        throw new RegistryError('ERR_REGISTRY_PROTOCOL', `blob ${digest} does not match its digest`);
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(raw.toString('utf8'));
-      } catch (error) {
-        throw new RegistryError('ERR_REGISTRY_PROTOCOL', `config ${digest} is not JSON`, { cause: error });
-      }
-      const parsed = imageConfigSchema.safeParse(json);
-      if (!parsed.success) throw new RegistryError('ERR_REGISTRY_PROTOCOL', `config ${digest} is malformed`);
-      return parsed.data;
+      return parseImageConfig(raw, digest);
     },
 
     async deleteManifest(repository, digest) {

@@ -110,14 +110,19 @@ export async function runList<Row, T>(
   map: (rows: Row[]) => Promise<T[]> | T[],
   /** Unique column(s) that order rows with equal sort values. */
   tiebreak: string | readonly string[] = 'id',
+  /** The total when the caller already knows it (the count query is then skipped). */
+  knownTotal?: number,
 ): Promise<ListResult<T>> {
   let ordered = base.selectAll().orderBy(sql.ref(page.column), page.direction);
   for (const column of typeof tiebreak === 'string' ? [tiebreak] : tiebreak) {
-    if (column !== page.column) ordered = ordered.orderBy(sql.ref(column), 'asc');
+    // Same direction as the sort: an index on the sort column (which ends with the rowid) serves both.
+    if (column !== page.column) ordered = ordered.orderBy(sql.ref(column), page.direction);
   }
   const [rows, count] = await Promise.all([
     ordered.limit(page.limit).offset(page.offset).execute() as Promise<Row[]>,
-    base.select((eb) => eb.fn.countAll<number | string>().as('total')).executeTakeFirstOrThrow() as Promise<{
+    (knownTotal !== undefined
+      ? Promise.resolve({ total: knownTotal })
+      : base.select((eb) => eb.fn.countAll<number | string>().as('total')).executeTakeFirstOrThrow()) as Promise<{
       total: number | string;
     }>,
   ]);

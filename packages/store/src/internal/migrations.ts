@@ -316,6 +316,46 @@ function tagOrder(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * Substring search over repository names and `repository:tag` without scanning: FTS5 trigram tables kept by
+ * triggers on SQLite, trigram GIN indexes (pg_trgm, when the server has it) on PostgreSQL.
+ */
+function indexSearch(dialect: Dialect): Migration {
+  return {
+    // biome-ignore lint/suspicious/noExplicitAny: see above.
+    async up(db: Kysely<any>) {
+      if (dialect === 'postgres') {
+        const available = await sql`select 1 from pg_available_extensions where name = 'pg_trgm'`.execute(db);
+        if (available.rows.length === 0) return;
+        await sql`create extension if not exists pg_trgm`.execute(db);
+        await sql`create index index_repositories_search_idx on index_repositories using gin (lower(name) gin_trgm_ops)`.execute(
+          db,
+        );
+        await sql`create index index_tags_search_idx on index_tags using gin (lower(repository || ':' || name) gin_trgm_ops)`.execute(
+          db,
+        );
+        return;
+      }
+      for (const statement of [
+        `create virtual table index_repositories_search using fts5(text, tokenize = 'trigram')`,
+        `insert into index_repositories_search (rowid, text) select id, name from index_repositories`,
+        `create trigger index_repositories_search_insert after insert on index_repositories begin
+           insert into index_repositories_search (rowid, text) values (new.id, new.name); end`,
+        `create trigger index_repositories_search_delete after delete on index_repositories begin
+           delete from index_repositories_search where rowid = old.id; end`,
+        `create virtual table index_tags_search using fts5(text, tokenize = 'trigram')`,
+        `insert into index_tags_search (rowid, text) select rowid, repository || ':' || name from index_tags`,
+        `create trigger index_tags_search_insert after insert on index_tags begin
+           insert into index_tags_search (rowid, text) values (new.rowid, new.repository || ':' || new.name); end`,
+        `create trigger index_tags_search_delete after delete on index_tags begin
+           delete from index_tags_search where rowid = old.rowid; end`,
+      ]) {
+        await sql.raw(statement).execute(db);
+      }
+    },
+  };
+}
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -328,6 +368,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '2026_11_22_006_registry_events': registryEvents,
         '2026_11_22_007_registry_index': registryIndex(dialect),
         '2026_11_22_008_tag_order': tagOrder(dialect),
+        '2026_11_22_009_index_search': indexSearch(dialect),
       };
     },
   };

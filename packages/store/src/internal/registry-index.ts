@@ -3,7 +3,7 @@
  * searched and sorted across everything without asking the registry once per tag. Kept by sync and notifications;
  * never touches access rules (rules may name repositories that do not exist).
  */
-import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import type { Database, Dialect, Executor, IndexTagsTable } from './database';
 import { checkFilter, ilike, type ListQuery, type ListResult, likePattern, pageOf, runList } from './list-query';
 import { versionKey } from './version-key';
@@ -162,6 +162,35 @@ async function refreshStats(db: Executor, repositoryId: number): Promise<void> {
     .execute();
 }
 
+async function putManifests(db: Executor, repositoryId: number, manifests: readonly IndexedManifest[]): Promise<void> {
+  const rows = manifests.map((manifest) => ({
+    repository_id: repositoryId,
+    digest: manifest.digest,
+    media_type: manifest.mediaType,
+    size: manifest.size,
+    created: manifest.created,
+    platforms: JSON.stringify(manifest.platforms),
+    blobs: JSON.stringify(manifest.blobs),
+    details: JSON.stringify(manifest.details ?? {}),
+  }));
+  for (let i = 0; i < rows.length; i += 100) {
+    await db
+      .insertInto('index_manifests')
+      .values(rows.slice(i, i + 100))
+      .onConflict((oc) =>
+        oc.columns(['repository_id', 'digest']).doUpdateSet((eb) => ({
+          media_type: eb.ref('excluded.media_type'),
+          size: eb.ref('excluded.size'),
+          created: eb.ref('excluded.created'),
+          platforms: eb.ref('excluded.platforms'),
+          blobs: eb.ref('excluded.blobs'),
+          details: eb.ref('excluded.details'),
+        })),
+      )
+      .execute();
+  }
+}
+
 export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) {
   /** `column in (ids)` with the whole list as one bound value (lists can exceed the driver's parameter limit). */
   // biome-ignore lint/suspicious/noExplicitAny: used on several tables.
@@ -169,6 +198,34 @@ export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) 
     dialect === 'postgres'
       ? sql<boolean>`${eb.ref(column as never)} = any(${[...ids]}::int[])`
       : sql<boolean>`${eb.ref(column as never)} in (select value from json_each(${JSON.stringify(ids)}))`;
+
+  /**
+   * A case-insensitive substring test on repository names (`table` = repositories) or `repository:tag` (tags). On
+   * SQLite, three characters or more go through the FTS5 trigram table: its match count is cheap, and decides the
+   * plan — up to 5,000 matches (or 5% of the rows) are fetched by rowid and sorted; more are found faster by walking
+   * the sort order with LIKE, which stops at the page. PostgreSQL's planner makes that choice itself with the pg_trgm indexes.
+   */
+  const search = async (
+    table: 'repositories' | 'tags',
+    text: string,
+  ): Promise<{ where: RawBuilder<boolean>; matches?: number }> => {
+    const like = sql<boolean>`lower(${table === 'tags' ? sql`repository || ':' || name` : sql.ref('name')}) like ${likePattern(text)} escape '\\'`;
+    if (dialect === 'postgres' || [...text].length < 3) return { where: like };
+    const phrase = `"${text.replace(/"/g, '""')}"`;
+    const fts = table === 'tags' ? sql.raw('index_tags_search') : sql.raw('index_repositories_search');
+    const counted = await sql<{ n: number }>`select count(*) as n from ${fts} where ${fts} match ${phrase}`.execute(db);
+    const matches = Number(counted.rows[0]?.n ?? 0);
+    // The largest rowid: about the row count, without counting.
+    const tableName = table === 'tags' ? sql.raw('index_tags') : sql.raw('index_repositories');
+    const rows = Number(
+      (await sql<{ n: number }>`select max(rowid) as n from ${tableName}`.execute(db)).rows[0]?.n ?? 0,
+    );
+    if (matches > Math.max(5000, rows / 20)) return { where: like, matches };
+    return {
+      where: sql<boolean>`${sql.raw(table === 'tags' ? 'rowid' : 'id')} in (select rowid from ${fts} where ${fts} match ${phrase})`,
+      matches,
+    };
+  };
 
   return {
     ensureRepository: (name: string) => ensureRepository(db, name),
@@ -257,31 +314,31 @@ export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) 
       return row !== undefined;
     },
 
-    async putManifest(repositoryId: number, manifest: IndexedManifest): Promise<void> {
-      const values = {
-        media_type: manifest.mediaType,
-        size: manifest.size,
-        created: manifest.created,
-        platforms: JSON.stringify(manifest.platforms),
-        blobs: JSON.stringify(manifest.blobs),
-        details: JSON.stringify(manifest.details ?? {}),
-      };
-      await db
-        .insertInto('index_manifests')
-        .values({ repository_id: repositoryId, digest: manifest.digest, ...values })
-        .onConflict((oc) => oc.columns(['repository_id', 'digest']).doUpdateSet(values))
+    /** Digests of the manifests the index holds for a repository. */
+    async manifestDigests(repositoryId: number): Promise<Set<string>> {
+      const rows = await db
+        .selectFrom('index_manifests')
+        .select('digest')
+        .where('repository_id', '=', repositoryId)
         .execute();
+      return new Set(rows.map((row) => row.digest));
+    },
+
+    async putManifest(repositoryId: number, manifest: IndexedManifest): Promise<void> {
+      await putManifests(db, repositoryId, [manifest]);
     },
 
     /**
-     * Points tags at manifests already stored (copying their size, platforms and created time), removes the tags
-     * named in `remove`, and refreshes the repository's numbers — in one transaction.
+     * Stores `manifests`, points tags at manifests stored (copying their size, platforms and created time), removes
+     * the tags named in `remove`, drops manifests no tag points at, and refreshes the repository's numbers — in one
+     * transaction. A tag without `pushedAt` keeps the push time it had.
      */
     async applyTags(
       repositoryId: number,
       set: Array<{ name: string; digest: string; pushedAt?: string | null }>,
       remove: string[] = [],
       syncedAt?: Date,
+      manifests: IndexedManifest[] = [],
     ): Promise<void> {
       await db.transaction().execute(async (trx) => {
         const { name: repository } = await trx
@@ -289,33 +346,50 @@ export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) 
           .select('name')
           .where('id', '=', repositoryId)
           .executeTakeFirstOrThrow();
-        for (const tag of set) {
-          const manifest = await trx
+        await putManifests(trx, repositoryId, manifests);
+        const digests = [...new Set(set.map((tag) => tag.digest))];
+        const stored = new Map<string, Selectable<Database['index_manifests']>>();
+        for (let i = 0; i < digests.length; i += 500) {
+          const rows = await trx
             .selectFrom('index_manifests')
             .selectAll()
             .where('repository_id', '=', repositoryId)
-            .where('digest', '=', tag.digest)
-            .executeTakeFirstOrThrow();
-          const values = {
+            .where('digest', 'in', digests.slice(i, i + 500))
+            .execute();
+          for (const row of rows) stored.set(row.digest, row);
+        }
+        // One row per name (the last wins): an upsert may not touch a row twice.
+        const rows = [...new Map(set.map((tag) => [tag.name, tag])).values()].map((tag) => {
+          const manifest = stored.get(tag.digest);
+          if (!manifest) throw new Error(`manifest ${tag.digest} of ${repository}:${tag.name} is not in the index`);
+          return {
+            repository_id: repositoryId,
+            repository,
+            name: tag.name,
+            version_key: versionKey(tag.name),
             digest: tag.digest,
             media_type: manifest.media_type,
             size: manifest.size,
             created: manifest.created,
             platforms: manifest.platforms,
-            ...(tag.pushedAt !== undefined ? { pushed_at: tag.pushedAt } : {}),
+            pushed_at: tag.pushedAt ?? null,
+            pull_count: 0,
           };
+        });
+        for (let i = 0; i < rows.length; i += 200) {
           await trx
             .insertInto('index_tags')
-            .values({
-              repository_id: repositoryId,
-              repository,
-              name: tag.name,
-              version_key: versionKey(tag.name),
-              pull_count: 0,
-              pushed_at: tag.pushedAt ?? null,
-              ...values,
-            })
-            .onConflict((oc) => oc.columns(['repository_id', 'name']).doUpdateSet(values))
+            .values(rows.slice(i, i + 200))
+            .onConflict((oc) =>
+              oc.columns(['repository_id', 'name']).doUpdateSet((eb) => ({
+                digest: eb.ref('excluded.digest'),
+                media_type: eb.ref('excluded.media_type'),
+                size: eb.ref('excluded.size'),
+                created: eb.ref('excluded.created'),
+                platforms: eb.ref('excluded.platforms'),
+                pushed_at: sql<string | null>`coalesce(excluded.pushed_at, index_tags.pushed_at)`,
+              })),
+            )
             .execute();
         }
         for (let i = 0; i < remove.length; i += 500) {
@@ -349,6 +423,17 @@ export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) 
             .execute();
         }
       });
+    },
+
+    /** Records that these repositories were found unchanged by a sync. */
+    async markSynced(repositoryIds: readonly number[], at: Date): Promise<void> {
+      for (let i = 0; i < repositoryIds.length; i += 500) {
+        await db
+          .updateTable('index_repositories')
+          .set({ synced_at: at.toISOString() })
+          .where('id', 'in', repositoryIds.slice(i, i + 500))
+          .execute();
+      }
     },
 
     /** Untags every tag of the repository that points at `digest` (a manifest delete); returns their names. */
@@ -407,14 +492,16 @@ export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) 
       let base = db.selectFrom('index_repositories');
       const only = options.only;
       if (only) base = base.where((eb) => inIds(eb, 'id', only));
+      let knownTotal: number | undefined;
       if (typeof filter.q === 'string') {
-        const q = filter.q;
-        base = base.where((eb) => ilike(eb, 'name', q));
+        const found = await search('repositories', filter.q);
+        base = base.where(found.where);
+        if (!only && !filter.id && !filter.name) knownTotal = found.matches;
       }
       if (Array.isArray(filter.id))
         base = filter.id.length ? base.where('id', 'in', filter.id) : base.where('id', '=', -1);
       if (typeof filter.name === 'string') base = base.where('name', '=', filter.name);
-      return runList<RepositoryRow, IndexedRepository>(base, page, (rows) => rows.map(toRepository));
+      return runList<RepositoryRow, IndexedRepository>(base, page, (rows) => rows.map(toRepository), 'id', knownTotal);
     },
 
     /**
@@ -439,12 +526,16 @@ export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) 
       }
       const only = options.only;
       if (only) base = base.where((eb) => inIds(eb, 'repository_id', only));
+      let knownTotal: number | undefined;
       if (typeof filter.q === 'string') {
         const q = filter.q;
-        base =
-          repository === undefined
-            ? base.where(sql<boolean>`lower(repository || ':' || name) like ${likePattern(q)} escape '\\'`)
-            : base.where((eb) => ilike(eb, 'name', q));
+        if (repository === undefined) {
+          const found = await search('tags', q);
+          base = base.where(found.where);
+          if (!only && typeof filter.digest !== 'string') knownTotal = found.matches;
+        } else {
+          base = base.where((eb) => ilike(eb, 'name', q));
+        }
       }
       if (typeof filter.digest === 'string') base = base.where('digest', '=', filter.digest);
       return runList<Selectable<IndexTagsTable>, IndexedTag>(
@@ -452,6 +543,7 @@ export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) 
         page,
         (rows) => rows.map(toTag),
         repository === undefined ? ['repository', 'name'] : 'name',
+        knownTotal,
       );
     },
   };

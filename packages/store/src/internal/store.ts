@@ -62,6 +62,33 @@ export interface Store {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/**
+ * Kysely prepares every query anew; preparing costs more than running most of ours. Statements are kept by their
+ * SQL text (queries differ only in bound values), up to a bound. Kysely runs one query at a time on the connection
+ * and reads results fully, so a cached statement is never in use twice at once.
+ */
+function withStatementCache(database: SQLite.Database): SQLite.Database {
+  const statements = new Map<string, SQLite.Statement>();
+  const prepare = database.prepare.bind(database);
+  return new Proxy(database, {
+    get(target, property, receiver) {
+      if (property !== 'prepare') {
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (source: string) => {
+        let statement = statements.get(source);
+        if (!statement) {
+          statement = prepare(source);
+          if (statements.size >= 500) statements.delete(statements.keys().next().value as string);
+          statements.set(source, statement);
+        }
+        return statement;
+      };
+    },
+  });
+}
+
 async function connect(config: StoreConfig): Promise<Kysely<Database>> {
   if (config.type === 'sqlite') {
     mkdirSync(dirname(config.path), { recursive: true, mode: 0o700 });
@@ -70,7 +97,7 @@ async function connect(config: StoreConfig): Promise<Kysely<Database>> {
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
     database.pragma('synchronous = NORMAL');
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   }
   const schema = config.schema;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {

@@ -1,0 +1,373 @@
+// Index sync benchmark: a real registry (docker-registry 2.8) whose storage holds REPOS repositories × TAGS tags,
+// written straight into its filesystem layout; then a full sync, a no-change re-sync, and list/search latency on an
+// index of LIST_TAGS tags — each next to a baseline measured in the same run.
+//
+//   node bench/sync/run.mjs            (BENCH_REPOS, BENCH_TAGS, BENCH_LIST_TAGS, BENCH_SAMPLES change the sizes)
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openStore } from '../../packages/store/dist/index.js';
+import { startRegistry } from '../../packages/test-support/dist/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, '../../apps/server/dist/cli.js');
+const REPOS = Number(process.env.BENCH_REPOS ?? 2000);
+const TAGS = Number(process.env.BENCH_TAGS ?? 5);
+const LIST_TAGS = Number(process.env.BENCH_LIST_TAGS ?? 100_000);
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 400);
+const ADMIN_PASSWORD = 'bench-admin-password';
+const children = [];
+
+const log = (message) => console.error(`[${new Date().toISOString().slice(11, 23)}] ${message}`);
+const sha256 = (data) => createHash('sha256').update(data).digest('hex');
+const basic = (login, password) => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
+
+function run(args) {
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, args, { maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
+    ),
+  );
+}
+
+function startServer(dataDir, port, extra = []) {
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []),
+      cli,
+      'serve',
+      '--listen',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--data-dir',
+      dataDir,
+      '--store.admin-password',
+      ADMIN_PASSWORD,
+      '--logger.level',
+      'warn',
+      ...extra,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  children.push(child);
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk) => {
+      output += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve({ child, url: match[1] });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`registry-admin exited with ${code}:\n${output}`)));
+  });
+}
+
+function stopServer(server) {
+  return new Promise((resolve) => {
+    server.child.removeAllListeners('exit');
+    server.child.once('exit', resolve);
+    server.child.kill('SIGTERM');
+  });
+}
+
+/** Runs `work` over `items` with at most `limit` at once. */
+async function eachLimited(items, limit, work) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
+}
+
+/**
+ * Writes REPOS × TAGS images into the registry's storage (docker/registry/v2): per tag its own config and manifest;
+ * two layers shared by every image (the registry serves them from the blob store through each repository's links).
+ */
+async function fillStorage(root) {
+  const v2 = join(root, 'docker/registry/v2');
+  const written = new Set();
+  const blob = async (data) => {
+    const hex = sha256(data);
+    if (!written.has(hex)) {
+      written.add(hex);
+      const dir = join(v2, 'blobs/sha256', hex.slice(0, 2), hex);
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'data'), data);
+    }
+    return { digest: `sha256:${hex}`, size: data.length, hex };
+  };
+  const link = async (dir, digest) => {
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'link'), digest);
+  };
+  const layers = [];
+  for (let i = 0; i < 2; i++) layers.push(await blob(Buffer.alloc(4096 + i, i + 1)));
+  const repositories = Array.from({ length: REPOS }, (_, i) => `team${i % 50}/app-${i}`);
+  await eachLimited(repositories, 32, async (repository) => {
+    const base = join(v2, 'repositories', repository);
+    for (const layer of layers) await link(join(base, '_layers/sha256', layer.hex), layer.digest);
+    for (let t = 0; t < TAGS; t++) {
+      const tag = `1.${t}.0`;
+      const config = await blob(
+        Buffer.from(
+          JSON.stringify({
+            architecture: 'amd64',
+            os: 'linux',
+            created: new Date(Date.UTC(2026, 0, 1, 0, 0, t)).toISOString(),
+            config: { Env: [`REPOSITORY=${repository}`, `TAG=${tag}`] },
+            rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
+          }),
+        ),
+      );
+      const manifest = await blob(
+        Buffer.from(
+          JSON.stringify({
+            schemaVersion: 2,
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config.digest, size: config.size },
+            layers: layers.map((l) => ({
+              mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+              digest: l.digest,
+              size: l.size,
+            })),
+          }),
+        ),
+      );
+      await link(join(base, '_layers/sha256', config.hex), config.digest);
+      await link(join(base, '_manifests/revisions/sha256', manifest.hex), manifest.digest);
+      await link(join(base, '_manifests/tags', tag, 'current'), manifest.digest);
+      await link(join(base, '_manifests/tags', tag, 'index/sha256', manifest.hex), manifest.digest);
+    }
+  });
+  return repositories;
+}
+
+async function timed(label, work) {
+  const started = process.hrtime.bigint();
+  const result = await work();
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  log(`${label}: ${ms.toFixed(0)} ms`);
+  return { ms, result };
+}
+
+/** Adds repositories of 5 tags straight into the index tables until it holds `total` tags (one transaction). */
+async function growIndex(database, total) {
+  const store = await openStore({ type: 'sqlite', path: database });
+  try {
+    const existing = Number(
+      (await store.db.selectFrom('index_tags').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n,
+    );
+    const { versionKey } = await import('../../packages/store/dist/index.js');
+    const repositories = Math.ceil((total - existing) / 5);
+    await store.db.transaction().execute(async (trx) => {
+      for (let r = 0; r < repositories; r++) {
+        const name = `bulk${r % 100}/service-${r}`;
+        const pushed = new Date(Date.UTC(2026, 0, 1) + r * 60_000).toISOString();
+        const { id } = await trx
+          .insertInto('index_repositories')
+          .values({ name, tag_count: 5, size: 10_000 + r, last_push_at: pushed, pulls: r % 97 })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        const tags = [];
+        for (let t = 0; t < 5; t++) {
+          const tag = t === 4 ? 'latest' : `${r % 7}.${t}.${r % 13}`;
+          tags.push({
+            repository_id: id,
+            repository: name,
+            name: tag,
+            version_key: versionKey(tag),
+            digest: `sha256:${sha256(`${name}:${t}`)}`,
+            media_type: 'application/vnd.oci.image.manifest.v1+json',
+            size: 5_000 + ((r * 5 + t) % 10_000),
+            created: pushed,
+            platforms: '[{"os":"linux","architecture":"amd64"}]',
+            pushed_at: pushed,
+            pull_count: (r + t) % 31,
+          });
+        }
+        await trx.insertInto('index_tags').values(tags).execute();
+      }
+    });
+    return existing + repositories * 5;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Sequential requests on one keep-alive connection: p50/p99 in ms. */
+async function latency(url, headers) {
+  const samples = [];
+  for (let i = 0; i < SAMPLES + 20; i++) {
+    const started = process.hrtime.bigint();
+    const response = await fetch(url, { headers });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`${url}: ${response.status}`);
+    if (i >= 20) samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  samples.sort((a, b) => a - b);
+  const at = (p) => samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))];
+  return { p50: at(50), p99: at(99) };
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'ra-bench-sync-'));
+let registry;
+try {
+  const port = await new Promise((resolve) => {
+    import('node:net').then(({ createServer }) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address();
+        probe.close(() => resolve(free));
+      });
+    });
+  });
+  const fragment = JSON.parse(
+    await run([cli, 'registry-config', '--format', 'json', '--data-dir', dataDir, '--public-url', `http://127.0.0.1:${port}`]),
+  );
+  registry = await startRegistry({ auth: fragment.auth.token });
+  log(`registry at ${registry.url}; writing ${REPOS} repositories × ${TAGS} tags into its storage`);
+  const fill = await timed('storage filled', () => fillStorage(join(registry.dir, 'data')));
+  const registryPort = registry.host.split(':')[1];
+  const storagePath = join(registry.dir, 'data');
+  const httpDb = join(dataDir, 'http.db');
+  const storageDb = join(dataDir, 'storage.db');
+  const serverArgs = (database, extra = []) => [
+    '--registry.host',
+    'http://127.0.0.1',
+    '--registry.port',
+    registryPort,
+    '--registry.sync',
+    'false',
+    '--store.embed.path',
+    database,
+    ...extra,
+  ];
+  let server = await startServer(dataDir, port, serverArgs(httpDb));
+  const auth = { authorization: basic('admin', ADMIN_PASSWORD) };
+  const post = async (path) => {
+    const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: auth });
+    if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  const syncTwice = async (label) => {
+    const full = await timed(`${label}: full sync`, () => post('/api/v1/registry/sync'));
+    if (full.result.tags !== REPOS * TAGS || full.result.skipped.length > 0) {
+      throw new Error(
+        `${label}: full sync indexed ${full.result.tags} tags, skipped ${JSON.stringify(full.result.skipped.slice(0, 3))}`,
+      );
+    }
+    const again = await timed(`${label}: no-change re-sync`, () => post('/api/v1/registry/sync'));
+    if (again.result.fetched !== 0) throw new Error(`${label}: no-change re-sync fetched ${again.result.fetched}`);
+    return { full, again };
+  };
+
+  // Baseline: walking the same registry with plain requests, as a client without an index must (catalog, tags list
+  // and one manifest HEAD per tag, 8 at a time) — what every page of a registry UI without an index costs.
+  const walk = await timed('baseline walk (catalog + tags + HEAD per tag)', async () => {
+    const tokenFor = async (scope) => {
+      const response = await fetch(
+        `${server.url}/api/v1/registry/auth?service=${encodeURIComponent(fragment.auth.token.service)}&scope=${encodeURIComponent(scope)}`,
+        { headers: auth },
+      );
+      return (await response.json()).token;
+    };
+    const catalogToken = await tokenFor('registry:catalog:*');
+    const names = [];
+    let next = `${registry.url}/v2/_catalog?n=1000`;
+    while (next) {
+      const response = await fetch(next, { headers: { authorization: `Bearer ${catalogToken}` } });
+      names.push(...(await response.json()).repositories);
+      const linkHeader = response.headers.get('link');
+      next = linkHeader ? new URL(/<([^>]+)>/.exec(linkHeader)[1], registry.url).href : undefined;
+    }
+    let heads = 0;
+    await eachLimited(names, 8, async (name) => {
+      const token = await tokenFor(`repository:${name}:pull`);
+      const headers = { authorization: `Bearer ${token}`, accept: 'application/vnd.oci.image.manifest.v1+json' };
+      const tags = (await (await fetch(`${registry.url}/v2/${name}/tags/list`, { headers })).json()).tags ?? [];
+      for (const tag of tags) {
+        const response = await fetch(`${registry.url}/v2/${name}/manifests/${tag}`, { method: 'HEAD', headers });
+        if (response.status !== 200) throw new Error(`HEAD ${name}:${tag}: ${response.status}`);
+        heads++;
+      }
+    });
+    return heads;
+  });
+
+  const overHttp = process.env.BENCH_SKIP_HTTP ? undefined : await syncTwice('HTTP API');
+  await stopServer(server);
+  server = await startServer(dataDir, port, serverArgs(storageDb, ['--registry.storage-path', storagePath]));
+  const fromStorage = await syncTwice('storage');
+
+  await stopServer(server);
+  const grown = await timed(`index grown to ${LIST_TAGS} tags`, () => growIndex(storageDb, LIST_TAGS));
+  server = await startServer(dataDir, port, serverArgs(storageDb));
+  const q = (value) => encodeURIComponent(JSON.stringify(value));
+  const queries = [
+    ['baseline: GET /healthz', '/healthz'],
+    ['repositories, by name', '/api/v1/repositories?sort=["name","ASC"]&range=[0,24]'],
+    ['repositories, by size, page 200', '/api/v1/repositories?sort=["size","DESC"]&range=[5000,5024]'],
+    ['repositories, by last push', '/api/v1/repositories?sort=["lastPushAt","DESC"]&range=[0,24]'],
+    ['repositories, by pulls', '/api/v1/repositories?sort=["pulls","DESC"]&range=[0,24]'],
+    ['repositories, search "service-1234"', `/api/v1/repositories?filter=${q({ q: 'service-1234' })}&range=[0,24]`],
+    ['repositories, search "app"', `/api/v1/repositories?filter=${q({ q: 'app' })}&range=[0,24]`],
+    ['tags of one repository, by version', `/api/v1/tags?filter=${q({ repository: 'bulk7/service-107' })}&sort=["version","DESC"]`],
+    ['all tags, by push time', '/api/v1/tags?sort=["pushedAt","DESC"]&range=[0,24]'],
+    ['all tags, by size', '/api/v1/tags?sort=["size","DESC"]&range=[0,24]'],
+    ['all tags, search "service-1234:"', `/api/v1/tags?filter=${q({ q: 'service-1234:' })}&range=[0,24]`],
+    ['all tags, search "latest"', `/api/v1/tags?filter=${q({ q: 'latest' })}&range=[0,24]`],
+  ];
+  const rows = [];
+  for (const [label, path] of queries) rows.push({ label, ...(await latency(`${server.url}${path}`, auth)) });
+  await stopServer(server);
+
+  const tags = REPOS * TAGS;
+  console.log(`\nindex sync, ${REPOS} repositories × ${TAGS} tags in a real registry (docker-registry 2.8, filesystem)\n`);
+  console.log(`storage written directly                    ${(fill.ms / 1000).toFixed(1).padStart(7)} s`);
+  console.log(
+    `baseline: catalog + tags + HEAD per tag       ${(walk.ms / 1000).toFixed(1).padStart(7)} s  (${walk.result} HEADs, 8 at a time)`,
+  );
+  const line = (label, { ms, result }) =>
+    console.log(
+      `${label.padEnd(44)}${(ms / 1000).toFixed(1).padStart(7)} s  ${(tags / (ms / 1000)).toFixed(0).padStart(6)} tags/s  (${result.fetched} manifests read)`,
+    );
+  if (overHttp) {
+    line('full sync, HTTP API', overHttp.full);
+    line('no-change re-sync, HTTP API', overHttp.again);
+  }
+  line('full sync, --registry.storage-path', fromStorage.full);
+  line('no-change re-sync, --registry.storage-path', fromStorage.again);
+  console.log(`\nlist and search on an index of ${grown.result} tags (sequential, ${SAMPLES} requests each, admin)\n`);
+  console.log(`${'query'.padEnd(44)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}`);
+  for (const row of rows) console.log(`${row.label.padEnd(44)}${row.p50.toFixed(2).padStart(9)}${row.p99.toFixed(2).padStart(9)}`);
+  mkdirSync(join(here, 'results'), { recursive: true });
+  writeFileSync(
+    join(here, 'results', 'latest.json'),
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        repositories: REPOS,
+        tags,
+        fillMs: fill.ms,
+        baselineWalkMs: walk.ms,
+        http: overHttp && { fullSyncMs: overHttp.full.ms, noChangeSyncMs: overHttp.again.ms },
+        storage: { fullSyncMs: fromStorage.full.ms, noChangeSyncMs: fromStorage.again.ms },
+        indexTags: grown.result,
+        latency: rows,
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  await registry?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
