@@ -16,7 +16,14 @@ import {
 } from '@registry-admin/test-support';
 import { createTokenIssuer, parseScopes } from '@registry-admin/token-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRegistryClient, isAttestation, MEDIA_TYPES, RegistryError } from '../src/index';
+import {
+  createRegistryClient,
+  createStorageReader,
+  isAttestation,
+  MEDIA_TYPES,
+  RegistryError,
+  type RegistrySource,
+} from '../src/index';
 
 const codeOf = async (run: () => Promise<unknown>) => {
   try {
@@ -186,11 +193,60 @@ describeE2E('registry client against the real registry', () => {
     );
   });
 
+  it('reads the same from the registry storage as over HTTP', async () => {
+    const client = createRegistryClient({ baseUrl: registry.url });
+    const storage = createStorageReader({ rootDirectory: join(registry.dir, 'data') });
+    const listed = async (source: RegistrySource) => {
+      const names: string[] = [];
+      for await (const name of source.catalog()) names.push(name);
+      return names;
+    };
+    const repositories = await listed(storage);
+    expect(repositories).toEqual(await listed(client));
+    for (const repository of repositories) {
+      const tags = (await storage.listTags(repository)).sort();
+      expect(tags).toEqual((await client.listTags(repository)).sort());
+      for (const tag of tags) {
+        expect(await storage.headManifest(repository, tag)).toEqual(await client.headManifest(repository, tag));
+        const [fromStorage, overHttp] = await Promise.all([
+          storage.getManifest(repository, tag),
+          client.getManifest(repository, tag),
+        ]);
+        expect({ ...fromStorage, raw: fromStorage.raw.toString() }).toEqual({
+          ...overHttp,
+          raw: overHttp.raw.toString(),
+        });
+        if (fromStorage.manifest.kind === 'image') {
+          const config = fromStorage.manifest.value.config.digest;
+          expect(await storage.getImageConfig(repository, config)).toEqual(
+            await client.getImageConfig(repository, config),
+          );
+        }
+      }
+    }
+    const child = multi.platforms[1]?.manifestDigest ?? '';
+    expect((await storage.getManifest('team/multi', child)).digest).toBe(child);
+    expect(await storage.headManifest('team/oci', 'nope')).toBeUndefined();
+    // A manifest or blob another repository holds is not this repository's.
+    expect(await storage.headManifest('team/artifact', oci.manifestDigest)).toBeUndefined();
+    expect(await codeOf(() => storage.getImageConfig('team/artifact', oci.configDigest))).toBe(
+      'ERR_REGISTRY_NOT_FOUND',
+    );
+    expect(await codeOf(() => storage.listTags('team/missing'))).toBe('ERR_REGISTRY_NOT_FOUND');
+    expect(await codeOf(() => storage.listTags('../../etc'))).toBe('ERR_REGISTRY_INVALID');
+    expect(await codeOf(() => storage.getManifest('team/oci', '../v1'))).toBe('ERR_REGISTRY_INVALID');
+    const empty = createStorageReader({ rootDirectory: join(registry.dir, 'no-such-dir') });
+    expect(await listed(empty)).toEqual([]);
+  });
+
   it('deletes by digest, and names storage.delete.enabled when deletes are off', async () => {
     const client = createRegistryClient({ baseUrl: registry.url });
     await client.deleteManifest('team/oci', oci.manifestDigest);
     expect(await client.headManifest('team/oci', 'v1')).toBeUndefined();
     expect(await client.headManifest('team/oci', 'v2')).toBeUndefined();
+    const storage = createStorageReader({ rootDirectory: join(registry.dir, 'data') });
+    expect(await storage.headManifest('team/oci', 'v1')).toBeUndefined();
+    expect(await codeOf(() => storage.getManifest('team/oci', oci.manifestDigest))).toBe('ERR_REGISTRY_NOT_FOUND');
     const kept = createRegistryClient({ baseUrl: noDelete.url });
     const error = await kept.deleteManifest('kept/oci', oci.manifestDigest).catch((e: unknown) => e as RegistryError);
     expect((error as RegistryError).code).toBe('ERR_REGISTRY_DELETE_DISABLED');

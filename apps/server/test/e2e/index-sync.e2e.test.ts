@@ -247,4 +247,36 @@ describeE2E('index sync with the real registry', () => {
     const audit = await api('GET', `/api/v1/audit-events?filter=${encodeURIComponent('{"action":"tag.delete"}')}`);
     expect(audit[0]).toMatchObject({ actorName: 'janitor', targetName: 'sync/del:a', details: { alsoRemoved: ['b'] } });
   });
+
+  it('indexes the same from the registry storage (--registry.storage-path) as over HTTP', async () => {
+    const registryPort = registry.host.split(':')[1] ?? '';
+    const reader = await startRegistryAdmin([
+      '--registry.host',
+      'http://127.0.0.1',
+      '--registry.port',
+      registryPort,
+      '--registry.storage-path',
+      join(registry.dir, 'data'),
+    ]);
+    try {
+      const list = async (url: string, auth: string, path: string) =>
+        (await (await fetch(`${url}${path}`, { headers: { authorization: auth } })).json()) as unknown[];
+      const everything = '/api/v1/tags?range=[0,999]&sort=["repository","ASC"]';
+      const overHttp = await list(server.url, server.adminAuth, everything);
+      // The reader syncs at start; wait for it.
+      let fromStorage: unknown[] = [];
+      for (let i = 0; i < 100 && fromStorage.length < overHttp.length; i++) {
+        fromStorage = await list(reader.url, reader.adminAuth, everything);
+        if (fromStorage.length < overHttp.length) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const comparable = (tags: unknown[]) =>
+        (tags as Array<Record<string, unknown>>).map(
+          ({ pushedAt: _p, lastPulledAt: _l, pullCount: _c, ...rest }) => rest,
+        );
+      expect(overHttp.length).toBeGreaterThan(3);
+      expect(comparable(fromStorage)).toEqual(comparable(overHttp));
+    } finally {
+      await reader.stop();
+    }
+  });
 });
