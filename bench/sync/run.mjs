@@ -2,7 +2,7 @@
 // written straight into its filesystem layout; then a full sync, a no-change re-sync, and list/search latency on an
 // index of LIST_TAGS tags — each next to a baseline measured in the same run.
 //
-//   node bench/sync/run.mjs            (BENCH_REPOS, BENCH_TAGS, BENCH_LIST_TAGS, BENCH_SAMPLES change the sizes)
+//   node bench/sync/run.mjs            (BENCH_REPOS, BENCH_TAGS, BENCH_LIST_TAGS, BENCH_LATENCY_SECONDS change the sizes)
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ const cli = join(here, '../../apps/server/dist/cli.js');
 const REPOS = Number(process.env.BENCH_REPOS ?? 2000);
 const TAGS = Number(process.env.BENCH_TAGS ?? 5);
 const LIST_TAGS = Number(process.env.BENCH_LIST_TAGS ?? 100_000);
-const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 400);
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 5);
 const ADMIN_PASSWORD = 'bench-admin-password';
 const children = [];
 
@@ -202,19 +202,28 @@ async function growIndex(database, total) {
   }
 }
 
-/** Sequential requests on one keep-alive connection: p50/p99 in ms. */
+/** p50/p99 in ms of sequential requests on one keep-alive connection (wrk -t1 -c1, a separate process). */
 async function latency(url, headers) {
-  const samples = [];
-  for (let i = 0; i < SAMPLES + 20; i++) {
-    const started = process.hrtime.bigint();
-    const response = await fetch(url, { headers });
-    await response.arrayBuffer();
-    if (response.status !== 200) throw new Error(`${url}: ${response.status}`);
-    if (i >= 20) samples.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  samples.sort((a, b) => a - b);
-  const at = (p) => samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))];
-  return { p50: at(50), p99: at(99) };
+  const args = ['-t1', '-c1', ...Object.entries(headers).flatMap(([key, value]) => ['-H', `${key}: ${value}`])];
+  const probe = await fetch(url, { headers });
+  if (probe.status !== 200) throw new Error(`${url}: ${probe.status} ${await probe.text()}`);
+  await wrk([...args, '-d1s', url]);
+  const output = await wrk([...args, `-d${LATENCY_SECONDS}s`, '--latency', url]);
+  if (/Non-2xx or 3xx responses/.test(output)) throw new Error(`${url}: non-2xx answers:\n${output}`);
+  const at = (percentile) => {
+    const match = new RegExp(`^\\s*${percentile}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(output);
+    if (!match) throw new Error(`no ${percentile}% latency in wrk output:\n${output}`);
+    return Number(match[1]) * { us: 0.001, ms: 1, s: 1000 }[match[2]];
+  };
+  return { p50: at(50), p99: at(99), requests: Number(/(\d+) requests in/.exec(output)?.[1] ?? 0) };
+}
+
+function wrk(args) {
+  return new Promise((resolve, reject) =>
+    execFile('wrk', args, { maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`wrk ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
+    ),
+  );
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ra-bench-sync-'));
@@ -310,19 +319,26 @@ try {
   const grown = await timed(`index grown to ${LIST_TAGS} tags`, () => growIndex(storageDb, LIST_TAGS));
   server = await startServer(dataDir, port, serverArgs(storageDb));
   const q = (value) => encodeURIComponent(JSON.stringify(value));
+  const list = (path, params) =>
+    `${path}?${Object.entries(params)
+      .map(([key, value]) => `${key}=${encodeURIComponent(JSON.stringify(value))}`)
+      .join('&')}`;
   const queries = [
     ['baseline: GET /healthz', '/healthz'],
-    ['repositories, by name', '/api/v1/repositories?sort=["name","ASC"]&range=[0,24]'],
-    ['repositories, by size, page 200', '/api/v1/repositories?sort=["size","DESC"]&range=[5000,5024]'],
-    ['repositories, by last push', '/api/v1/repositories?sort=["lastPushAt","DESC"]&range=[0,24]'],
-    ['repositories, by pulls', '/api/v1/repositories?sort=["pulls","DESC"]&range=[0,24]'],
-    ['repositories, search "service-1234"', `/api/v1/repositories?filter=${q({ q: 'service-1234' })}&range=[0,24]`],
-    ['repositories, search "app"', `/api/v1/repositories?filter=${q({ q: 'app' })}&range=[0,24]`],
-    ['tags of one repository, by version', `/api/v1/tags?filter=${q({ repository: 'bulk7/service-107' })}&sort=["version","DESC"]`],
-    ['all tags, by push time', '/api/v1/tags?sort=["pushedAt","DESC"]&range=[0,24]'],
-    ['all tags, by size', '/api/v1/tags?sort=["size","DESC"]&range=[0,24]'],
-    ['all tags, search "service-1234:"', `/api/v1/tags?filter=${q({ q: 'service-1234:' })}&range=[0,24]`],
-    ['all tags, search "latest"', `/api/v1/tags?filter=${q({ q: 'latest' })}&range=[0,24]`],
+    ['repositories, by name', list('/api/v1/repositories', { sort: ['name', 'ASC'], range: [0, 24] })],
+    ['repositories, by size, page 200', list('/api/v1/repositories', { sort: ['size', 'DESC'], range: [5000, 5024] })],
+    ['repositories, by last push', list('/api/v1/repositories', { sort: ['lastPushAt', 'DESC'], range: [0, 24] })],
+    ['repositories, by pulls', list('/api/v1/repositories', { sort: ['pulls', 'DESC'], range: [0, 24] })],
+    ['repositories, search "service-1234"', list('/api/v1/repositories', { filter: { q: 'service-1234' }, range: [0, 24] })],
+    ['repositories, search "app"', list('/api/v1/repositories', { filter: { q: 'app' }, range: [0, 24] })],
+    [
+      'tags of one repository, by version',
+      list('/api/v1/tags', { filter: { repository: 'bulk7/service-107' }, sort: ['version', 'DESC'] }),
+    ],
+    ['all tags, by push time', list('/api/v1/tags', { sort: ['pushedAt', 'DESC'], range: [0, 24] })],
+    ['all tags, by size', list('/api/v1/tags', { sort: ['size', 'DESC'], range: [0, 24] })],
+    ['all tags, search "service-1234:"', list('/api/v1/tags', { filter: { q: 'service-1234:' }, range: [0, 24] })],
+    ['all tags, search "latest"', list('/api/v1/tags', { filter: { q: 'latest' }, range: [0, 24] })],
   ];
   const rows = [];
   for (const [label, path] of queries) rows.push({ label, ...(await latency(`${server.url}${path}`, auth)) });
@@ -344,9 +360,15 @@ try {
   }
   line('full sync, --registry.storage-path', fromStorage.full);
   line('no-change re-sync, --registry.storage-path', fromStorage.again);
-  console.log(`\nlist and search on an index of ${grown.result} tags (sequential, ${SAMPLES} requests each, admin)\n`);
-  console.log(`${'query'.padEnd(44)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}`);
-  for (const row of rows) console.log(`${row.label.padEnd(44)}${row.p50.toFixed(2).padStart(9)}${row.p99.toFixed(2).padStart(9)}`);
+  console.log(
+    `\nlist and search on an index of ${grown.result} tags (admin; wrk -t1 -c1, ${LATENCY_SECONDS} s per query after 1 s warm-up)\n`,
+  );
+  console.log(`${'query'.padEnd(44)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'requests'.padStart(10)}`);
+  for (const row of rows) {
+    console.log(
+      `${row.label.padEnd(44)}${row.p50.toFixed(2).padStart(9)}${row.p99.toFixed(2).padStart(9)}${String(row.requests).padStart(10)}`,
+    );
+  }
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(
     join(here, 'results', 'latest.json'),

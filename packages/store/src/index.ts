@@ -23,6 +23,7 @@ export type {
   IndexedTag,
   IndexListOptions,
   IndexStats,
+  TagChange,
 } from './internal/registry-index';
 export type { ServiceAccount, ServiceAccountPatch } from './internal/service-accounts';
 export type { Session } from './internal/sessions';

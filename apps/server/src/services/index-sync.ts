@@ -11,7 +11,7 @@ import {
   RegistryError,
   type RegistrySource,
 } from '@registry-admin/registry-client';
-import type { IndexedManifest, IndexedPlatform, Store } from '@registry-admin/store';
+import type { IndexedManifest, IndexedPlatform, Store, TagChange } from '@registry-admin/store';
 
 export interface SyncReport {
   repositories: number;
@@ -133,14 +133,14 @@ export function createIndexSync(
   let current: Promise<SyncReport> | undefined;
   const concurrency = options.concurrency ?? 8;
 
+  /** What changed in one repository (undefined: nothing), to be written with others in one transaction. */
   async function syncRepository(
     repository: string,
-    knownId: number | undefined,
+    id: number,
+    isNew: boolean,
     report: SyncReport,
-    unchanged: number[],
     syncedAt: Date,
-  ): Promise<void> {
-    const id = knownId ?? (await store.index.ensureRepository(repository));
+  ): Promise<(TagChange & { repositoryId: number }) | undefined> {
     let tags: string[];
     try {
       tags = await client.listTags(repository);
@@ -148,10 +148,9 @@ export function createIndexSync(
       if (error instanceof RegistryError && error.code === 'ERR_REGISTRY_NOT_FOUND') tags = [];
       else throw error;
     }
-    const [known, stored] =
-      knownId === undefined
-        ? [new Map<string, string>(), new Set<string>()]
-        : await Promise.all([store.index.tagDigests(id), store.index.manifestDigests(id)]);
+    const [known, stored] = isNew
+      ? [new Map<string, string>(), new Set<string>()]
+      : await Promise.all([store.index.tagDigests(id), store.index.manifestDigests(id)]);
     const set: Array<{ name: string; digest: string }> = [];
     const manifests = new Map<string, IndexedManifest>();
     const present = new Set<string>();
@@ -195,11 +194,8 @@ export function createIndexSync(
     const remove = [...known.keys()].filter((tag) => !present.has(tag));
     report.removedTags += remove.length;
     report.tags += present.size;
-    if (set.length === 0 && remove.length === 0 && knownId !== undefined) {
-      unchanged.push(id);
-      return;
-    }
-    await store.index.applyTags(id, set, remove, syncedAt, [...manifests.values()]);
+    if (set.length === 0 && remove.length === 0 && !isNew) return undefined;
+    return { repositoryId: id, set, remove, syncedAt, manifests: [...manifests.values()] };
   }
 
   async function run(onProgress?: (progress: SyncProgress) => void): Promise<SyncReport> {
@@ -216,16 +212,52 @@ export function createIndexSync(
     const repositories: string[] = [];
     for await (const repository of client.catalog()) repositories.push(repository);
     const listed = new Set(repositories);
-    const ids = new Map((await store.index.repositoryIds()).map((row) => [row.name, row.id]));
-    const gone = [...ids.keys()].filter((name) => !listed.has(name));
+    const known = new Map((await store.index.repositoryIds()).map((row) => [row.name, row.id]));
+    const gone = [...known.keys()].filter((name) => !listed.has(name));
     await store.index.removeRepositories(gone);
     report.removedRepositories = gone.length;
+    const ids = new Map([
+      ...known,
+      ...(await store.index.ensureRepositories(repositories.filter((r) => !known.has(r)))),
+    ]);
     const syncedAt = new Date();
     const unchanged: number[] = [];
+    // Changes are written a batch at a time, in one transaction each; a crash loses at most the batch, and the next
+    // sync redoes it.
+    let pending: Array<TagChange & { repositoryId: number; repository: string }> = [];
+    let writing = Promise.resolve();
+    const write = async (batch: typeof pending) => {
+      try {
+        await store.index.applyChanges(batch);
+      } catch {
+        // One change that cannot be written must not cost the others: write them one by one.
+        for (const change of batch) {
+          try {
+            await store.index.applyChanges([change]);
+          } catch (error) {
+            report.skipped.push({ repository: change.repository, tag: '', reason: String(error) });
+            options.onError?.(error, change.repository);
+          }
+        }
+      }
+    };
+    const flush = () => {
+      const batch = pending;
+      pending = [];
+      writing = writing.then(() => write(batch));
+      return writing;
+    };
     let done = 0;
     await mapLimited(repositories, concurrency, async (repository) => {
       try {
-        await syncRepository(repository, ids.get(repository), report, unchanged, syncedAt);
+        const id = ids.get(repository) as number;
+        const change = await syncRepository(repository, id, !known.has(repository), report, syncedAt);
+        if (change) {
+          pending.push({ ...change, repository });
+          if (pending.length >= 50) await flush();
+        } else {
+          unchanged.push(id);
+        }
       } catch (error) {
         report.skipped.push({ repository, tag: '', reason: error instanceof Error ? error.message : String(error) });
         options.onError?.(error, repository);
@@ -233,6 +265,7 @@ export function createIndexSync(
       report.repositories++;
       onProgress?.({ repositoriesDone: ++done, repositoriesTotal: repositories.length });
     });
+    await flush();
     await store.index.markSynced(unchanged, syncedAt);
     report.durationMs = Date.now() - started;
     return report;

@@ -126,4 +126,31 @@ describeE2E('index kept by notifications alone', () => {
     // Deleting the manifest untags every tag that pointed at it.
     await eventually(async () => ((await tags('ev/moving')).length === 0 ? true : undefined));
   });
+
+  it('deletes through the API, and the registry’s own delete event changes nothing more', async () => {
+    const image = await buildOciImage(join(dir, 'api-delete'), { tag: 'v1', seed: 'ev-api-delete' });
+    for (const tag of ['one', 'two', 'keep']) {
+      const source =
+        tag === 'keep' ? (await buildOciImage(join(dir, 'kept'), { tag: 'v1', seed: 'ev-kept' })).dir : image.dir;
+      expect((await copyToRegistry(source, 'v1', ref('ev/api', tag), admin)).code).toBe(0);
+    }
+    await tagged('ev/api', 'two', image.manifestDigest);
+    await eventually(async () => ((await tags('ev/api')).length === 3 ? true : undefined));
+    const response = await fetch(`${server.url}/api/v1/tags/ev/api:one`, {
+      method: 'DELETE',
+      headers: { authorization: server.adminAuth },
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ digest: image.manifestDigest, alsoRemoved: ['two'] });
+    expect((await tags('ev/api')).map((tag) => tag.name)).toEqual(['keep']);
+    // The registry's delete notification arrives afterwards and is applied to an index that already agrees.
+    await eventually(async () => {
+      const events = await fetch(
+        `${server.url}/api/v1/events?filter=${encodeURIComponent(JSON.stringify({ repository: 'ev/api', action: 'delete' }))}`,
+        { headers: { authorization: server.adminAuth } },
+      );
+      return ((await events.json()) as unknown[]).length > 0 ? true : undefined;
+    });
+    expect((await tags('ev/api')).map((tag) => tag.name)).toEqual(['keep']);
+  });
 });

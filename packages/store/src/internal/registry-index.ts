@@ -71,6 +71,17 @@ export interface IndexedManifestRecord extends IndexedManifest {
   details: Record<string, unknown>;
 }
 
+/**
+ * What a sync or a notification changes in one repository: manifests to store, tags to point at stored manifests
+ * (a tag without `pushedAt` keeps the push time it had), tags to remove.
+ */
+export interface TagChange {
+  set: ReadonlyArray<{ name: string; digest: string; pushedAt?: string | null }>;
+  remove?: readonly string[];
+  syncedAt?: Date | undefined;
+  manifests?: readonly IndexedManifest[];
+}
+
 export interface IndexListOptions {
   /** Only these repository ids (what a caller may see); all when absent. */
   only?: readonly number[];
@@ -187,6 +198,92 @@ async function putManifests(db: Executor, repositoryId: number, manifests: reado
           details: eb.ref('excluded.details'),
         })),
       )
+      .execute();
+  }
+}
+
+/** See applyTags; runs inside the caller's transaction. */
+async function applyTagsIn(trx: Executor, repositoryId: number, change: TagChange): Promise<void> {
+  const { set, remove = [], syncedAt, manifests = [] } = change;
+  const { name: repository } = await trx
+    .selectFrom('index_repositories')
+    .select('name')
+    .where('id', '=', repositoryId)
+    .executeTakeFirstOrThrow();
+  await putManifests(trx, repositoryId, manifests);
+  const digests = [...new Set(set.map((tag) => tag.digest))];
+  const stored = new Map<string, Selectable<Database['index_manifests']>>();
+  for (let i = 0; i < digests.length; i += 500) {
+    const rows = await trx
+      .selectFrom('index_manifests')
+      .selectAll()
+      .where('repository_id', '=', repositoryId)
+      .where('digest', 'in', digests.slice(i, i + 500))
+      .execute();
+    for (const row of rows) stored.set(row.digest, row);
+  }
+  // One row per name (the last wins): an upsert may not touch a row twice.
+  const rows = [...new Map(set.map((tag) => [tag.name, tag])).values()].map((tag) => {
+    const manifest = stored.get(tag.digest);
+    if (!manifest) throw new Error(`manifest ${tag.digest} of ${repository}:${tag.name} is not in the index`);
+    return {
+      repository_id: repositoryId,
+      repository,
+      name: tag.name,
+      version_key: versionKey(tag.name),
+      digest: tag.digest,
+      media_type: manifest.media_type,
+      size: manifest.size,
+      created: manifest.created,
+      platforms: manifest.platforms,
+      pushed_at: tag.pushedAt ?? null,
+      pull_count: 0,
+    };
+  });
+  for (let i = 0; i < rows.length; i += 200) {
+    await trx
+      .insertInto('index_tags')
+      .values(rows.slice(i, i + 200))
+      .onConflict((oc) =>
+        oc.columns(['repository_id', 'name']).doUpdateSet((eb) => ({
+          digest: eb.ref('excluded.digest'),
+          media_type: eb.ref('excluded.media_type'),
+          size: eb.ref('excluded.size'),
+          created: eb.ref('excluded.created'),
+          platforms: eb.ref('excluded.platforms'),
+          pushed_at: sql<string | null>`coalesce(excluded.pushed_at, index_tags.pushed_at)`,
+        })),
+      )
+      .execute();
+  }
+  for (let i = 0; i < remove.length; i += 500) {
+    await trx
+      .deleteFrom('index_tags')
+      .where('repository_id', '=', repositoryId)
+      .where('name', 'in', remove.slice(i, i + 500))
+      .execute();
+  }
+  // Manifests no tag points at any more are dropped (children of indexes are kept by their index's blobs).
+  await trx
+    .deleteFrom('index_manifests')
+    .where('repository_id', '=', repositoryId)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('index_tags')
+            .select(sql`1`.as('one'))
+            .whereRef('index_tags.repository_id', '=', 'index_manifests.repository_id')
+            .whereRef('index_tags.digest', '=', 'index_manifests.digest'),
+        ),
+      ),
+    )
+    .execute();
+  await refreshStats(trx, repositoryId);
+  if (syncedAt) {
+    await trx
+      .updateTable('index_repositories')
+      .set({ synced_at: syncedAt.toISOString() })
+      .where('id', '=', repositoryId)
       .execute();
   }
 }
@@ -340,89 +437,37 @@ export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) 
       syncedAt?: Date,
       manifests: IndexedManifest[] = [],
     ): Promise<void> {
+      await db.transaction().execute((trx) => applyTagsIn(trx, repositoryId, { set, remove, syncedAt, manifests }));
+    },
+
+    /** Several repositories' changes in one transaction (a sync writes in batches). */
+    async applyChanges(changes: ReadonlyArray<{ repositoryId: number } & TagChange>): Promise<void> {
+      if (changes.length === 0) return;
       await db.transaction().execute(async (trx) => {
-        const { name: repository } = await trx
-          .selectFrom('index_repositories')
-          .select('name')
-          .where('id', '=', repositoryId)
-          .executeTakeFirstOrThrow();
-        await putManifests(trx, repositoryId, manifests);
-        const digests = [...new Set(set.map((tag) => tag.digest))];
-        const stored = new Map<string, Selectable<Database['index_manifests']>>();
-        for (let i = 0; i < digests.length; i += 500) {
+        for (const change of changes) await applyTagsIn(trx, change.repositoryId, change);
+      });
+    },
+
+    /** Ids of these repositories, creating those the index does not have yet (one transaction). */
+    async ensureRepositories(names: readonly string[]): Promise<Map<string, number>> {
+      const ids = new Map<string, number>();
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < names.length; i += 200) {
+          const chunk = names.slice(i, i + 200);
+          await trx
+            .insertInto('index_repositories')
+            .values(chunk.map((name) => ({ name, tag_count: 0, size: 0, pulls: 0 })))
+            .onConflict((oc) => oc.column('name').doNothing())
+            .execute();
           const rows = await trx
-            .selectFrom('index_manifests')
-            .selectAll()
-            .where('repository_id', '=', repositoryId)
-            .where('digest', 'in', digests.slice(i, i + 500))
+            .selectFrom('index_repositories')
+            .select(['id', 'name'])
+            .where('name', 'in', chunk)
             .execute();
-          for (const row of rows) stored.set(row.digest, row);
-        }
-        // One row per name (the last wins): an upsert may not touch a row twice.
-        const rows = [...new Map(set.map((tag) => [tag.name, tag])).values()].map((tag) => {
-          const manifest = stored.get(tag.digest);
-          if (!manifest) throw new Error(`manifest ${tag.digest} of ${repository}:${tag.name} is not in the index`);
-          return {
-            repository_id: repositoryId,
-            repository,
-            name: tag.name,
-            version_key: versionKey(tag.name),
-            digest: tag.digest,
-            media_type: manifest.media_type,
-            size: manifest.size,
-            created: manifest.created,
-            platforms: manifest.platforms,
-            pushed_at: tag.pushedAt ?? null,
-            pull_count: 0,
-          };
-        });
-        for (let i = 0; i < rows.length; i += 200) {
-          await trx
-            .insertInto('index_tags')
-            .values(rows.slice(i, i + 200))
-            .onConflict((oc) =>
-              oc.columns(['repository_id', 'name']).doUpdateSet((eb) => ({
-                digest: eb.ref('excluded.digest'),
-                media_type: eb.ref('excluded.media_type'),
-                size: eb.ref('excluded.size'),
-                created: eb.ref('excluded.created'),
-                platforms: eb.ref('excluded.platforms'),
-                pushed_at: sql<string | null>`coalesce(excluded.pushed_at, index_tags.pushed_at)`,
-              })),
-            )
-            .execute();
-        }
-        for (let i = 0; i < remove.length; i += 500) {
-          await trx
-            .deleteFrom('index_tags')
-            .where('repository_id', '=', repositoryId)
-            .where('name', 'in', remove.slice(i, i + 500))
-            .execute();
-        }
-        // Manifests no tag points at any more are dropped (children of indexes are kept by their index's blobs).
-        await trx
-          .deleteFrom('index_manifests')
-          .where('repository_id', '=', repositoryId)
-          .where(({ not, exists, selectFrom }) =>
-            not(
-              exists(
-                selectFrom('index_tags')
-                  .select(sql`1`.as('one'))
-                  .whereRef('index_tags.repository_id', '=', 'index_manifests.repository_id')
-                  .whereRef('index_tags.digest', '=', 'index_manifests.digest'),
-              ),
-            ),
-          )
-          .execute();
-        await refreshStats(trx, repositoryId);
-        if (syncedAt) {
-          await trx
-            .updateTable('index_repositories')
-            .set({ synced_at: syncedAt.toISOString() })
-            .where('id', '=', repositoryId)
-            .execute();
+          for (const row of rows) ids.set(row.name, row.id);
         }
       });
+      return ids;
     },
 
     /** Records that these repositories were found unchanged by a sync. */
