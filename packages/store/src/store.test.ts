@@ -548,6 +548,21 @@ describe.each(targets)('store on $name', (target) => {
       expect((await errorOf(() => store.index.listRepositories({ sort: ['secret', 'ASC'] }))).field).toBe('sort');
     });
 
+    it('searches many matches as exactly as few', async () => {
+      const id = await store.index.ensureRepository('dense/app');
+      await store.index.putManifest(id, manifest('sha256:d', [['sha256:dc', 1]]));
+      const names = Array.from({ length: 5100 }, (_, i) => `t${String(i).padStart(4, '0')}`);
+      await store.index.applyTags(
+        id,
+        names.map((name) => ({ name, digest: 'sha256:d' })),
+      );
+      const dense = await store.index.listTags(undefined, { filter: { q: 'dense/app:t' }, range: [100, 102] });
+      expect([dense.total, dense.items.map((tag) => tag.name)]).toEqual([5100, ['t0100', 't0101', 't0102']]);
+      const few = await store.index.listTags(undefined, { filter: { q: 'DENSE/APP:T00' }, sort: ['name', 'DESC'] });
+      expect([few.total, few.items[0]?.name]).toEqual([100, 't0099']);
+      await store.index.removeRepositories(['dense/app']);
+    });
+
     it('orders tags by version, lists and searches tags across repositories, limited to the repositories given', async () => {
       const a = await store.index.ensureRepository('ver/a');
       const b = await store.index.ensureRepository('ver/b');

@@ -288,6 +288,9 @@ async function applyTagsIn(trx: Executor, repositoryId: number, change: TagChang
   }
 }
 
+/** Up to this many search matches are fetched by rowid (see `search`). */
+const FEW = 5000;
+
 export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) {
   /** `column in (ids)` with the whole list as one bound value (lists can exceed the driver's parameter limit). */
   // biome-ignore lint/suspicious/noExplicitAny: used on several tables.
@@ -298,9 +301,9 @@ export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) 
 
   /**
    * A case-insensitive substring test on repository names (`table` = repositories) or `repository:tag` (tags). On
-   * SQLite, three characters or more go through the FTS5 trigram table: its match count is cheap, and decides the
-   * plan — up to 5,000 matches (or 5% of the rows) are fetched by rowid and sorted; more are found faster by walking
-   * the sort order with LIKE, which stops at the page. PostgreSQL's planner makes that choice itself with the pg_trgm indexes.
+   * SQLite, three characters or more go through the FTS5 trigram table: up to 5,000 matches are fetched by rowid
+   * and sorted; more are found faster by walking the sort order with LIKE, which stops at the page (the total then
+   * comes from the FTS table's count, cheaper than counting LIKE matches). PostgreSQL's planner makes that choice itself with the pg_trgm indexes.
    */
   const search = async (
     table: 'repositories' | 'tags',
@@ -310,18 +313,19 @@ export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) 
     if (dialect === 'postgres' || [...text].length < 3) return { where: like };
     const phrase = `"${text.replace(/"/g, '""')}"`;
     const fts = table === 'tags' ? sql.raw('index_tags_search') : sql.raw('index_repositories_search');
+    // One evaluation of the match gives the rowids when they are few; past the limit the match is dense.
+    const probe = await sql<{
+      id: number;
+    }>`select rowid as id from ${fts} where ${fts} match ${phrase} limit ${FEW + 1}`.execute(db);
+    if (probe.rows.length <= FEW) {
+      const ids = probe.rows.map((row) => row.id);
+      return {
+        where: sql<boolean>`${sql.raw(table === 'tags' ? 'rowid' : 'id')} in (select value from json_each(${JSON.stringify(ids)}))`,
+        matches: ids.length,
+      };
+    }
     const counted = await sql<{ n: number }>`select count(*) as n from ${fts} where ${fts} match ${phrase}`.execute(db);
-    const matches = Number(counted.rows[0]?.n ?? 0);
-    // The largest rowid: about the row count, without counting.
-    const tableName = table === 'tags' ? sql.raw('index_tags') : sql.raw('index_repositories');
-    const rows = Number(
-      (await sql<{ n: number }>`select max(rowid) as n from ${tableName}`.execute(db)).rows[0]?.n ?? 0,
-    );
-    if (matches > Math.max(5000, rows / 20)) return { where: like, matches };
-    return {
-      where: sql<boolean>`${sql.raw(table === 'tags' ? 'rowid' : 'id')} in (select rowid from ${fts} where ${fts} match ${phrase})`,
-      matches,
-    };
+    return { where: like, matches: Number(counted.rows[0]?.n ?? 0) };
   };
 
   return {
@@ -546,7 +550,15 @@ export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) 
       if (Array.isArray(filter.id))
         base = filter.id.length ? base.where('id', 'in', filter.id) : base.where('id', '=', -1);
       if (typeof filter.name === 'string') base = base.where('name', '=', filter.name);
-      return runList<RepositoryRow, IndexedRepository>(base, page, (rows) => rows.map(toRepository), 'id', knownTotal);
+      // Names are unique: sorted by name, no tiebreak is needed (and the name index then serves the order).
+      const tiebreak = page.column === 'name' ? [] : 'id';
+      return runList<RepositoryRow, IndexedRepository>(
+        base,
+        page,
+        (rows) => rows.map(toRepository),
+        tiebreak,
+        knownTotal,
+      );
     },
 
     /**
