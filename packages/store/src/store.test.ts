@@ -560,6 +560,8 @@ describe.each(targets)('store on $name', (target) => {
       expect([dense.total, dense.items.map((tag) => tag.name)]).toEqual([5100, ['t0100', 't0101', 't0102']]);
       const few = await store.index.listTags(undefined, { filter: { q: 'DENSE/APP:T00' }, sort: ['name', 'DESC'] });
       expect([few.total, few.items[0]?.name]).toEqual([100, 't0099']);
+      const some = await store.index.listTags(undefined, { filter: { q: 'dense/app:t0' }, range: [998, 1000] });
+      expect([some.total, some.items.map((tag) => tag.name)]).toEqual([1000, ['t0998', 't0999']]);
       await store.index.removeRepositories(['dense/app']);
     });
 

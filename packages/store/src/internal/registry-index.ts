@@ -288,8 +288,9 @@ async function applyTagsIn(trx: Executor, repositoryId: number, change: TagChang
   }
 }
 
-/** Up to this many search matches are fetched by rowid (see `search`). */
+/** Up to this many search matches are fetched by rowid (see `search`); up to PROBE in the first, probing query. */
 const FEW = 5000;
+const PROBE = 500;
 
 export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) {
   /** `column in (ids)` with the whole list as one bound value (lists can exceed the driver's parameter limit). */
@@ -313,19 +314,19 @@ export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) 
     if (dialect === 'postgres' || [...text].length < 3) return { where: like };
     const phrase = `"${text.replace(/"/g, '""')}"`;
     const fts = table === 'tags' ? sql.raw('index_tags_search') : sql.raw('index_repositories_search');
-    // One evaluation of the match gives the rowids when they are few; past the limit the match is dense.
+    const key = sql.raw(table === 'tags' ? 'rowid' : 'id');
+    // One evaluation of the match gives the rowids when they are very few.
     const probe = await sql<{
       id: number;
-    }>`select rowid as id from ${fts} where ${fts} match ${phrase} limit ${FEW + 1}`.execute(db);
-    if (probe.rows.length <= FEW) {
-      const ids = probe.rows.map((row) => row.id);
-      return {
-        where: sql<boolean>`${sql.raw(table === 'tags' ? 'rowid' : 'id')} in (select value from json_each(${JSON.stringify(ids)}))`,
-        matches: ids.length,
-      };
+    }>`select rowid as id from ${fts} where ${fts} match ${phrase} limit ${PROBE + 1}`.execute(db);
+    if (probe.rows.length <= PROBE) {
+      const ids = JSON.stringify(probe.rows.map((row) => row.id));
+      return { where: sql<boolean>`${key} in (select value from json_each(${ids}))`, matches: probe.rows.length };
     }
     const counted = await sql<{ n: number }>`select count(*) as n from ${fts} where ${fts} match ${phrase}`.execute(db);
-    return { where: like, matches: Number(counted.rows[0]?.n ?? 0) };
+    const matches = Number(counted.rows[0]?.n ?? 0);
+    if (matches > FEW) return { where: like, matches };
+    return { where: sql<boolean>`${key} in (select rowid from ${fts} where ${fts} match ${phrase})`, matches };
   };
 
   return {
