@@ -3,7 +3,7 @@
 // index of LIST_TAGS tags — each next to a baseline measured in the same run.
 //
 //   node bench/sync/run.mjs            (BENCH_REPOS, BENCH_TAGS, BENCH_LIST_TAGS, BENCH_LATENCY_SECONDS change the sizes)
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../../packages/store/dist/index.js';
 import { startRegistry } from '../../packages/test-support/dist/index.js';
+import { startListening, stop, stopAll } from '../lib/processes.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '../../apps/server/dist/cli.js');
@@ -20,7 +21,6 @@ const TAGS = Number(process.env.BENCH_TAGS ?? 5);
 const LIST_TAGS = Number(process.env.BENCH_LIST_TAGS ?? 100_000);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 5);
 const ADMIN_PASSWORD = 'bench-admin-password';
-const children = [];
 
 const log = (message) => console.error(`[${new Date().toISOString().slice(11, 23)}] ${message}`);
 const sha256 = (data) => createHash('sha256').update(data).digest('hex');
@@ -35,8 +35,7 @@ function run(args) {
 }
 
 function startServer(dataDir, port, extra = []) {
-  const child = spawn(
-    process.execPath,
+  return startListening(
     [
       ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []),
       cli,
@@ -53,28 +52,8 @@ function startServer(dataDir, port, extra = []) {
       'warn',
       ...extra,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    'registry-admin',
   );
-  children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk) => {
-      output += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve({ child, url: match[1] });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`registry-admin exited with ${code}:\n${output}`)));
-  });
-}
-
-function stopServer(server) {
-  return new Promise((resolve) => {
-    server.child.removeAllListeners('exit');
-    server.child.once('exit', resolve);
-    server.child.kill('SIGTERM');
-  });
 }
 
 /** Runs `work` over `items` with at most `limit` at once. */
@@ -163,7 +142,12 @@ async function growIndex(database, total) {
   const store = await openStore({ type: 'sqlite', path: database });
   try {
     const existing = Number(
-      (await store.db.selectFrom('index_tags').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n,
+      (
+        await store.db
+          .selectFrom('index_tags')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
     );
     const { versionKey } = await import('../../packages/store/dist/index.js');
     const repositories = Math.ceil((total - existing) / 5);
@@ -238,7 +222,16 @@ try {
     });
   });
   const fragment = JSON.parse(
-    await run([cli, 'registry-config', '--format', 'json', '--data-dir', dataDir, '--public-url', `http://127.0.0.1:${port}`]),
+    await run([
+      cli,
+      'registry-config',
+      '--format',
+      'json',
+      '--data-dir',
+      dataDir,
+      '--public-url',
+      `http://127.0.0.1:${port}`,
+    ]),
   );
   registry = await startRegistry({ auth: fragment.auth.token });
   log(`registry at ${registry.url}; writing ${REPOS} repositories × ${TAGS} tags into its storage`);
@@ -311,14 +304,13 @@ try {
   });
 
   const overHttp = process.env.BENCH_SKIP_HTTP ? undefined : await syncTwice('HTTP API');
-  await stopServer(server);
+  await stop(server);
   server = await startServer(dataDir, port, serverArgs(storageDb, ['--registry.storage-path', storagePath]));
   const fromStorage = await syncTwice('storage');
 
-  await stopServer(server);
+  await stop(server);
   const grown = await timed(`index grown to ${LIST_TAGS} tags`, () => growIndex(storageDb, LIST_TAGS));
   server = await startServer(dataDir, port, serverArgs(storageDb));
-  const q = (value) => encodeURIComponent(JSON.stringify(value));
   const list = (path, params) =>
     `${path}?${Object.entries(params)
       .map(([key, value]) => `${key}=${encodeURIComponent(JSON.stringify(value))}`)
@@ -329,7 +321,10 @@ try {
     ['repositories, by size, page 200', list('/api/v1/repositories', { sort: ['size', 'DESC'], range: [5000, 5024] })],
     ['repositories, by last push', list('/api/v1/repositories', { sort: ['lastPushAt', 'DESC'], range: [0, 24] })],
     ['repositories, by pulls', list('/api/v1/repositories', { sort: ['pulls', 'DESC'], range: [0, 24] })],
-    ['repositories, search "service-1234"', list('/api/v1/repositories', { filter: { q: 'service-1234' }, range: [0, 24] })],
+    [
+      'repositories, search "service-1234"',
+      list('/api/v1/repositories', { filter: { q: 'service-1234' }, range: [0, 24] }),
+    ],
     ['repositories, search "app"', list('/api/v1/repositories', { filter: { q: 'app' }, range: [0, 24] })],
     [
       'tags of one repository, by version',
@@ -342,10 +337,12 @@ try {
   ];
   const rows = [];
   for (const [label, path] of queries) rows.push({ label, ...(await latency(`${server.url}${path}`, auth)) });
-  await stopServer(server);
+  await stop(server);
 
   const tags = REPOS * TAGS;
-  console.log(`\nindex sync, ${REPOS} repositories × ${TAGS} tags in a real registry (docker-registry 2.8, filesystem)\n`);
+  console.log(
+    `\nindex sync, ${REPOS} repositories × ${TAGS} tags in a real registry (docker-registry 2.8, filesystem)\n`,
+  );
   console.log(`storage written directly                    ${(fill.ms / 1000).toFixed(1).padStart(7)} s`);
   console.log(
     `baseline: catalog + tags + HEAD per tag       ${(walk.ms / 1000).toFixed(1).padStart(7)} s  (${walk.result} HEADs, 8 at a time)`,
@@ -389,7 +386,7 @@ try {
     ),
   );
 } finally {
-  for (const child of children) child.kill('SIGTERM');
+  stopAll();
   await registry?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }

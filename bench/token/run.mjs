@@ -1,39 +1,23 @@
 // Token endpoint benchmark: requests/s and latency percentiles at 16 connections (wrk, a separate process),
 // for several kinds of token request, next to a bare Fastify route measured in the same run.
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startListening, stopAll } from '../lib/processes.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '../../apps/server/dist/cli.js');
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = 16;
 const service = 'bench-svc';
-const children = [];
 
 try {
   execFileSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' });
 } catch {
   console.error('wrk is not installed: apt-get install wrk');
   process.exit(2);
-}
-
-function start(args, label) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk) => {
-      output += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve({ child, url: match[1] });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${label} exited with ${code}:\n${output}`)));
-  });
 }
 
 const run = (args) =>
@@ -80,8 +64,8 @@ async function api(base, auth, method, path, body) {
 const dataDir = mkdtempSync(join(tmpdir(), 'ra-bench-'));
 try {
   const adminPassword = 'bench-admin-password';
-  const baseline = await start([join(here, 'baseline-server.mjs')], 'baseline');
-  const server = await start(
+  const baseline = await startListening([join(here, 'baseline-server.mjs')], 'baseline');
+  const server = await startListening(
     [
       cli,
       'serve',
@@ -209,6 +193,6 @@ try {
     ),
   );
 } finally {
-  for (const child of children) child.kill('SIGTERM');
+  stopAll();
   rmSync(dataDir, { recursive: true, force: true });
 }

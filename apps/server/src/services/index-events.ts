@@ -43,16 +43,20 @@ export function createIndexEvents(
     const isManifest = event.mediaType !== null && MANIFEST_TYPES.has(event.mediaType);
     if (event.action === 'push' && event.tag && event.digest && client && (isManifest || event.mediaType === null)) {
       const id = await store.index.ensureRepository(event.repository);
-      if (!(await store.index.hasManifest(id, event.digest))) {
-        const fetched = await client.getManifest(event.repository, event.digest);
-        await store.index.putManifest(id, await describeManifest(client, event.repository, fetched));
-      }
-      await store.index.applyTags(id, [{ name: event.tag, digest: event.digest, pushedAt: event.timestamp }]);
+      // A digest the index already has is not fetched again; the manifest and the tag are written together.
+      const manifests = (await store.index.hasManifest(id, event.digest))
+        ? []
+        : [await describeManifest(client, event.repository, await client.getManifest(event.repository, event.digest))];
+      await store.index.applyTags(
+        id,
+        [{ name: event.tag, digest: event.digest, pushedAt: event.timestamp }],
+        [],
+        undefined,
+        manifests,
+      );
     } else if (event.action === 'delete' && event.digest) {
-      const names = await store.index.repositoryNames();
-      if (!names.includes(event.repository)) return;
-      const id = await store.index.ensureRepository(event.repository);
-      await store.index.removeDigest(id, event.digest);
+      const repository = await store.index.getRepository({ name: event.repository });
+      if (repository) await store.index.removeDigest(repository.id, event.digest);
     } else if (event.action === 'pull' && (isManifest || event.tag)) {
       const key = `${event.repository}\0${event.tag ?? ''}`;
       const entry = pulls.get(key);

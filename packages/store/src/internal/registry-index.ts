@@ -390,12 +390,6 @@ export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) 
       return { repositories: Number(row.repositories), tags: Number(row.tags), size: Number(row.size) };
     },
 
-    async repositoryNames(): Promise<string[]> {
-      return (await db.selectFrom('index_repositories').select('name').orderBy('name').execute()).map(
-        (row) => row.name,
-      );
-    },
-
     /** tag name → digest, as the index has it. */
     async tagDigests(repositoryId: number): Promise<Map<string, string>> {
       const rows = await db

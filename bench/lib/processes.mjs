@@ -1,0 +1,36 @@
+// Child processes of the benchmarks: a Node program that announces "listening on <url>", and stopping them all.
+import { spawn } from 'node:child_process';
+
+const children = new Set();
+
+/** Starts `node <args>` and resolves with its URL once it prints "listening on http://…". */
+export function startListening(args, label) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk) => {
+      output += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve({ child, url: match[1] });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${label} exited with ${code}:\n${output}`)));
+  });
+}
+
+/** SIGTERM, then wait for the exit. */
+export function stop({ child }) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** SIGTERM to every child still running. */
+export function stopAll() {
+  for (const child of children) child.kill('SIGTERM');
+}
