@@ -137,50 +137,42 @@ async function timed(label, work) {
   return { ms, result };
 }
 
-/** Adds repositories of 5 tags straight into the index tables until it holds `total` tags (one transaction). */
+/** Adds repositories of 5 tags through the store's own write path until the index holds `total` tags. */
 async function growIndex(database, total) {
   const store = await openStore({ type: 'sqlite', path: database });
   try {
-    const existing = Number(
-      (
-        await store.db
-          .selectFrom('index_tags')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-    const { versionKey } = await import('../../packages/store/dist/index.js');
-    const repositories = Math.ceil((total - existing) / 5);
-    await store.db.transaction().execute(async (trx) => {
-      for (let r = 0; r < repositories; r++) {
-        const name = `bulk${r % 100}/service-${r}`;
-        const pushed = new Date(Date.UTC(2026, 0, 1) + r * 60_000).toISOString();
-        const { id } = await trx
-          .insertInto('index_repositories')
-          .values({ name, tag_count: 5, size: 10_000 + r, last_push_at: pushed, pulls: r % 97 })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        const tags = [];
+    const existing = (await store.index.stats()).tags;
+    const names = Array.from({ length: Math.ceil((total - existing) / 5) }, (_, r) => `bulk${r % 100}/service-${r}`);
+    const ids = await store.index.ensureRepositories(names);
+    for (let start = 0; start < names.length; start += 500) {
+      const changes = [];
+      const pulls = [];
+      for (let r = start; r < Math.min(start + 500, names.length); r++) {
+        const name = names[r];
+        const pushedAt = new Date(Date.UTC(2026, 0, 1) + r * 60_000).toISOString();
+        const manifests = [];
+        const set = [];
         for (let t = 0; t < 5; t++) {
           const tag = t === 4 ? 'latest' : `${r % 7}.${t}.${r % 13}`;
-          tags.push({
-            repository_id: id,
-            repository: name,
-            name: tag,
-            version_key: versionKey(tag),
-            digest: `sha256:${sha256(`${name}:${t}`)}`,
-            media_type: 'application/vnd.oci.image.manifest.v1+json',
-            size: 5_000 + ((r * 5 + t) % 10_000),
-            created: pushed,
-            platforms: '[{"os":"linux","architecture":"amd64"}]',
-            pushed_at: pushed,
-            pull_count: (r + t) % 31,
+          const digest = `sha256:${sha256(`${name}:${t}`)}`;
+          const size = 5_000 + ((r * 5 + t) % 10_000);
+          manifests.push({
+            digest,
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            size,
+            created: pushedAt,
+            platforms: [{ os: 'linux', architecture: 'amd64' }],
+            blobs: [[`sha256:${sha256(`${name}:${t}:blob`)}`, size]],
           });
+          set.push({ name: tag, digest, pushedAt });
+          pulls.push({ repository: name, tag, count: (r + t) % 31, at: pushedAt });
         }
-        await trx.insertInto('index_tags').values(tags).execute();
+        changes.push({ repositoryId: ids.get(name), set, manifests });
       }
-    });
-    return existing + repositories * 5;
+      await store.index.applyChanges(changes);
+      await store.index.addPulls(pulls.filter((pull) => pull.count > 0));
+    }
+    return (await store.index.stats()).tags;
   } finally {
     await store.close();
   }
