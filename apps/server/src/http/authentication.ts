@@ -5,8 +5,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SnapshotUser } from '../services/access-state';
 import type { Identity } from '../services/authenticator';
 import { type ApiError, forbidden, unauthorized } from './errors';
+import { clearSessionCookie, SESSION_COOKIE } from './session-cookie';
 
-export const SESSION_COOKIE = 'ra_session';
+export { SESSION_COOKIE } from './session-cookie';
 /** Header carrying the session's CSRF token on state-changing requests made with the session cookie. */
 export const CSRF_HEADER = 'x-csrf-token';
 
@@ -60,7 +61,7 @@ export async function registerAuthentication(app: FastifyInstance): Promise<void
     if (!token) return;
     const session = await app.services.sessions.resolve(token);
     if (!session) {
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      clearSessionCookie(request, reply, app.services.config);
       return;
     }
     if (UNSAFE_METHODS.has(request.method)) {

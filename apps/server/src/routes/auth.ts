@@ -2,15 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { audit } from '../http/audit';
-import { logAuthenticationFailure, requireUser, SESSION_COOKIE } from '../http/authentication';
+import { logAuthenticationFailure, requireUser } from '../http/authentication';
 import { parseBody } from '../http/body';
 import { unauthorized } from '../http/errors';
+import { clearSessionCookie, setSessionCookie } from '../http/session-cookie';
 
 const loginSchema = z.object({ login: z.string().min(1).max(256), password: z.string().min(1).max(4096) }).strict();
 
 export async function authRoutes(app: FastifyInstance): Promise<void> {
   const { store, authenticator, sessions, config } = app.services;
-  const secure = config.ssl.type !== 'none';
 
   app.post('/api/v1/auth/login', async (request, reply) => {
     const { login, password } = parseBody(loginSchema, request.body);
@@ -20,13 +20,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       throw unauthorized('invalid login or password');
     }
     const session = await sessions.create(user.id, { address: request.ip, userAgent: request.headers['user-agent'] });
-    reply.setCookie(SESSION_COOKIE, session.token, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'strict',
-      secure,
-      expires: session.expiresAt,
-    });
+    setSessionCookie(request, reply, config, session);
     request.log.info({ userId: user.id }, 'login');
     return { user: await store.users.get(user.id), csrfToken: sessions.csrfToken(session.token) };
   });
@@ -34,7 +28,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   app.post('/api/v1/auth/logout', async (request, reply) => {
     const caller = request.caller;
     if (caller.kind === 'user' && caller.sessionToken) await sessions.revoke(caller.sessionToken);
-    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure });
+    clearSessionCookie(request, reply, config);
     return reply.code(204).send();
   });
 
@@ -44,7 +38,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const sessionsEnded = await store.sessions.deleteForUser(user.id);
     const clientsSignedOut = await store.tokens.deleteForUser(user.id, 'refresh');
     await app.services.access.refresh();
-    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure });
+    clearSessionCookie(request, reply, config);
     await audit(
       request,
       'user.logout-everywhere',
