@@ -674,4 +674,85 @@ describe.each(targets)('store on $name', (target) => {
       expect(new Set(values).size).toBe(1);
     });
   });
+
+  describe('session limit and pruning', () => {
+    const t0 = new Date('2032-01-01T00:00:00Z');
+    const at = (ms: number) => new Date(t0.getTime() + ms);
+    const sessionIds = async (userId: number) =>
+      (await store.db.selectFrom('sessions').select('id').where('user_id', '=', userId).orderBy('id').execute()).map(
+        (row) => row.id,
+      );
+
+    it('ends the oldest sessions past the limit and always keeps the new one', async () => {
+      const user = await store.users.create({ login: 'many-sessions', passwordHash: 'x' });
+      const other = await store.users.create({ login: 'other-sessions', passwordHash: 'x' });
+      await store.sessions.create({ id: 'other-1', userId: other.id, expiresAt: at(3600_000), createdAt: at(0) });
+      for (let i = 0; i < 5; i++) {
+        await store.sessions.create({
+          id: `s${i}`,
+          userId: user.id,
+          expiresAt: at(3600_000),
+          createdAt: at(i * 1000),
+          maxPerUser: 3,
+        });
+      }
+      expect(await sessionIds(user.id)).toEqual(['s2', 's3', 's4']);
+      // Same creation time as the newest: the new one still stays.
+      await store.sessions.create({
+        id: 'a-tie',
+        userId: user.id,
+        expiresAt: at(3600_000),
+        createdAt: at(4000),
+        maxPerUser: 3,
+      });
+      const afterTie = await sessionIds(user.id);
+      expect(afterTie).toHaveLength(3);
+      expect(afterTie).toContain('a-tie');
+      expect(afterTie).not.toContain('s2');
+      await store.sessions.create({ id: 'only', userId: user.id, expiresAt: at(3600_000), maxPerUser: 1 });
+      expect(await sessionIds(user.id)).toEqual(['only']);
+      expect(await sessionIds(other.id)).toEqual(['other-1']);
+    });
+
+    it('holds the limit under concurrent sign-ins', async () => {
+      const user = await store.users.create({ login: 'burst-sessions', passwordHash: 'x' });
+      await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          store.sessions.create({ id: `burst-${i}`, userId: user.id, expiresAt: at(3600_000), maxPerUser: 4 }),
+        ),
+      );
+      expect(await sessionIds(user.id)).toHaveLength(4);
+    });
+
+    it('prunes expired and idle sessions, stale login failures and expired reset links', async () => {
+      const user = await store.users.create({ login: 'prune-me', passwordHash: 'x' });
+      const session = (id: string, expiresAt: Date, lastSeenAt: Date) =>
+        store.sessions
+          .create({ id, userId: user.id, expiresAt, createdAt: at(0) })
+          .then(() => store.sessions.touch(id, lastSeenAt));
+      await session('expired', at(5000), at(1000));
+      await session('idle', at(3600_000), at(1000));
+      await session('live', at(3600_000), at(9000));
+      // Other users' sessions may go too (the clock here is years ahead); only this user's are asserted.
+      expect(await store.sessions.deleteExpired(at(10_000), 5000)).toBeGreaterThanOrEqual(2);
+      expect(await sessionIds(user.id)).toEqual(['live']);
+
+      const policy = { maxFailures: 100, windowMs: 60_000, lockoutMs: 1000, maxLockoutMs: 1000 };
+      await store.loginFailures.recordFailure(['address:stale', 'address:fresh'], at(0), policy);
+      await store.loginFailures.recordFailure(['address:fresh'], at(100_000), policy);
+      expect(await store.loginFailures.prune(at(120_000), 60_000)).toBeGreaterThanOrEqual(1);
+      const keys = await store.db.selectFrom('login_failures').select('key').where('key', 'like', 'address:%').execute();
+      expect(keys.map((row) => row.key).filter((key) => key === 'address:stale' || key === 'address:fresh')).toEqual([
+        'address:fresh',
+      ]);
+
+      const resets = () =>
+        store.db.selectFrom('password_resets').select('token_hash').where('user_id', '=', user.id).execute();
+      await store.passwordResets.create({ userId: user.id, tokenHash: 'reset-old', expiresAt: at(1000), now: at(0) });
+      await store.passwordResets.deleteExpired(at(500));
+      expect(await resets()).toEqual([{ token_hash: 'reset-old' }]);
+      expect(await store.passwordResets.deleteExpired(at(1000))).toBeGreaterThanOrEqual(1);
+      expect(await resets()).toEqual([]);
+    });
+  });
 });

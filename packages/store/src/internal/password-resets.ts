@@ -68,6 +68,15 @@ export function passwordResetsRepository(db: Kysely<Database>) {
         return userId;
       });
     },
+
+    /** Drops links past their expiry, used or not; they can no longer do anything. */
+    async deleteExpired(now: Date): Promise<number> {
+      const result = await db
+        .deleteFrom('password_resets')
+        .where('expires_at', '<=', now.toISOString())
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }
 

@@ -1,6 +1,9 @@
-/** Server-side UI sessions, keyed by the hash of the cookie token. */
+/**
+ * Server-side UI sessions, keyed by the hash of the cookie token. A user holds a bounded number of them: opening one
+ * past the limit ends the oldest in the same transaction, so concurrent sign-ins cannot overshoot it.
+ */
 import type { Kysely } from 'kysely';
-import type { Database, SessionRow } from './database';
+import type { Database, Dialect, SessionRow } from './database';
 
 export interface Session {
   id: string;
@@ -22,7 +25,7 @@ const toSession = (row: SessionRow): Session => ({
   userAgent: row.user_agent,
 });
 
-export function sessionsRepository(db: Kysely<Database>) {
+export function sessionsRepository(db: Kysely<Database>, dialect: Dialect) {
   return {
     async create(input: {
       id: string;
@@ -32,6 +35,8 @@ export function sessionsRepository(db: Kysely<Database>) {
       userAgent?: string | null;
       /** Defaults to now. */
       createdAt?: Date;
+      /** The most sessions the user may hold, this one included; the oldest others end. Unlimited when absent. */
+      maxPerUser?: number;
     }): Promise<Session> {
       const at = (input.createdAt ?? new Date()).toISOString();
       const row = {
@@ -43,7 +48,34 @@ export function sessionsRepository(db: Kysely<Database>) {
         address: input.address ?? null,
         user_agent: input.userAgent ?? null,
       };
-      await db.insertInto('sessions').values(row).execute();
+      const limit = input.maxPerUser;
+      if (limit === undefined) {
+        await db.insertInto('sessions').values(row).execute();
+        return toSession(row);
+      }
+      await db.transaction().execute(async (trx) => {
+        // Sign-ins of one user queue here on PostgreSQL; SQLite runs one write transaction at a time anyway.
+        if (dialect === 'postgres') {
+          await trx.selectFrom('users').select('id').where('id', '=', input.userId).forUpdate().execute();
+        }
+        await trx.insertInto('sessions').values(row).execute();
+        // The new session always stays, even when it shares its creation time with others.
+        await trx
+          .deleteFrom('sessions')
+          .where('user_id', '=', input.userId)
+          .where('id', '<>', input.id)
+          .where('id', 'not in', (eb) =>
+            eb
+              .selectFrom('sessions')
+              .select('id')
+              .where('user_id', '=', input.userId)
+              .where('id', '<>', input.id)
+              .orderBy('created_at', 'desc')
+              .orderBy('id', 'desc')
+              .limit(Math.max(0, limit - 1)),
+          )
+          .execute();
+      });
       return toSession(row);
     },
     async get(id: string): Promise<Session | undefined> {
@@ -60,8 +92,19 @@ export function sessionsRepository(db: Kysely<Database>) {
       const result = await db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
-    async deleteExpired(now: Date): Promise<number> {
-      const result = await db.deleteFrom('sessions').where('expires_at', '<=', now.toISOString()).executeTakeFirst();
+    /** Ends the sessions past their absolute lifetime and, given `idleMs`, those unused for that long. */
+    async deleteExpired(now: Date, idleMs?: number): Promise<number> {
+      const result = await db
+        .deleteFrom('sessions')
+        .where((eb) =>
+          eb.or([
+            eb('expires_at', '<=', now.toISOString()),
+            ...(idleMs === undefined
+              ? []
+              : [eb('last_seen_at', '<=', new Date(now.getTime() - idleMs).toISOString())]),
+          ]),
+        )
+        .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
   };

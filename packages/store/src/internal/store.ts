@@ -162,7 +162,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     users: usersRepository(db, dialect),
     groups: groupsRepository(db),
     rules: accessRulesRepository(db),
-    sessions: sessionsRepository(db),
+    sessions: sessionsRepository(db, dialect),
     settings: settingsRepository(db),
     serviceAccounts: serviceAccountsRepository(db),
     tokens: apiTokensRepository(db),
