@@ -173,6 +173,13 @@ export const configSchema = z
       .object({
         'session-ttl': durationSeconds.default(86400).describe('absolute lifetime of a UI session'),
         'session-idle': durationSeconds.default(7200).describe('a UI session ends after this long without requests'),
+        'max-sessions': z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(20)
+          .describe('UI sessions one user may hold at once; signing in past it ends the oldest'),
         'max-failures': z.coerce
           .number()
           .int()

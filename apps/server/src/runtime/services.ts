@@ -19,6 +19,7 @@ import { createMailer, type Mailer } from '../services/mailer';
 import type { PasswordHasher } from '../services/passwords';
 import { createRefreshTokenService, type RefreshTokenService } from '../services/refresh-tokens';
 import { createSessionService, type SessionService } from '../services/sessions';
+import { PRUNE_INTERVAL_MS, type StorePruning, startStorePruning } from '../services/store-pruning';
 import { createTagDetails, type TagDetails } from '../services/tag-details';
 import { createVisibility, type Visibility } from '../services/visibility';
 import { openConfiguredStore } from './open-store';
@@ -50,6 +51,8 @@ export interface Services {
   /** undefined when --registry.host is not set. */
   tagDetails: TagDetails | undefined;
   refreshTokens: RefreshTokenService;
+  /** Removes ended sessions, stale login-failure counters and expired reset links, at start and periodically. */
+  pruning: StorePruning;
   close(): Promise<void>;
 }
 
@@ -59,6 +62,8 @@ export interface ServiceOptions {
   announce?: (line: string) => void;
   onBackgroundError?: (error: unknown) => void;
   onSyncError?: (error: unknown, where: string) => void;
+  /** Time between store pruning passes (default ten minutes). */
+  pruneIntervalMs?: number;
 }
 
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
@@ -83,6 +88,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
 
   const passwords = configuredPasswordHasher(config);
   const store = await openConfiguredStore(config, paths);
+  // Set once pruning runs, so a failure further on stops it before the store closes.
+  let stopPruning: (() => Promise<void>) | undefined;
   try {
     await bootstrapAdmin(store, config, paths, passwords, announce);
     const access = await createAccessState(store, { onError: options.onBackgroundError });
@@ -105,9 +112,16 @@ export async function createServices(config: Config, options: ServiceOptions = {
       csrfKey,
       ttlSeconds: config.auth['session-ttl'],
       idleSeconds: config.auth['session-idle'],
+      maxPerUser: config.auth['max-sessions'],
     });
     const refreshTokens = createRefreshTokenService(store, access);
     const registry = createConfiguredRegistryClient(config, issuer);
+    const pruning = startStorePruning(store, {
+      intervalMs: options.pruneIntervalMs ?? PRUNE_INTERVAL_MS,
+      sessionIdleSeconds: config.auth['session-idle'],
+      ...(options.onBackgroundError ? { onError: options.onBackgroundError } : {}),
+    });
+    stopPruning = () => pruning.close();
     const indexEvents = createIndexEvents(store, registry, (error) => options.onSyncError?.(error, 'notification'));
     return {
       config,
@@ -129,13 +143,16 @@ export async function createServices(config: Config, options: ServiceOptions = {
       visibility: createVisibility(store, access),
       tagDetails: registry ? createTagDetails(registry) : undefined,
       refreshTokens,
+      pruning,
       async close() {
         access.close();
+        await pruning.close();
         await indexEvents.close().catch(() => {});
         await store.close();
       },
     };
   } catch (error) {
+    await stopPruning?.();
     await store.close();
     throw error;
   }

@@ -1,7 +1,8 @@
 /**
  * UI sessions: a random token in an HttpOnly cookie, stored server-side only as its SHA-256 so a database leak does
  * not leak sessions. Sessions end at an absolute lifetime, after an idle period, on logout, and when the user is
- * disabled or deleted (checked against the access snapshot on every request).
+ * disabled or deleted (checked against the access snapshot on every request). A user holds at most `maxPerUser`
+ * sessions; signing in past that ends the oldest.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from '@registry-admin/store';
@@ -10,6 +11,8 @@ import type { AccessState, SnapshotUser } from './access-state';
 export interface SessionOptions {
   ttlSeconds: number;
   idleSeconds: number;
+  /** Unlimited when absent. */
+  maxPerUser?: number;
   now?: () => number;
 }
 
@@ -56,6 +59,7 @@ export function createSessionService(
         expiresAt,
         address: meta.address ?? null,
         userAgent: meta.userAgent?.slice(0, 512) ?? null,
+        ...(options.maxPerUser === undefined ? {} : { maxPerUser: options.maxPerUser }),
       });
       return { token, expiresAt };
     },

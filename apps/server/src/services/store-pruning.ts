@@ -1,0 +1,79 @@
+/**
+ * Removes what can no longer be used from the store — sessions past their lifetime or idle period, login-failure
+ * counters whose window and lock have passed, expired password-reset links — once at start and then periodically,
+ * so these tables stay as small as their live contents. Each replica prunes; the deletes are idempotent.
+ */
+import type { Store } from '@registry-admin/store';
+
+export interface PruneReport {
+  sessions: number;
+  loginFailures: number;
+  passwordResets: number;
+}
+
+export interface StorePruningOptions {
+  /** Time between passes. */
+  intervalMs: number;
+  /** The session idle period (`--auth.session-idle`): a session unused this long no longer resolves. */
+  sessionIdleSeconds: number;
+  now?: () => number;
+  onPruned?: (report: PruneReport) => void;
+  onError?: (error: unknown) => void;
+}
+
+export interface StorePruning {
+  /** One pass now; a pass already running is joined rather than doubled. */
+  run(): Promise<PruneReport>;
+  /** Stops the timer and waits for a running pass, so the store can close after it. */
+  close(): Promise<void>;
+}
+
+/** A pass every ten minutes keeps the tables small without making work for an idle server. */
+export const PRUNE_INTERVAL_MS = 10 * 60_000;
+/**
+ * Login-failure counters are kept at least this long after their window opened. It only has to be no shorter than
+ * the throttle's window (15 minutes); an hour, the longest lockout, leaves room should the window grow.
+ */
+const LOGIN_FAILURE_RETENTION_MS = 3600_000;
+
+export function startStorePruning(store: Store, options: StorePruningOptions): StorePruning {
+  const now = options.now ?? Date.now;
+  let running: Promise<PruneReport> | undefined;
+  let closed = false;
+
+  const pass = async (): Promise<PruneReport> => {
+    const at = new Date(now());
+    const sessions = await store.sessions.deleteExpired(at, options.sessionIdleSeconds * 1000);
+    const loginFailures = await store.loginFailures.prune(at, LOGIN_FAILURE_RETENTION_MS);
+    const passwordResets = await store.passwordResets.deleteExpired(at);
+    return { sessions, loginFailures, passwordResets };
+  };
+  const run = () => {
+    running ??= pass()
+      .then((report) => {
+        options.onPruned?.(report);
+        return report;
+      })
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+  const runInBackground = () => {
+    if (closed) return;
+    run().catch((error: unknown) => options.onError?.(error));
+  };
+
+  runInBackground();
+  const timer = setInterval(runInBackground, options.intervalMs);
+  // Pruning alone must not keep the process alive.
+  timer.unref();
+  return {
+    run,
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      await running?.catch(() => {});
+    },
+  };
+}
