@@ -741,7 +741,11 @@ describe.each(targets)('store on $name', (target) => {
       await store.loginFailures.recordFailure(['address:stale', 'address:fresh'], at(0), policy);
       await store.loginFailures.recordFailure(['address:fresh'], at(100_000), policy);
       expect(await store.loginFailures.prune(at(120_000), 60_000)).toBeGreaterThanOrEqual(1);
-      const keys = await store.db.selectFrom('login_failures').select('key').where('key', 'like', 'address:%').execute();
+      const keys = await store.db
+        .selectFrom('login_failures')
+        .select('key')
+        .where('key', 'like', 'address:%')
+        .execute();
       expect(keys.map((row) => row.key).filter((key) => key === 'address:stale' || key === 'address:fresh')).toEqual([
         'address:fresh',
       ]);

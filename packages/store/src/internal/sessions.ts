@@ -99,9 +99,7 @@ export function sessionsRepository(db: Kysely<Database>, dialect: Dialect) {
         .where((eb) =>
           eb.or([
             eb('expires_at', '<=', now.toISOString()),
-            ...(idleMs === undefined
-              ? []
-              : [eb('last_seen_at', '<=', new Date(now.getTime() - idleMs).toISOString())]),
+            ...(idleMs === undefined ? [] : [eb('last_seen_at', '<=', new Date(now.getTime() - idleMs).toISOString())]),
           ]),
         )
         .executeTakeFirst();
