@@ -7,6 +7,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { registerAuthentication } from './http/authentication';
 import { installErrorHandler } from './http/errors';
+import { registerSignInGuard } from './http/request-origin';
 import { accessCheckRoutes } from './routes/access-check';
 import { accessRuleRoutes } from './routes/access-rules';
 import { auditEventRoutes } from './routes/audit-events';
@@ -71,6 +72,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(tokenRoutes);
   await app.register(registryEventRoutes);
   await app.register(async (api) => {
+    // Before authentication, so a refused sign-in request checks no credentials.
+    await registerSignInGuard(api);
     await registerAuthentication(api);
     await api.register(authRoutes);
     await api.register(userRoutes);

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SnapshotUser } from '../services/access-state';
 import type { Identity } from '../services/authenticator';
 import { type ApiError, forbidden, unauthorized } from './errors';
+import { requestOrigin } from './request-origin';
 import { clearSessionCookie, SESSION_COOKIE } from './session-cookie';
 
 export { SESSION_COOKIE } from './session-cookie';
@@ -65,7 +66,7 @@ export async function registerAuthentication(app: FastifyInstance): Promise<void
       return;
     }
     if (UNSAFE_METHODS.has(request.method)) {
-      if (!sameOrigin(request)) throw forbidden('cross-site request refused');
+      if (requestOrigin(request, app.services.config) === 'foreign') throw forbidden('cross-site request refused');
       const presented = request.headers[CSRF_HEADER];
       if (!app.services.sessions.csrfMatches(token, typeof presented === 'string' ? presented : undefined)) {
         throw forbidden(`missing or wrong ${CSRF_HEADER} header`);
@@ -102,17 +103,6 @@ export function logAuthenticationFailure(request: FastifyRequest, login: string 
 function challenge(reply: FastifyReply, message: string): ApiError {
   reply.header('WWW-Authenticate', 'Basic realm="registry-admin", charset="UTF-8"');
   return unauthorized(message);
-}
-
-/** A browser sends Origin on cross-site writes; it must name this host. Requests without Origin are not browsers' forms. */
-function sameOrigin(request: FastifyRequest): boolean {
-  const origin = request.headers.origin;
-  if (!origin) return true;
-  try {
-    return new URL(origin).host === request.headers.host;
-  } catch {
-    return false;
-  }
 }
 
 export function requireUser(request: FastifyRequest): SnapshotUser {
