@@ -168,7 +168,14 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
     requireAdmin(request, 'write');
     const sync = app.services.indexSync;
     if (!sync) throw new ApiError(409, 'ERR_NO_REGISTRY', 'no registry configured: set --registry.host');
-    const report = await sync.run();
+    const report = await sync.run().catch((error: unknown) => {
+      // Per-tag and per-repository failures are in the report; what ends up here stopped the whole run (the catalog
+      // could not be read): the registry's fault, not the caller's, and never a 500.
+      if (error instanceof RegistryError) {
+        throw new ApiError(502, 'ERR_REGISTRY', `the registry failed during the sync: ${error.message}`);
+      }
+      throw error;
+    });
     request.log.info({ ...report, skipped: report.skipped.length }, 'index synced');
     return report;
   });

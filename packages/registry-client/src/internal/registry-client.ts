@@ -156,7 +156,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
           }
           throw new RegistryError(
             timedOut ? 'ERR_REGISTRY_TIMEOUT' : 'ERR_REGISTRY_UNAVAILABLE',
-            `${method} ${new URL(url).pathname}: ${timedOut ? 'timed out' : (error as Error).message}`,
+            `${method} ${new URL(url).pathname}: ${timedOut ? 'timed out' : networkReason(error)}`,
             { cause: error },
           );
         }
@@ -269,6 +269,16 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       await response.body?.cancel();
     },
   };
+}
+
+/**
+ * Why a request never got an answer, without the stack or the resolved address: fetch says only "fetch failed", the
+ * system error code (ECONNREFUSED, ENOTFOUND, ECONNRESET…) in its cause is what an operator can act on.
+ */
+function networkReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? `${message} (${code})` : message;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
