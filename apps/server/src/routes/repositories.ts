@@ -7,7 +7,7 @@
  */
 
 import { evaluate, type Subject, whoCan } from '@registry-admin/acl';
-import { RegistryError } from '@registry-admin/registry-client';
+import { isRepositoryName, isTag, RegistryError } from '@registry-admin/registry-client';
 import type { IndexedTag, ListResult } from '@registry-admin/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../http/audit';
@@ -15,19 +15,16 @@ import { requireAdmin, requireUser } from '../http/authentication';
 import { ApiError, badRequest, forbidden, notFound } from '../http/errors';
 import { parseId, parseListQuery, sendList } from '../http/list-query';
 
-const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*)*$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-
 /** `<repository>:<tag>` from the path. */
 function parseTagTarget(request: FastifyRequest): { repository: string; tag: string } {
   const target = (request.params as { '*': string })['*'];
   const colon = target.lastIndexOf(':');
   const repository = colon > 0 ? target.slice(0, colon) : '';
   const tag = colon > 0 ? target.slice(colon + 1) : '';
-  if (repository.length > 255 || !REPOSITORY.test(repository)) {
+  if (!isRepositoryName(repository)) {
     throw badRequest('expected /api/v1/tags/<repository>:<tag>', 'repository');
   }
-  if (!TAG.test(tag)) throw badRequest('invalid tag', 'tag');
+  if (!isTag(tag)) throw badRequest('invalid tag', 'tag');
   return { repository, tag };
 }
 
