@@ -85,7 +85,7 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
     const user = requireUser(request);
     const query = parseListQuery(request.query);
     const { repository, ...filter } = query.filter ?? {};
-    if (repository !== undefined && (typeof repository !== 'string' || repository === '')) {
+    if (repository !== undefined && (typeof repository !== 'string' || !isRepositoryName(repository))) {
       throw badRequest('filter.repository must be a repository name', 'filter');
     }
     const only = await visibility.visibleIds(user);
