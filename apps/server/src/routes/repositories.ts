@@ -10,10 +10,18 @@ import { evaluate, type Subject, whoCan } from '@registry-admin/acl';
 import { isRepositoryName, isTag, RegistryError } from '@registry-admin/registry-client';
 import type { IndexedTag, ListResult } from '@registry-admin/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { audit } from '../http/audit';
 import { requireAdmin, requireUser } from '../http/authentication';
 import { ApiError, badRequest, forbidden, notFound } from '../http/errors';
 import { parseId, parseListQuery, sendList } from '../http/list-query';
+import { MAX_CHILDREN_PER_READ } from '../services/tag-details';
+
+/** `?offset=&limit=`: which platform children of an index a tag detail describes (the others are listed only). */
+const childrenPageSchema = z.object({
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  limit: z.coerce.number().int().min(1).max(MAX_CHILDREN_PER_READ).default(MAX_CHILDREN_PER_READ),
+});
 
 /** `<repository>:<tag>` from the path. */
 function parseTagTarget(request: FastifyRequest): { repository: string; tag: string } {
@@ -93,15 +101,23 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
     return sendList(reply, 'tags', query, { items: tags.items.map(tagRecord), total: tags.total });
   });
 
-  /** `GET /api/v1/tags/<repository>:<tag>`: the indexed tag plus its manifest and per-platform detail, read now. */
+  /**
+   * `GET /api/v1/tags/<repository>:<tag>[?offset=&limit=]`: the indexed tag plus its manifest and per-platform detail,
+   * read now. Of an index, at most 32 platform children are described per request (`offset`, default 0; `limit`,
+   * default and at most 32); `otherImages` lists the rest from the index itself.
+   */
   app.get('/api/v1/tags/*', async (request) => {
     const { repository, tag } = parseTagTarget(request);
+    const page = childrenPageSchema.safeParse(request.query ?? {});
+    if (!page.success) {
+      throw badRequest(`offset must be an integer >= 0, limit 1..${MAX_CHILDREN_PER_READ}`, 'offset');
+    }
     await visibleRepository(request, { name: repository });
     const details = app.services.tagDetails;
     if (!details) throw new ApiError(409, 'ERR_NO_REGISTRY', 'no registry configured: set --registry.host');
     const indexed = await store.index.getTag(repository, tag);
     const detail = await details
-      .read(repository, tag)
+      .read(repository, tag, page.data)
       .catch((error: unknown) => registryFailure(error, `${repository}:${tag}`));
     return {
       id: `${repository}:${tag}`,
