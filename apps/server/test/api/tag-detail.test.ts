@@ -18,7 +18,7 @@ describe('tag detail of a large index', () => {
   const children: string[] = [];
 
   /** An image manifest with its config in the fake registry; returns the manifest's digest. */
-  const pushImage = (architecture: string, config: string, tag?: string) => {
+  const pushImage = (config: string, tag?: string) => {
     const configDigest = registry.putBlob('big/index', config);
     return registry.putManifest(
       'big/index',
@@ -36,9 +36,7 @@ describe('tag detail of a large index', () => {
     registry = await startFakeRegistry();
     for (let i = 0; i < CHILDREN; i++) {
       const architecture = `arch${i}`;
-      children.push(
-        pushImage(architecture, JSON.stringify({ os: 'linux', architecture, config: { Env: [`N=${i}`] } })),
-      );
+      children.push(pushImage(JSON.stringify({ os: 'linux', architecture, config: { Env: [`N=${i}`] } })));
     }
     registry.putManifest(
       'big/index',
@@ -55,11 +53,7 @@ describe('tag detail of a large index', () => {
       'multi',
     );
     // 5 MiB of config: more than the client reads.
-    pushImage(
-      'huge',
-      JSON.stringify({ os: 'linux', architecture: 'amd64', author: 'x'.repeat(5 * 1024 * 1024) }),
-      'huge',
-    );
+    pushImage(JSON.stringify({ os: 'linux', architecture: 'amd64', author: 'x'.repeat(5 * 1024 * 1024) }), 'huge');
     t = await createTestApp({ registry: { host: registry.host, port: registry.port } });
     await t.services.store.index.ensureRepository('big/index');
   });
@@ -117,7 +111,7 @@ describe('tag detail of a large index', () => {
     // 24 images with 1 MiB of environment each: 24 MiB of details read, at most 16 MiB kept.
     for (let i = 0; i < 24; i++) {
       const env = [`BIG=${String(i).padStart(2, '0')}${'e'.repeat(1024 * 1024)}`];
-      pushImage('amd64', JSON.stringify({ os: 'linux', architecture: 'amd64', config: { Env: env } }), `big${i}`);
+      pushImage(JSON.stringify({ os: 'linux', architecture: 'amd64', config: { Env: env } }), `big${i}`);
       const response = await view(`/api/v1/tags/big/index:big${i}`);
       expect(response.response.statusCode).toBe(200);
     }
