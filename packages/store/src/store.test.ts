@@ -564,7 +564,7 @@ describe.each(targets)('store on $name', (target) => {
       const some = await store.index.listTags(undefined, { filter: { q: 'dense/app:t0' }, range: [998, 1000] });
       expect([some.total, some.items.map((tag) => tag.name)]).toEqual([1000, ['t0998', 't0999']]);
       await store.index.removeRepositories(['dense/app']);
-    });
+    }, 60_000);
 
     it('searches any text: a result equal to a substring test, or a query error for NUL and lone surrogates', async () => {
       // Stored text with FTS syntax, quotes, LIKE wildcards and non-ASCII, next to plain names.
@@ -706,7 +706,7 @@ describe.each(targets)('store on $name', (target) => {
         'ver/a',
       ]);
       await store.index.removeRepositories(['ver/a']);
-    });
+    }, 60_000);
   });
 
   describe('snapshot, revision, sessions, settings', () => {
