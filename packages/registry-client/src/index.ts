@@ -2,7 +2,7 @@
  * @registry-admin/registry-client — Registry HTTP API V2 client and the schemas of what registries serve and send.
  */
 export { RegistryError, type RegistryErrorCode } from './internal/errors';
-export { parseImageConfig, parseManifest } from './internal/parse';
+export { isDigest, isRepositoryName, isTag, parseImageConfig, parseManifest } from './internal/parse';
 export {
   createRegistryClient,
   type FetchedManifest,

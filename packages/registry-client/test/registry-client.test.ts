@@ -1,4 +1,5 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -73,6 +74,57 @@ describe('registry client without a registry', () => {
     expect(await codeOf(() => client.listTags('../etc'))).toBe('ERR_REGISTRY_INVALID');
     expect(await codeOf(() => client.headManifest('ok', 'bad/ref'))).toBe('ERR_REGISTRY_INVALID');
     expect(await codeOf(() => client.deleteManifest('ok', 'latest'))).toBe('ERR_REGISTRY_INVALID');
+  });
+
+  it('refuses bodies past maxBodyBytes with ERR_REGISTRY_TOO_LARGE, announced or not, without reading them whole', async () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const announced = createRegistryClient({
+      baseUrl: 'http://registry.invalid',
+      maxBodyBytes: 1024,
+      fetch: async () => new Response('{}', { headers: { 'content-length': String(10 * 1024 * 1024) } }),
+    });
+    expect(await codeOf(() => announced.getManifest('team/app', 'v1'))).toBe('ERR_REGISTRY_TOO_LARGE');
+    // An endless body without Content-Length: reading stops at the limit.
+    let sent = 0;
+    const endless = () =>
+      new Response(
+        new ReadableStream({
+          pull(controller) {
+            sent += 4096;
+            controller.enqueue(new Uint8Array(4096).fill(0x20));
+          },
+        }),
+      );
+    const streamed = createRegistryClient({
+      baseUrl: 'http://registry.invalid',
+      maxBodyBytes: 64 * 1024,
+      fetch: async () => endless(),
+    });
+    expect(await codeOf(() => streamed.getImageConfig('team/app', digest))).toBe('ERR_REGISTRY_TOO_LARGE');
+    expect(await codeOf(() => streamed.getManifest('team/app', digest))).toBe('ERR_REGISTRY_TOO_LARGE');
+    expect(await codeOf(() => streamed.listTags('team/app'))).toBe('ERR_REGISTRY_TOO_LARGE');
+    expect(sent).toBeLessThan(3 * (64 * 1024 + 3 * 4096));
+    // Within the limit, bodies read as before.
+    const small = createRegistryClient({
+      baseUrl: 'http://registry.invalid',
+      maxBodyBytes: 64,
+      fetch: async () => new Response('{"name":"team/app","tags":["v1"]}'),
+    });
+    expect(await small.listTags('team/app')).toEqual(['v1']);
+  });
+
+  it('refuses storage blobs past maxBodyBytes with ERR_REGISTRY_TOO_LARGE', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ra-storage-'));
+    const content = Buffer.alloc(8192, 0x20);
+    const hex = createHash('sha256').update(content).digest('hex');
+    const v2 = join(root, 'docker/registry/v2');
+    await mkdir(join(v2, 'blobs/sha256', hex.slice(0, 2), hex), { recursive: true });
+    await writeFile(join(v2, 'blobs/sha256', hex.slice(0, 2), hex, 'data'), content);
+    await mkdir(join(v2, 'repositories/team/app/_layers/sha256', hex), { recursive: true });
+    await writeFile(join(v2, 'repositories/team/app/_layers/sha256', hex, 'link'), `sha256:${hex}`);
+    const reader = createStorageReader({ rootDirectory: root, maxBodyBytes: 4096 });
+    expect(await codeOf(() => reader.getImageConfig('team/app', `sha256:${hex}`))).toBe('ERR_REGISTRY_TOO_LARGE');
+    await rm(root, { recursive: true, force: true });
   });
 
   it('keeps at most `concurrency` requests in flight', async () => {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store, type StoreConfig, StoreError } from './index';
@@ -563,7 +564,91 @@ describe.each(targets)('store on $name', (target) => {
       const some = await store.index.listTags(undefined, { filter: { q: 'dense/app:t0' }, range: [998, 1000] });
       expect([some.total, some.items.map((tag) => tag.name)]).toEqual([1000, ['t0998', 't0999']]);
       await store.index.removeRepositories(['dense/app']);
-    });
+    }, 60_000);
+
+    it('searches any text: a result equal to a substring test, or a query error for NUL and lone surrogates', async () => {
+      // Stored text with FTS syntax, quotes, LIKE wildcards and non-ASCII, next to plain names.
+      const stored = [
+        'fz/alpha',
+        'fz/a"b"c',
+        'fz/near(x)*y',
+        'fz/and:or^not',
+        'fz/100%_off\\x',
+        'fz/über-日本語',
+        'fz/NEAR AND OR',
+        'fz/kelvin',
+      ];
+      const id = await store.index.ensureRepository('fz/tagged');
+      await store.index.putManifest(id, manifest('sha256:fz', [['sha256:fzc', 1]]));
+      await store.index.applyTags(
+        id,
+        ['v1', 'a"b', 'x*y(1)', 'n:e^a-r', '%_'].map((name) => ({ name, digest: 'sha256:fz' })),
+      );
+      for (const name of stored) await store.index.ensureRepository(name);
+      const repositories = (await store.index.listRepositories({ range: [0, 999] })).items.map((r) => r.name);
+      const tags = (await store.index.listTags(undefined, { range: [0, 999] })).items.map(
+        (t) => `${t.repository}:${t.name}`,
+      );
+      expect(tags.length).toBeLessThan(900);
+      const sorted = (names: string[]) => [...names].sort();
+      const contains = (text: string, q: string) => text.toLowerCase().includes(q.toLowerCase());
+      const specials = ['"', '*', '(', ')', ':', '^', '%', '_', '\\', ' NEAR ', ' AND ', ' OR ', ' NOT ', '\0', '\n'];
+      const query = fc.oneof(
+        fc.string({ maxLength: 12 }),
+        fc.string({ unit: 'binary', maxLength: 12 }),
+        // Any UTF-16 code unit, lone surrogates included.
+        fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 8 }),
+        fc.string({
+          unit: fc.constantFrom(...specials, 'a', 'b', 'fz', '/', 'ü', 'İ', '\u212a', 'elvin'),
+          maxLength: 8,
+        }),
+        // Pieces of what is stored, in mixed case: searches that must find something.
+        fc.tuple(fc.constantFrom(...stored, ...tags), fc.nat(), fc.nat(), fc.boolean()).map(([text, a, b, upper]) => {
+          const piece = text.slice(a % text.length, (a % text.length) + 1 + (b % 8));
+          return upper ? piece.toUpperCase() : piece;
+        }),
+      );
+      const isQueryError = (error: unknown) =>
+        error instanceof StoreError && error.code === 'ERR_STORE_QUERY_INVALID' && error.field === 'filter';
+      await fc.assert(
+        fc.asyncProperty(query, async (q) => {
+          const malformed = q.includes('\0') || /\p{Cs}/u.test(q);
+          const runs = [
+            async () => {
+              const found = await store.index.listRepositories({ filter: { q }, range: [0, 999] });
+              expect(found.total).toBe(found.items.length);
+              return [found.items.map((r) => r.name), repositories.filter((name) => contains(name, q))];
+            },
+            async () => {
+              const found = await store.index.listTags(undefined, { filter: { q }, range: [0, 999] });
+              expect(found.total).toBe(found.items.length);
+              return [found.items.map((t) => `${t.repository}:${t.name}`), tags.filter((text) => contains(text, q))];
+            },
+            async () => {
+              const found = await store.index.listTags('fz/tagged', { filter: { q }, range: [0, 999] });
+              const own = tags.filter((text) => text.startsWith('fz/tagged:')).map((text) => text.slice(10));
+              return [found.items.map((t) => t.name), own.filter((name) => contains(name, q))];
+            },
+          ];
+          for (const run of runs) {
+            if (malformed) {
+              await expect(run()).rejects.toSatisfy(isQueryError);
+            } else {
+              const [found, expected] = await run();
+              expect(sorted(found as string[]), JSON.stringify(q)).toEqual(sorted(expected as string[]));
+            }
+          }
+        }),
+        { numRuns: 150 },
+      );
+      // Exact-match text filters take the same text: NUL (which PostgreSQL cannot hold) is a query error, not a 500.
+      await expect(store.index.listTags(undefined, { filter: { digest: 'sha256:\0' } })).rejects.toSatisfy(
+        isQueryError,
+      );
+      await expect(store.index.listRepositories({ filter: { name: 'fz/\ud800' } })).rejects.toSatisfy(isQueryError);
+      await expect(store.users.list({ filter: { q: 'a\0' } })).rejects.toSatisfy(isQueryError);
+      await store.index.removeRepositories([...stored, 'fz/tagged']);
+    }, 120_000);
 
     it('orders tags by version, lists and searches tags across repositories, limited to the repositories given', async () => {
       const a = await store.index.ensureRepository('ver/a');
@@ -621,7 +706,7 @@ describe.each(targets)('store on $name', (target) => {
         'ver/a',
       ]);
       await store.index.removeRepositories(['ver/a']);
-    });
+    }, 60_000);
   });
 
   describe('snapshot, revision, sessions, settings', () => {

@@ -4,6 +4,7 @@
  * about HTTP; this module is the only place that does the mapping.
  */
 import { AclError } from '@registry-admin/acl';
+import { RegistryError } from '@registry-admin/registry-client';
 import { StoreError } from '@registry-admin/store';
 import { TokenServiceError } from '@registry-admin/token-service';
 import type { FastifyError, FastifyInstance } from 'fastify';
@@ -77,6 +78,15 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     return {
       status: STATUS_BY_CODE[error.code] ?? 400,
       body: { error: { code: error.code, message: error.message, ...(field ? { field } : {}) } },
+      internal: false,
+    };
+  }
+  if (error instanceof RegistryError) {
+    // A registry that is down or refuses is not the caller's fault, nor ours: 502 with the reason (routes that can
+    // say more, e.g. a 404 for a missing tag, map the error themselves).
+    return {
+      status: 502,
+      body: { error: { code: 'ERR_REGISTRY', message: `the registry failed: ${error.message}` } },
       internal: false,
     };
   }

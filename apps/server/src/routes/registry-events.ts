@@ -2,16 +2,33 @@
  * Registry notifications: `POST /api/v1/registry/events` takes every event of an envelope, idempotently by event id,
  * and keeps them as the activity log (`GET /api/v1/events`). Only the registry may post: it sends the dedicated secret
  * that `registry-admin registry-config` prints; anyone else — logged-in users included — gets 401.
- * Unknown actions are answered 2xx and ignored, so the registry does not retry them forever.
+ * Unknown actions, and events naming a repository, tag or digest outside the registry's grammar (which the registry
+ * itself never sends), are answered 2xx and ignored — each invalid one logged — so the registry does not retry them
+ * forever and nothing impossible reaches the index or the activity log.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { type NotificationEvent, notificationEnvelopeSchema } from '@registry-admin/registry-client';
+import {
+  isDigest,
+  isRepositoryName,
+  isTag,
+  type NotificationEvent,
+  notificationEnvelopeSchema,
+} from '@registry-admin/registry-client';
 import type { NewRegistryEvent } from '@registry-admin/store';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireAdmin } from '../http/authentication';
 import { parseListQuery, sendList } from '../http/list-query';
 
 const ACTIONS = new Set(['push', 'pull', 'delete', 'mount']);
+
+/** Why an event names something the registry could not hold; undefined when its names are valid. */
+function invalidNames(event: NotificationEvent): string | undefined {
+  const { repository, tag, digest } = event.target;
+  if (repository !== undefined && !isRepositoryName(repository)) return 'invalid repository name';
+  if (tag !== undefined && tag !== '' && !isTag(tag)) return 'invalid tag';
+  if (digest !== undefined && digest !== '' && !isDigest(digest)) return 'invalid digest';
+  return undefined;
+}
 
 function toStored(event: NotificationEvent): NewRegistryEvent | undefined {
   const repository = event.target.repository;
@@ -22,9 +39,9 @@ function toStored(event: NotificationEvent): NewRegistryEvent | undefined {
     id: event.id,
     timestamp: Number.isNaN(timestamp) ? new Date().toISOString() : new Date(timestamp).toISOString(),
     action: event.action,
-    repository: repository.slice(0, 255),
-    tag: event.target.tag?.slice(0, 128) ?? null,
-    digest: event.target.digest?.slice(0, 200) ?? null,
+    repository,
+    tag: event.target.tag || null,
+    digest: event.target.digest || null,
     mediaType: event.target.mediaType?.slice(0, 200) ?? null,
     size: typeof size === 'number' && Number.isFinite(size) ? size : null,
     actor: event.actor?.name?.slice(0, 200) ?? '',
@@ -66,7 +83,24 @@ export async function registryEventRoutes(app: FastifyInstance): Promise<void> {
         .code(400)
         .send({ error: { code: 'ERR_VALIDATION', message: `${where}: ${issue?.message ?? 'invalid'}`, field: where } });
     }
-    const events = parsed.data.events.map(toStored).filter((event): event is NewRegistryEvent => event !== undefined);
+    const valid = parsed.data.events.filter((event) => {
+      const reason = invalidNames(event);
+      if (reason === undefined) return true;
+      // Cut short: the names are text anyone holding the secret chose (the JSON log escapes them).
+      request.log.warn(
+        {
+          eventId: event.id.slice(0, 100),
+          action: event.action.slice(0, 32),
+          repository: event.target.repository?.slice(0, 300),
+          tag: event.target.tag?.slice(0, 200),
+          digest: event.target.digest?.slice(0, 200),
+          reason,
+        },
+        'registry event skipped: names outside the registry grammar',
+      );
+      return false;
+    });
+    const events = valid.map(toStored).filter((event): event is NewRegistryEvent => event !== undefined);
     const fresh = new Set(await store.registryEvents.record(events));
     await app.services.indexEvents.apply(events.filter((event) => fresh.has(event.id)));
     return {

@@ -7,16 +7,21 @@
  */
 
 import { evaluate, type Subject, whoCan } from '@registry-admin/acl';
-import { RegistryError } from '@registry-admin/registry-client';
+import { isRepositoryName, isTag, RegistryError } from '@registry-admin/registry-client';
 import type { IndexedTag, ListResult } from '@registry-admin/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { audit } from '../http/audit';
 import { requireAdmin, requireUser } from '../http/authentication';
 import { ApiError, badRequest, forbidden, notFound } from '../http/errors';
 import { parseId, parseListQuery, sendList } from '../http/list-query';
+import { MAX_CHILDREN_PER_READ } from '../services/tag-details';
 
-const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*)*$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** `?offset=&limit=`: which platform children of an index a tag detail describes (the others are listed only). */
+const childrenPageSchema = z.object({
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  limit: z.coerce.number().int().min(1).max(MAX_CHILDREN_PER_READ).default(MAX_CHILDREN_PER_READ),
+});
 
 /** `<repository>:<tag>` from the path. */
 function parseTagTarget(request: FastifyRequest): { repository: string; tag: string } {
@@ -24,10 +29,10 @@ function parseTagTarget(request: FastifyRequest): { repository: string; tag: str
   const colon = target.lastIndexOf(':');
   const repository = colon > 0 ? target.slice(0, colon) : '';
   const tag = colon > 0 ? target.slice(colon + 1) : '';
-  if (repository.length > 255 || !REPOSITORY.test(repository)) {
+  if (!isRepositoryName(repository)) {
     throw badRequest('expected /api/v1/tags/<repository>:<tag>', 'repository');
   }
-  if (!TAG.test(tag)) throw badRequest('invalid tag', 'tag');
+  if (!isTag(tag)) throw badRequest('invalid tag', 'tag');
   return { repository, tag };
 }
 
@@ -88,7 +93,7 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
     const user = requireUser(request);
     const query = parseListQuery(request.query);
     const { repository, ...filter } = query.filter ?? {};
-    if (repository !== undefined && (typeof repository !== 'string' || repository === '')) {
+    if (repository !== undefined && (typeof repository !== 'string' || !isRepositoryName(repository))) {
       throw badRequest('filter.repository must be a repository name', 'filter');
     }
     const only = await visibility.visibleIds(user);
@@ -96,15 +101,23 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
     return sendList(reply, 'tags', query, { items: tags.items.map(tagRecord), total: tags.total });
   });
 
-  /** `GET /api/v1/tags/<repository>:<tag>`: the indexed tag plus its manifest and per-platform detail, read now. */
+  /**
+   * `GET /api/v1/tags/<repository>:<tag>[?offset=&limit=]`: the indexed tag plus its manifest and per-platform detail,
+   * read now. Of an index, at most 32 platform children are described per request (`offset`, default 0; `limit`,
+   * default and at most 32); `otherImages` lists the rest from the index itself.
+   */
   app.get('/api/v1/tags/*', async (request) => {
     const { repository, tag } = parseTagTarget(request);
+    const page = childrenPageSchema.safeParse(request.query ?? {});
+    if (!page.success) {
+      throw badRequest(`offset must be an integer >= 0, limit 1..${MAX_CHILDREN_PER_READ}`, 'offset');
+    }
     await visibleRepository(request, { name: repository });
     const details = app.services.tagDetails;
     if (!details) throw new ApiError(409, 'ERR_NO_REGISTRY', 'no registry configured: set --registry.host');
     const indexed = await store.index.getTag(repository, tag);
     const detail = await details
-      .read(repository, tag)
+      .read(repository, tag, page.data)
       .catch((error: unknown) => registryFailure(error, `${repository}:${tag}`));
     return {
       id: `${repository}:${tag}`,
@@ -168,7 +181,14 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
     requireAdmin(request, 'write');
     const sync = app.services.indexSync;
     if (!sync) throw new ApiError(409, 'ERR_NO_REGISTRY', 'no registry configured: set --registry.host');
-    const report = await sync.run();
+    const report = await sync.run().catch((error: unknown) => {
+      // Per-tag and per-repository failures are in the report; what ends up here stopped the whole run (the catalog
+      // could not be read): the registry's fault, not the caller's, and never a 500.
+      if (error instanceof RegistryError) {
+        throw new ApiError(502, 'ERR_REGISTRY', `the registry failed during the sync: ${error.message}`);
+      }
+      throw error;
+    });
     request.log.info({ ...report, skipped: report.skipped.length }, 'index synced');
     return report;
   });

@@ -1,7 +1,9 @@
 /**
  * The detail of one tag, read from the registry when asked: the manifest as stored and, per platform, the image
  * config (env, labels, entrypoint, cmd, exposed ports, working dir, user), layers and history. Manifests and configs
- * addressed by digest never change, so they are kept in a small cache; only the tag itself is resolved each time.
+ * addressed by digest never change, so they are kept in a cache bounded in entries and in bytes; only the tag itself
+ * is resolved each time. An index may have any number of children, so one read describes at most a page of them
+ * (32, read 4 at a time) and lists the others from the index itself; a later read with an offset describes the next.
  */
 import {
   type FetchedManifest,
@@ -9,6 +11,7 @@ import {
   isAttestation,
   MEDIA_TYPES,
   type RegistryClient,
+  RegistryError,
 } from '@registry-admin/registry-client';
 
 export interface ImageDetail {
@@ -37,25 +40,90 @@ export interface ImageDetail {
   history: Array<{ created: string | null; createdBy: string | null; comment: string | null; emptyLayer: boolean }>;
 }
 
+/** A child of an index as the index itself describes it (nothing read from the registry). */
+export interface ChildDescriptor {
+  digest: string;
+  mediaType: string;
+  size: number;
+  platform: ImageDetail['platform'];
+}
+
 export interface TagDetail {
   digest: string;
   mediaType: string;
   /** The manifest as the registry serves it. */
   manifest: unknown;
+  /** The image, or the index's platform children in `children.offset … offset + limit - 1`, described fully. */
   images: ImageDetail[];
+  /** For an index: which of its platform children `images` describes, and how many it has (null for an image). */
+  children: { offset: number; limit: number; total: number } | null;
+  /** The index's other platform children, descriptors only: read them with a later offset. */
+  otherImages: ChildDescriptor[];
   /** Attestations (provenance, SBOM) of an index, kept apart from its platforms. */
   attestations: Array<{ digest: string; mediaType: string; refersTo: string | null }>;
 }
 
+/** Index children described per read, at most (the default page). */
+export const MAX_CHILDREN_PER_READ = 32;
+/** Registry requests in flight at once for one read. */
+const CHILD_CONCURRENCY = 4;
+const CACHE_ENTRIES = 512;
+/** Total size of the cached details (JSON characters); one detail larger than an eighth of it is not cached. */
+const CACHE_BYTES = 16 * 1024 * 1024;
+
 const IMAGE_CONFIG_TYPES = new Set<string>([MEDIA_TYPES.ociConfig, MEDIA_TYPES.dockerConfig]);
-const CACHE_SIZE = 512;
+
+/** `run` over `items`, at most `limit` at a time; results in the order of `items`. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await run(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Least recently used details, bounded in entries and in bytes. */
+function createDetailCache() {
+  const entries = new Map<string, { detail: ImageDetail; bytes: number }>();
+  let bytes = 0;
+  const evict = (key: string) => {
+    const entry = entries.get(key);
+    if (!entry) return;
+    entries.delete(key);
+    bytes -= entry.bytes;
+  };
+  return {
+    get(key: string): ImageDetail | undefined {
+      const entry = entries.get(key);
+      if (!entry) return undefined;
+      entries.delete(key);
+      entries.set(key, entry);
+      return entry.detail;
+    },
+    set(key: string, detail: ImageDetail): void {
+      const size = JSON.stringify(detail).length;
+      evict(key);
+      if (size > CACHE_BYTES / 8) return;
+      while (entries.size > 0 && (entries.size >= CACHE_ENTRIES || bytes + size > CACHE_BYTES)) {
+        evict(entries.keys().next().value as string);
+      }
+      entries.set(key, { detail, bytes: size });
+      bytes += size;
+    },
+    get size() {
+      return { entries: entries.size, bytes };
+    },
+  };
+}
 
 export function createTagDetails(client: RegistryClient) {
-  const cache = new Map<string, ImageDetail>();
-  const remember = (key: string, value: ImageDetail) => {
-    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-    cache.set(key, value);
-  };
+  const cache = createDetailCache();
+  const remember = (key: string, value: ImageDetail) => cache.set(key, value);
 
   async function image(
     repository: string,
@@ -65,7 +133,9 @@ export function createTagDetails(client: RegistryClient) {
     const key = `${repository}@${fetched.digest}`;
     const known = cache.get(key);
     if (known) return { ...known, platform: platform ?? known.platform };
-    if (fetched.manifest.kind !== 'image') throw new Error(`${fetched.digest} is not an image manifest`);
+    if (fetched.manifest.kind !== 'image') {
+      throw new RegistryError('ERR_REGISTRY_PROTOCOL', `${fetched.digest} is not an image manifest`);
+    }
     const manifest = fetched.manifest.value;
     let config: ImageConfig = {};
     if (IMAGE_CONFIG_TYPES.has(manifest.config.mediaType))
@@ -110,8 +180,11 @@ export function createTagDetails(client: RegistryClient) {
   }
 
   return {
-    /** Reads `repository:tag` from the registry (the tag resolved now); throws the client's typed errors. */
-    async read(repository: string, tag: string): Promise<TagDetail> {
+    /**
+     * Reads `repository:tag` from the registry (the tag resolved now); of an index, describes the platform children
+     * `offset … offset + limit - 1` (limit at most 32) and lists the others. Throws the client's typed errors.
+     */
+    async read(repository: string, tag: string, page: { offset?: number; limit?: number } = {}): Promise<TagDetail> {
       const fetched = await client.getManifest(repository, tag);
       const manifest: unknown = JSON.parse(fetched.raw.toString('utf8'));
       if (fetched.manifest.kind === 'image') {
@@ -120,10 +193,12 @@ export function createTagDetails(client: RegistryClient) {
           mediaType: fetched.mediaType,
           manifest,
           images: [await image(repository, fetched, null)],
+          children: null,
+          otherImages: [],
           attestations: [],
         };
       }
-      const images: ImageDetail[] = [];
+      const platforms: ChildDescriptor[] = [];
       const attestations: TagDetail['attestations'] = [];
       for (const child of fetched.manifest.value.manifests) {
         if (isAttestation(child)) {
@@ -134,22 +209,40 @@ export function createTagDetails(client: RegistryClient) {
           });
           continue;
         }
-        const platform = child.platform
-          ? {
-              os: child.platform.os,
-              architecture: child.platform.architecture,
-              ...(child.platform.variant ? { variant: child.platform.variant } : {}),
-            }
-          : null;
-        const key = `${repository}@${child.digest}`;
-        const known = cache.get(key);
-        images.push(
-          known
-            ? { ...known, platform: platform ?? known.platform }
-            : await image(repository, await client.getManifest(repository, child.digest), platform),
-        );
+        platforms.push({
+          digest: child.digest,
+          mediaType: child.mediaType,
+          size: child.size,
+          platform: child.platform
+            ? {
+                os: child.platform.os,
+                architecture: child.platform.architecture,
+                ...(child.platform.variant ? { variant: child.platform.variant } : {}),
+              }
+            : null,
+        });
       }
-      return { digest: fetched.digest, mediaType: fetched.mediaType, manifest, images, attestations };
+      const offset = Math.max(0, page.offset ?? 0);
+      const limit = Math.min(MAX_CHILDREN_PER_READ, Math.max(1, page.limit ?? MAX_CHILDREN_PER_READ));
+      const described = platforms.slice(offset, offset + limit);
+      const images = await mapBounded(described, CHILD_CONCURRENCY, async (child) => {
+        const known = cache.get(`${repository}@${child.digest}`);
+        if (known) return { ...known, platform: child.platform ?? known.platform };
+        return image(repository, await client.getManifest(repository, child.digest), child.platform);
+      });
+      return {
+        digest: fetched.digest,
+        mediaType: fetched.mediaType,
+        manifest,
+        images,
+        children: { offset, limit, total: platforms.length },
+        otherImages: [...platforms.slice(0, offset), ...platforms.slice(offset + limit)],
+        attestations,
+      };
+    },
+    /** Entries and JSON characters held by the cache (for tests and diagnostics). */
+    get cached() {
+      return cache.size;
     },
   };
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeRegistry, startFakeRegistry } from './fake-registry';
 import { ADMIN_PASSWORD, adminAuth, basic, createTestApp, createUser, type TestApp } from './fixture';
 
 const MEDIA_TYPE = 'application/vnd.docker.distribution.events.v1+json';
@@ -116,5 +117,60 @@ describe('registry notifications', () => {
       headers: { authorization: basic('eve', 'eve-password') },
     });
     expect(asUser.statusCode).toBe(403);
+  });
+});
+
+describe('registry notifications naming what the registry cannot hold', () => {
+  let t: TestApp;
+  let registry: FakeRegistry;
+  const lines: string[] = [];
+  let digest: string;
+  beforeAll(async () => {
+    registry = await startFakeRegistry();
+    const config = registry.putBlob('team/app', JSON.stringify({ os: 'linux', architecture: 'amd64' }));
+    digest = registry.putManifest('team/app', {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config, size: 10 },
+      layers: [],
+    });
+    t = await createTestApp({ registry: { host: registry.host, port: registry.port } }, { logLines: lines });
+  });
+  afterAll(async () => {
+    await t.close();
+    await registry.close();
+  });
+
+  it('indexes and records only the valid events, answers 2xx, and logs each skipped one', async () => {
+    const valid = (id: string, target: Record<string, unknown> = {}) => event(id, 'push', { digest, ...target });
+    const envelope = {
+      events: [
+        valid('ok-push'),
+        valid('bad-dotdot', { repository: 'public/Evil/../x' }),
+        valid('bad-upper', { repository: 'Team/App' }),
+        valid('bad-tag', { tag: '../v1' }),
+        valid('bad-digest', { digest: 'sha256:../../etc/passwd' }),
+        valid('bad-long', { repository: `a/${'b'.repeat(300)}` }),
+        event('ok-pull', 'pull', { digest }),
+      ],
+    };
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/registry/events',
+      headers: { 'content-type': MEDIA_TYPE, authorization: `Bearer ${t.services.notificationSecret}` },
+      payload: JSON.stringify(envelope),
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toEqual({ received: 7, recorded: 2, ignored: 5 });
+    const recorded = (await t.services.store.registryEvents.list({ range: [0, 99] })).items.map((e) => e.id).sort();
+    expect(recorded).toEqual(['ok-pull', 'ok-push']);
+    const repositories = await t.services.store.index.listRepositories({ range: [0, 99] });
+    expect(repositories.items.map((r) => r.name)).toEqual(['team/app']);
+    expect((await t.services.store.index.getTag('team/app', 'v1'))?.digest).toBe(digest);
+    const skipped = lines.filter((line) => line.includes('registry event skipped'));
+    expect(skipped).toHaveLength(5);
+    expect(skipped.join('\n')).toContain('bad-dotdot');
+    // Nothing was asked of the registry for the invalid names.
+    expect(registry.requests.filter((r) => !r.includes('/team/app/'))).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ export type RegistryErrorCode =
   | 'ERR_REGISTRY_UNAVAILABLE'
   | 'ERR_REGISTRY_TIMEOUT'
   | 'ERR_REGISTRY_PROTOCOL'
+  | 'ERR_REGISTRY_TOO_LARGE'
   | 'ERR_REGISTRY_INVALID';
 
 export class RegistryError extends Error {

@@ -23,12 +23,49 @@ export interface FetchedManifest extends ManifestHead {
   manifest: { kind: 'index'; value: ImageIndex } | { kind: 'image'; value: ImageManifest };
 }
 
+// The distribution spec's grammar, defined here once: everything else in the project that checks a repository name,
+// tag or digest imports these predicates.
 const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*)*$/;
-const REFERENCE = /^(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,})$/;
+const MAX_REPOSITORY_LENGTH = 255;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
+const MAX_DIGEST_LENGTH = 200;
+
+/**
+ * Whether `name` is a repository name the registry accepts (path components of lowercase letters and digits joined
+ * by `.`, `_`, `__` or dashes; at most 255 characters).
+ *
+ * @example
+ * isRepositoryName('team/app'); // true
+ * isRepositoryName('public/Evil/../x'); // false
+ */
+export function isRepositoryName(name: string): boolean {
+  return name.length <= MAX_REPOSITORY_LENGTH && REPOSITORY.test(name);
+}
+
+/**
+ * Whether `tag` is a tag the registry accepts (`[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`).
+ *
+ * @example
+ * isTag('1.2.3-rc.1'); // true
+ */
+export function isTag(tag: string): boolean {
+  return TAG.test(tag);
+}
+
+/**
+ * Whether `digest` is a content digest (`algorithm:encoded`, e.g. `sha256:` and 64 hex digits).
+ *
+ * @example
+ * isDigest(`sha256:${'0'.repeat(64)}`); // true
+ */
+export function isDigest(digest: string): boolean {
+  return digest.length <= MAX_DIGEST_LENGTH && DIGEST.test(digest);
+}
 
 /** A repository name as the distribution spec allows it (throws ERR_REGISTRY_INVALID otherwise). */
 export function checkRepository(name: string): string {
-  if (name.length > 255 || !REPOSITORY.test(name)) {
+  if (!isRepositoryName(name)) {
     throw new RegistryError('ERR_REGISTRY_INVALID', `invalid repository name "${name.slice(0, 100)}"`);
   }
   return name;
@@ -36,7 +73,7 @@ export function checkRepository(name: string): string {
 
 /** A tag or a digest (throws ERR_REGISTRY_INVALID otherwise). */
 export function checkReference(reference: string): string {
-  if (!REFERENCE.test(reference)) {
+  if (!isTag(reference) && !isDigest(reference)) {
     throw new RegistryError('ERR_REGISTRY_INVALID', `invalid tag or digest "${reference.slice(0, 100)}"`);
   }
   return reference;

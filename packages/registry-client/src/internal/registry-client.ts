@@ -2,7 +2,9 @@
  * A Registry HTTP API V2 client: catalog and tag paging, manifests of every media type, config blobs, deletes.
  * Tokens come from a provider (a server minting its own, no 401 round trip) or from the registry's challenge with
  * Basic credentials, and are cached per scope until shortly before they expire. Requests are bounded in number,
- * time out, and GETs/HEADs are retried with backoff on 5xx and network errors.
+ * time out, and GETs/HEADs are retried with backoff on 5xx and network errors. Bodies are read up to `maxBodyBytes`
+ * (a manifest or config larger than that is refused, not buffered: whoever may push must not be able to exhaust the
+ * reader's memory).
  */
 import { RegistryError } from './errors';
 import {
@@ -35,7 +37,12 @@ export interface RegistryClientOptions {
   fetch?: typeof fetch;
   /** Backoff base in ms (doubles per retry). */
   backoffMs?: number;
+  /** The largest manifest, config blob or JSON answer read, in bytes (default 4 MiB, the registry's manifest limit). */
+  maxBodyBytes?: number;
 }
+
+/** The registry's own limit on manifest size (distribution refuses larger manifests on push). */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** Parses `Bearer realm="…",service="…",scope="…"`. */
 export function parseChallenge(header: string | null): Record<string, string> | undefined {
@@ -75,6 +82,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retries = options.retries ?? 3;
   const backoffMs = options.backoffMs ?? 100;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const tokens = new Map<string, { token: string; validUntil: number }>();
 
   // Bounded concurrency: a counting semaphore handing slots straight to waiters.
@@ -120,7 +128,10 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         throw new RegistryError('ERR_REGISTRY_UNAVAILABLE', `token server answered ${response.status}`, {
           status: response.status,
         });
-      const body = (await response.json()) as { token?: string; access_token?: string; expires_in?: number };
+      const body = await readJson<{ token?: string; access_token?: string; expires_in?: number }>(
+        response,
+        'token answer',
+      );
       token = body.token ?? body.access_token ?? '';
       expiresIn = Math.max(60, body.expires_in ?? 60);
       if (!token) throw new RegistryError('ERR_REGISTRY_PROTOCOL', 'the token server sent no token');
@@ -156,7 +167,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
           }
           throw new RegistryError(
             timedOut ? 'ERR_REGISTRY_TIMEOUT' : 'ERR_REGISTRY_UNAVAILABLE',
-            `${method} ${new URL(url).pathname}: ${timedOut ? 'timed out' : (error as Error).message}`,
+            `${method} ${new URL(url).pathname}: ${timedOut ? 'timed out' : networkReason(error)}`,
             { cause: error },
           );
         }
@@ -175,8 +186,48 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     });
   }
 
+  /** The body, refused with ERR_REGISTRY_TOO_LARGE past maxBodyBytes (announced or counted while reading). */
+  async function readBody(response: Response, what: string): Promise<Buffer> {
+    const tooLarge = () =>
+      new RegistryError('ERR_REGISTRY_TOO_LARGE', `${what} is larger than ${maxBodyBytes} bytes`, {
+        status: response.status,
+      });
+    const announced = Number(response.headers.get('content-length') ?? Number.NaN);
+    if (announced > maxBodyBytes) {
+      await response.body?.cancel();
+      throw tooLarge();
+    }
+    if (!response.body) return Buffer.alloc(0);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBodyBytes) {
+        await reader.cancel();
+        throw tooLarge();
+      }
+      chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+    }
+    return Buffer.concat(chunks, total);
+  }
+
+  async function readJson<T>(response: Response, what: string): Promise<T> {
+    const raw = await readBody(response, what);
+    try {
+      return JSON.parse(raw.toString('utf8')) as T;
+    } catch (error) {
+      throw new RegistryError('ERR_REGISTRY_PROTOCOL', `${what} is not JSON`, { cause: error });
+    }
+  }
+
   async function fail(response: Response, what: string): Promise<never> {
-    const text = await response.text().catch(() => '');
+    const text = await readBody(response, what).then(
+      (raw) => raw.toString('utf8'),
+      () => '',
+    );
     const status = response.status;
     if (status === 404) throw new RegistryError('ERR_REGISTRY_NOT_FOUND', `${what}: not found`, { status });
     if (status === 401) throw new RegistryError('ERR_REGISTRY_UNAUTHORIZED', `${what}: unauthorized`, { status });
@@ -208,7 +259,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       while (url) {
         const response = await request('GET', url, ['registry:catalog:*']);
         if (!response.ok) await fail(response, 'catalog');
-        const body = (await response.json()) as { repositories?: string[] | null };
+        const body = await readJson<{ repositories?: string[] | null }>(response, 'catalog');
         for (const repository of body.repositories ?? []) yield repository;
         url = nextLink(response.headers.get('link'), base);
       }
@@ -221,7 +272,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       while (url) {
         const response = await request('GET', url, pull(repository));
         if (!response.ok) await fail(response, `tags of ${repository}`);
-        const body = (await response.json()) as { tags?: string[] | null };
+        const body = await readJson<{ tags?: string[] | null }>(response, `tags of ${repository}`);
         tags.push(...(body.tags ?? []));
         url = nextLink(response.headers.get('link'), base);
       }
@@ -246,7 +297,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       const url = `${base}/v2/${checkRepository(repository)}/manifests/${checkReference(reference)}`;
       const response = await request('GET', url, pull(repository), { accept: MANIFEST_ACCEPT });
       if (!response.ok) await fail(response, `manifest ${repository}:${reference}`);
-      const raw = Buffer.from(await response.arrayBuffer());
+      const raw = await readBody(response, `manifest ${repository}:${reference}`);
       const stated = response.headers.get('docker-content-digest');
       const headerType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim();
       return parseManifest(raw, stated, headerType, `${repository}:${reference}`);
@@ -256,7 +307,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       const url = `${base}/v2/${checkRepository(repository)}/blobs/${checkReference(digest)}`;
       const response = await request('GET', url, pull(repository));
       if (!response.ok) await fail(response, `blob ${digest}`);
-      const raw = Buffer.from(await response.arrayBuffer());
+      const raw = await readBody(response, `blob ${digest}`);
       return parseImageConfig(raw, digest);
     },
 
@@ -269,6 +320,16 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       await response.body?.cancel();
     },
   };
+}
+
+/**
+ * Why a request never got an answer, without the stack or the resolved address: fetch says only "fetch failed", the
+ * system error code (ECONNREFUSED, ENOTFOUND, ECONNRESET…) in its cause is what an operator can act on.
+ */
+function networkReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? `${message} (${code})` : message;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

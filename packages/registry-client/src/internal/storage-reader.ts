@@ -7,7 +7,7 @@
  * as the registry serves it, and content is checked against its digest. Files are small and local, so they are
  * read synchronously (a thread-pool round trip per file costs more than the read); callers yield between calls.
  */
-import { type Dirent, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, type Dirent, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RegistryError } from './errors';
 import {
@@ -18,7 +18,7 @@ import {
   parseImageConfig,
   parseManifest,
 } from './parse';
-import type { RegistryClient } from './registry-client';
+import { DEFAULT_MAX_BODY_BYTES, type RegistryClient } from './registry-client';
 import { MEDIA_TYPES } from './schemas';
 
 /** What an index sync needs from a registry; the HTTP client and the storage reader both provide it. */
@@ -32,7 +32,12 @@ const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 const isMissing = (error: unknown) =>
   (error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR';
 
-export function createStorageReader(options: { rootDirectory: string }): RegistrySource {
+export function createStorageReader(options: {
+  rootDirectory: string;
+  /** The largest manifest or config blob read, in bytes (default 4 MiB, as the HTTP client). */
+  maxBodyBytes?: number;
+}): RegistrySource {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const v2 = join(options.rootDirectory, 'docker/registry/v2');
   const repositoryDir = (name: string) => join(v2, 'repositories', checkRepository(name));
   const blobPath = (digest: string) => {
@@ -73,7 +78,16 @@ export function createStorageReader(options: { rootDirectory: string }): Registr
 
   async function readBlob(digest: string, what: string): Promise<Buffer> {
     try {
-      return readFileSync(blobPath(digest));
+      // The size is checked on the open file before reading it: a pushed blob may be of any size.
+      const fd = openSync(blobPath(digest), 'r');
+      try {
+        if (fstatSync(fd).size > maxBodyBytes) {
+          throw new RegistryError('ERR_REGISTRY_TOO_LARGE', `${what} ${digest} is larger than ${maxBodyBytes} bytes`);
+        }
+        return readFileSync(fd);
+      } finally {
+        closeSync(fd);
+      }
     } catch (error) {
       if (isMissing(error)) throw new RegistryError('ERR_REGISTRY_NOT_FOUND', `${what} ${digest} is not in storage`);
       throw error;

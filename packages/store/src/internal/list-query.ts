@@ -50,6 +50,8 @@ export function pageOf(query: ListQuery, sortColumns: Record<string, string>, de
   };
 }
 
+const NOT_TEXT = /\0|\p{Cs}/u;
+
 export type FilterKind = 'search' | 'ids' | 'string' | 'boolean' | 'integer';
 
 /** Checks the filter object against the allowed keys and kinds; returns it typed. */
@@ -68,6 +70,9 @@ export function checkFilter(
       case 'string':
         if (typeof value !== 'string' || value.length > 256)
           throw invalid('filter', `filter "${key}" must be a short string`);
+        // NUL ends a string in SQLite's LIKE and FTS5 query parsers and PostgreSQL cannot hold it; a lone surrogate
+        // is not text either drivers can send (they would search for U+FFFD). Nothing stored contains them.
+        if (NOT_TEXT.test(value)) throw invalid('filter', `filter "${key}" must not contain NUL or lone surrogates`);
         out[key] = value;
         break;
       case 'boolean':

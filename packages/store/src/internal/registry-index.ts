@@ -310,23 +310,29 @@ export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) 
     table: 'repositories' | 'tags',
     text: string,
   ): Promise<{ where: RawBuilder<boolean>; matches?: number }> => {
-    const like = sql<boolean>`lower(${table === 'tags' ? sql`repository || ':' || name` : sql.ref('name')}) like ${likePattern(text)} escape '\\'`;
-    if (dialect === 'postgres' || [...text].length < 3) return { where: like };
-    const phrase = `"${text.replace(/"/g, '""')}"`;
+    const pattern = likePattern(text);
+    const like = sql<boolean>`lower(${table === 'tags' ? sql`repository || ':' || name` : sql.ref('name')}) like ${pattern} escape '\\'`;
+    // The phrase is the lowercased text LIKE looks for, quoted (so FTS operators are literal): the trigram match then
+    // finds at least what LIKE finds, and LIKE on the FTS table's own text narrows it to exactly that (the FTS folds
+    // case beyond ASCII, SQLite's lower() does not), so both paths below give the same rows.
+    const lowered = text.toLowerCase();
+    if (dialect === 'postgres' || [...lowered].length < 3) return { where: like };
+    const phrase = `"${lowered.replace(/"/g, '""')}"`;
     const fts = table === 'tags' ? sql.raw('index_tags_search') : sql.raw('index_repositories_search');
     const key = sql.raw(table === 'tags' ? 'rowid' : 'id');
+    const matching = sql`${fts} match ${phrase} and lower(text) like ${pattern} escape '\\'`;
     // One evaluation of the match gives the rowids when they are very few.
     const probe = await sql<{
       id: number;
-    }>`select rowid as id from ${fts} where ${fts} match ${phrase} limit ${PROBE + 1}`.execute(db);
+    }>`select rowid as id from ${fts} where ${matching} limit ${PROBE + 1}`.execute(db);
     if (probe.rows.length <= PROBE) {
       const ids = JSON.stringify(probe.rows.map((row) => row.id));
       return { where: sql<boolean>`${key} in (select value from json_each(${ids}))`, matches: probe.rows.length };
     }
-    const counted = await sql<{ n: number }>`select count(*) as n from ${fts} where ${fts} match ${phrase}`.execute(db);
+    const counted = await sql<{ n: number }>`select count(*) as n from ${fts} where ${matching}`.execute(db);
     const matches = Number(counted.rows[0]?.n ?? 0);
     if (matches > FEW) return { where: like, matches };
-    return { where: sql<boolean>`${key} in (select rowid from ${fts} where ${fts} match ${phrase})`, matches };
+    return { where: sql<boolean>`${key} in (select rowid from ${fts} where ${matching})`, matches };
   };
 
   return {
