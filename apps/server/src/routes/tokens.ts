@@ -11,6 +11,7 @@ import { requireUser } from '../http/authentication';
 import { parseBody } from '../http/body';
 import { forbidden, notFound } from '../http/errors';
 import { parseId, parseListQuery, sendList } from '../http/list-query';
+import { snapshotTokenOf } from '../services/refresh-tokens';
 import { newSecret } from '../services/secrets';
 
 const createSchema = z
@@ -26,7 +27,7 @@ const createSchema = z
   .strict();
 
 export async function tokenManagementRoutes(app: FastifyInstance): Promise<void> {
-  const { store, access } = app.services;
+  const { store, access, config } = app.services;
 
   /** The user whose tokens a request may see: the caller, or (admins, managers for reading) the filtered user. */
   function ownerFilter(request: FastifyRequest, filter: Record<string, unknown> | undefined, write: boolean): number {
@@ -58,8 +59,8 @@ export async function tokenManagementRoutes(app: FastifyInstance): Promise<void>
       const token = await store.tokens.get(parseId(request.params));
       if (!token || token.kind !== kind) throw notFound('no such token');
       if (token.userId !== caller.id && caller.role !== 'admin') throw notFound('no such token');
-      const deleted = await store.tokens.delete(token.id);
-      await access.refresh();
+      const { token: deleted, revision } = await store.tokens.revoke(token.id);
+      await access.applyTokenChange({ revision, removed: [token.id] });
       await audit(
         request,
         kind === 'pat' ? 'token.revoke' : 'client.revoke',
@@ -75,16 +76,20 @@ export async function tokenManagementRoutes(app: FastifyInstance): Promise<void>
     const caller = requireUser(request);
     const input = parseBody(createSchema, request.body);
     const secret = newSecret('pat');
-    const token = await store.tokens.create({
-      kind: 'pat',
-      userId: caller.id,
-      name: input.name,
-      tokenHash: secret.hash,
-      prefix: secret.prefix,
-      readOnly: input.readOnly ?? false,
-      expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
-    });
-    await access.refresh();
+    const issued = await store.tokens.issue(
+      {
+        kind: 'pat',
+        userId: caller.id,
+        name: input.name,
+        tokenHash: secret.hash,
+        prefix: secret.prefix,
+        readOnly: input.readOnly ?? false,
+        expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+      },
+      { max: config.auth['max-personal-tokens'], whenFull: 'refuse' },
+    );
+    await access.applyTokenChange({ revision: issued.revision, added: [snapshotTokenOf(issued)] });
+    const token = issued.token;
     await audit(
       request,
       'token.create',

@@ -106,7 +106,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
       ttlSeconds: config.auth['session-ttl'],
       idleSeconds: config.auth['session-idle'],
     });
-    const refreshTokens = createRefreshTokenService(store, access);
+    const refreshTokens = createRefreshTokenService(store, access, {
+      maxPerUser: config.auth['max-refresh-tokens'],
+    });
     const registry = createConfiguredRegistryClient(config, issuer);
     const indexEvents = createIndexEvents(store, registry, (error) => options.onSyncError?.(error, 'notification'));
     return {

@@ -165,7 +165,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     sessions: sessionsRepository(db),
     settings: settingsRepository(db),
     serviceAccounts: serviceAccountsRepository(db),
-    tokens: apiTokensRepository(db),
+    tokens: apiTokensRepository(db, dialect),
     loginFailures: loginFailuresRepository(db, dialect),
     audit: auditEventsRepository(db),
     passwordResets: passwordResetsRepository(db),
