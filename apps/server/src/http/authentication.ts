@@ -12,7 +12,15 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 export type Caller =
   | { kind: 'anonymous' }
-  | { kind: 'user'; user: SnapshotUser; via: 'session' | 'basic' | 'token'; sessionToken?: string; readOnly?: boolean };
+  | {
+      kind: 'user';
+      user: SnapshotUser;
+      via: 'session' | 'basic' | 'token';
+      sessionToken?: string;
+      readOnly?: boolean;
+      /** The personal access token used (via 'token'). */
+      tokenId?: number;
+    };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -53,6 +61,7 @@ export async function registerAuthentication(app: FastifyInstance): Promise<void
         user: identity.user,
         via: identity.via === 'password' ? 'basic' : 'token',
         readOnly: identity.readOnly,
+        ...(identity.tokenId !== undefined ? { tokenId: identity.tokenId } : {}),
       };
       return;
     }
@@ -117,6 +126,19 @@ function sameOrigin(request: FastifyRequest): boolean {
 export function requireUser(request: FastifyRequest): SnapshotUser {
   if (request.caller.kind !== 'user') throw unauthorized();
   return request.caller.user;
+}
+
+/**
+ * Changes that create or replace a credential, or that manage the caller's own sign-ins, need the password or a UI
+ * session: a personal access token (possibly short-lived, possibly stolen) must not turn itself into a lasting one.
+ * `what` completes "a personal access token cannot …".
+ */
+export function requireSessionOrPassword(request: FastifyRequest, what: string): SnapshotUser {
+  const user = requireUser(request);
+  if (request.caller.kind === 'user' && request.caller.via === 'token') {
+    throw forbidden(`a personal access token cannot ${what}: sign in, or use HTTP Basic with the account's password`);
+  }
+  return user;
 }
 
 /** Admins may do everything; managers may read what admins read. */
