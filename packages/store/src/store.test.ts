@@ -260,6 +260,80 @@ describe.each(targets)('store on $name', (target) => {
   });
 
   describe('service accounts and tokens', () => {
+    it('keeps names unique across users and service accounts, on create and on rename, both ways', async () => {
+      const user = await store.users.create({ login: 'shared-name', passwordHash: 'x' });
+      const taken = await errorOf(() => store.serviceAccounts.create({ name: 'shared-name', secretHash: 'h' }));
+      expect([taken.code, taken.field, taken.message]).toEqual([
+        'ERR_STORE_CONFLICT',
+        'name',
+        'name is already taken by a user',
+      ]);
+      const account = await store.serviceAccounts.create({ name: 'robot-name', secretHash: 'h' });
+      const takenBack = await errorOf(() => store.users.create({ login: 'robot-name', passwordHash: 'x' }));
+      expect([takenBack.code, takenBack.field, takenBack.message]).toEqual([
+        'ERR_STORE_CONFLICT',
+        'login',
+        'login is already taken by a service account',
+      ]);
+      expect((await errorOf(() => store.users.update(user.id, { login: 'robot-name' }))).field).toBe('login');
+      expect((await errorOf(() => store.serviceAccounts.update(account.id, { name: 'shared-name' }))).field).toBe(
+        'name',
+      );
+      // Keeping one's own name is no conflict.
+      expect((await store.users.update(user.id, { login: 'shared-name', name: 'Kept' })).name).toBe('Kept');
+      expect((await store.serviceAccounts.update(account.id, { name: 'robot-name' })).name).toBe('robot-name');
+      expect(await store.serviceAccounts.namesSharedWithUsers()).toEqual([]);
+    });
+
+    it('lets only one of a user and a service account created at once take a name', async () => {
+      for (let round = 0; round < 5; round++) {
+        const name = `race-name-${round}`;
+        const results = await Promise.allSettled([
+          store.users.create({ login: name, passwordHash: 'x' }),
+          store.serviceAccounts.create({ name, secretHash: 'h' }),
+          store.users.create({ login: `${name}-other`, passwordHash: 'x' }),
+          store.serviceAccounts.create({ name: `${name}-other`, secretHash: 'h' }),
+        ]);
+        expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(2);
+      }
+      expect(await store.serviceAccounts.namesSharedWithUsers()).toEqual([]);
+    });
+
+    it('reports names a user and a service account shared before the rule', async () => {
+      // Data from before names were unique across both: written around the repositories.
+      const at = new Date().toISOString();
+      await store.db
+        .insertInto('service_accounts')
+        .values({
+          name: 'legacy-clash',
+          description: '',
+          disabled: 0,
+          secret_hash: 'h',
+          expires_at: null,
+          last_used_at: null,
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
+      await store.db
+        .insertInto('users')
+        .values({
+          login: 'legacy-clash',
+          name: '',
+          email: null,
+          role: 'user',
+          disabled: 0,
+          password_hash: 'x',
+          created_at: at,
+          updated_at: at,
+          password_changed_at: at,
+        })
+        .execute();
+      expect(await store.serviceAccounts.namesSharedWithUsers()).toEqual(['legacy-clash']);
+      await store.db.deleteFrom('users').where('login', '=', 'legacy-clash').execute();
+      await store.db.deleteFrom('service_accounts').where('name', '=', 'legacy-clash').execute();
+    });
+
     it('creates service accounts with unique names, their rules, and snapshots their secret hashes', async () => {
       const account = await store.serviceAccounts.create({
         name: 'ci',

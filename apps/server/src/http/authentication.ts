@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SnapshotUser } from '../services/access-state';
 import type { Identity } from '../services/authenticator';
+import { SECRET_PREFIX } from '../services/secrets';
 import { type ApiError, forbidden, unauthorized } from './errors';
 
 export const SESSION_COOKIE = 'ra_session';
@@ -51,7 +52,8 @@ export async function registerAuthentication(app: FastifyInstance): Promise<void
       const identity = await identify(app, authorization, request.ip);
       if (identity === 'malformed') throw challenge(reply, 'unsupported or malformed Authorization header');
       if (!identity) {
-        logAuthenticationFailure(request, identity === undefined ? basicLogin(authorization) : undefined, 'api');
+        const basic = parseBasicAuthorization(authorization);
+        logAuthenticationFailure(request, basic?.login, 'api', basic ? credentialKind(basic.password) : 'user');
         throw challenge(reply, 'invalid credentials');
       }
       if (identity.kind !== 'user') throw forbidden('service accounts cannot use the API');
@@ -94,16 +96,23 @@ async function identify(
   return app.services.authenticator.authenticateBasic(credentials.login, credentials.password, address);
 }
 
-function basicLogin(header: string): string | undefined {
-  return parseBasicAuthorization(header)?.login;
+/** Whose secret this looks like: service-account secrets carry their own prefix. */
+export function credentialKind(secret: string): 'user' | 'service-account' {
+  return secret.startsWith(SECRET_PREFIX.serviceAccount) ? 'service-account' : 'user';
 }
 
 /**
  * One line per failed sign-in, the same everywhere, for fail2ban:
  * `failregex = authentication failed for .* from <HOST>$` (the message ends with the client address).
  */
-export function logAuthenticationFailure(request: FastifyRequest, login: string | undefined, via: string): void {
-  const who = login === undefined ? 'a token' : `user ${JSON.stringify(login.slice(0, 64))}`;
+export function logAuthenticationFailure(
+  request: FastifyRequest,
+  login: string | undefined,
+  via: string,
+  kind: 'user' | 'service-account' = 'user',
+): void {
+  const name = login === undefined ? '' : JSON.stringify(login.slice(0, 64));
+  const who = login === undefined ? 'a token' : kind === 'service-account' ? `service account ${name}` : `user ${name}`;
   request.log.warn({ via, address: request.ip }, `authentication failed for ${who} from ${request.ip}`);
 }
 

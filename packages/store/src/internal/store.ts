@@ -164,7 +164,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     rules: accessRulesRepository(db),
     sessions: sessionsRepository(db),
     settings: settingsRepository(db),
-    serviceAccounts: serviceAccountsRepository(db),
+    serviceAccounts: serviceAccountsRepository(db, dialect),
     tokens: apiTokensRepository(db, dialect),
     loginFailures: loginFailuresRepository(db, dialect),
     audit: auditEventsRepository(db),
