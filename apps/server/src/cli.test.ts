@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -81,6 +81,24 @@ describe('registry-admin CLI', () => {
     const badOption = await cli(['user', 'list', '--port', 'x']);
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toContain('--port (RA_PORT)');
+  });
+
+  it('refuses a login a service account already has, in user add and in user import', async () => {
+    const store = await openStore({ type: 'sqlite', path: join(dir, 'registry-admin.db') });
+    try {
+      await store.serviceAccounts.create({ name: 'deploy-bot', secretHash: 'x' });
+    } finally {
+      await store.close();
+    }
+    const added = await cli(['user', 'add', 'deploy-bot', '--password', 'whatever-password']);
+    expect(added.code).toBe(1);
+    expect(added.stderr).toContain('login is already taken by a service account');
+    const hash = await createPasswordHasher().hash('imported-password');
+    await writeFile(join(dir, 'users.htpasswd'), `deploy-bot:${hash}\nfrank:${hash}\n`);
+    const imported = await cli(['user', 'import', 'users.htpasswd']);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stdout).toContain('imported 1 user(s)');
+    expect(imported.stdout).toContain('skipped line 1: deploy-bot: login is already taken by a service account');
   });
 
   it('generates certificates once, with the key 0600, and refuses to overwrite without --force', async () => {

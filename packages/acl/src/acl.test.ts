@@ -134,6 +134,20 @@ describe('decisions', () => {
     expect(evaluate(policy, alice, [repo('public/a', 'pull')])[0]?.actions).toEqual(['pull']);
   });
 
+  it('expands {user} for users only: a service account gets nothing from a {user} rule, even named like a user', () => {
+    const namedLikeAlice: Principal = { kind: 'service-account', id: '7', name: 'alice' };
+    expect(evaluate(policy, alice, [repo('alice/app', 'pull', 'push')])[0]?.actions).toEqual(['pull', 'push']);
+    expect(evaluate(policy, namedLikeAlice, [repo('alice/app', 'pull', 'push', 'delete')])[0]?.actions).toEqual([]);
+    expect(explain(policy, namedLikeAlice, [repo('alice/app', 'pull')])[0]?.reasons).toEqual([]);
+    // A {user} rule naming the service account itself as subject grants nothing either.
+    const own = compilePolicy([
+      { id: '1', subject: { kind: 'service-account', id: '7' }, pattern: '{user}/**', actions: ['pull'] },
+    ]);
+    expect(evaluate(own, namedLikeAlice, [repo('alice/app', 'pull')])[0]?.actions).toEqual([]);
+    // Its own rules without {user} still apply.
+    expect(evaluate(policy, namedLikeAlice, [repo('ci/build', 'push')])[0]?.actions).toEqual(['push']);
+  });
+
   it('grants * only when pull, push and delete are all allowed', () => {
     expect(evaluate(policy, alice, [repo('alice/x', '*')])[0]?.actions).toEqual(['*']);
     expect(evaluate(policy, alice, [repo('team/app', '*')])[0]?.actions).toEqual([]);

@@ -7,7 +7,7 @@ export type {
   RuleAction,
   RuleSubjectType,
 } from './internal/access-rules';
-export type { ApiToken, ApiTokenKind, NewApiToken } from './internal/api-tokens';
+export type { ApiToken, ApiTokenKind, ApiTokenLimit, IssuedApiToken, NewApiToken } from './internal/api-tokens';
 export type { AuditEvent, NewAuditEvent } from './internal/audit-events';
 export type { Database } from './internal/database';
 export { StoreError, type StoreErrorCode } from './internal/errors';

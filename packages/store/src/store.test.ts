@@ -261,6 +261,80 @@ describe.each(targets)('store on $name', (target) => {
   });
 
   describe('service accounts and tokens', () => {
+    it('keeps names unique across users and service accounts, on create and on rename, both ways', async () => {
+      const user = await store.users.create({ login: 'shared-name', passwordHash: 'x' });
+      const taken = await errorOf(() => store.serviceAccounts.create({ name: 'shared-name', secretHash: 'h' }));
+      expect([taken.code, taken.field, taken.message]).toEqual([
+        'ERR_STORE_CONFLICT',
+        'name',
+        'name is already taken by a user',
+      ]);
+      const account = await store.serviceAccounts.create({ name: 'robot-name', secretHash: 'h' });
+      const takenBack = await errorOf(() => store.users.create({ login: 'robot-name', passwordHash: 'x' }));
+      expect([takenBack.code, takenBack.field, takenBack.message]).toEqual([
+        'ERR_STORE_CONFLICT',
+        'login',
+        'login is already taken by a service account',
+      ]);
+      expect((await errorOf(() => store.users.update(user.id, { login: 'robot-name' }))).field).toBe('login');
+      expect((await errorOf(() => store.serviceAccounts.update(account.id, { name: 'shared-name' }))).field).toBe(
+        'name',
+      );
+      // Keeping one's own name is no conflict.
+      expect((await store.users.update(user.id, { login: 'shared-name', name: 'Kept' })).name).toBe('Kept');
+      expect((await store.serviceAccounts.update(account.id, { name: 'robot-name' })).name).toBe('robot-name');
+      expect(await store.serviceAccounts.namesSharedWithUsers()).toEqual([]);
+    });
+
+    it('lets only one of a user and a service account created at once take a name', async () => {
+      for (let round = 0; round < 5; round++) {
+        const name = `race-name-${round}`;
+        const results = await Promise.allSettled([
+          store.users.create({ login: name, passwordHash: 'x' }),
+          store.serviceAccounts.create({ name, secretHash: 'h' }),
+          store.users.create({ login: `${name}-other`, passwordHash: 'x' }),
+          store.serviceAccounts.create({ name: `${name}-other`, secretHash: 'h' }),
+        ]);
+        expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(2);
+      }
+      expect(await store.serviceAccounts.namesSharedWithUsers()).toEqual([]);
+    });
+
+    it('reports names a user and a service account shared before the rule', async () => {
+      // Data from before names were unique across both: written around the repositories.
+      const at = new Date().toISOString();
+      await store.db
+        .insertInto('service_accounts')
+        .values({
+          name: 'legacy-clash',
+          description: '',
+          disabled: 0,
+          secret_hash: 'h',
+          expires_at: null,
+          last_used_at: null,
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
+      await store.db
+        .insertInto('users')
+        .values({
+          login: 'legacy-clash',
+          name: '',
+          email: null,
+          role: 'user',
+          disabled: 0,
+          password_hash: 'x',
+          created_at: at,
+          updated_at: at,
+          password_changed_at: at,
+        })
+        .execute();
+      expect(await store.serviceAccounts.namesSharedWithUsers()).toEqual(['legacy-clash']);
+      await store.db.deleteFrom('users').where('login', '=', 'legacy-clash').execute();
+      await store.db.deleteFrom('service_accounts').where('name', '=', 'legacy-clash').execute();
+    });
+
     it('creates service accounts with unique names, their rules, and snapshots their secret hashes', async () => {
       const account = await store.serviceAccounts.create({
         name: 'ci',
@@ -345,6 +419,70 @@ describe.each(targets)('store on $name', (target) => {
           )
         ).code,
       ).toBe('ERR_STORE_REFERENCE');
+    });
+    it('holds at most the limit of refresh tokens per user, ending the oldest, and refuses personal ones over it', async () => {
+      const user = await store.users.create({ login: 'many-clients', passwordHash: 'x' });
+      const other = await store.users.create({ login: 'other-clients', passwordHash: 'x' });
+      const refresh = (userId: number, n: number) =>
+        store.tokens.issue(
+          {
+            kind: 'refresh',
+            userId,
+            name: `machine ${n}`,
+            tokenHash: `rt-${userId}-${n}`,
+            prefix: 'ra_rt_x',
+            clientId: 'docker',
+          },
+          { max: 3, whenFull: 'end-oldest' },
+        );
+      const otherToken = await refresh(other.id, 0);
+      const issued = [];
+      for (let n = 0; n < 5; n++) issued.push(await refresh(user.id, n));
+      // Each login is its own entry until the limit; then each new one ends exactly the oldest.
+      expect(issued.map((entry) => entry.ended.length)).toEqual([0, 0, 0, 1, 1]);
+      expect(issued[3]?.ended).toEqual([issued[0]?.token.id]);
+      expect(issued[4]?.ended).toEqual([issued[1]?.token.id]);
+      const left = await store.tokens.list({ filter: { userId: user.id, kind: 'refresh' }, sort: ['id', 'ASC'] });
+      expect(left.items.map((token) => token.name)).toEqual(['machine 2', 'machine 3', 'machine 4']);
+      expect(await store.tokens.get(otherToken.token.id)).toBeDefined();
+      // Each write reports the revision it made, one after the other.
+      expect(issued[4]?.revision).toBe((issued[3]?.revision ?? 0) + 1);
+      expect(await store.revision()).toBe(issued[4]?.revision);
+      // A lower limit (changed configuration) trims a user holding more than it in one step.
+      const lower = await store.tokens.issue(
+        { kind: 'refresh', userId: user.id, name: 'machine 6', tokenHash: `rt-${user.id}-6`, prefix: 'ra_rt_x' },
+        { max: 2, whenFull: 'end-oldest' },
+      );
+      expect(lower.ended).toEqual([issued[2]?.token.id, issued[3]?.token.id]);
+      expect((await store.tokens.list({ filter: { userId: user.id, kind: 'refresh' } })).total).toBe(2);
+
+      const pat = (n: number) =>
+        store.tokens.issue(
+          { kind: 'pat', userId: user.id, name: `pat ${n}`, tokenHash: `pat-${user.id}-${n}`, prefix: 'ra_pat_x' },
+          { max: 2, whenFull: 'refuse' },
+        );
+      await pat(0);
+      await pat(1);
+      const before = await store.revision();
+      const refused = await errorOf(() => pat(2));
+      expect(refused.code).toBe('ERR_STORE_CONFLICT');
+      expect(refused.message).toContain('at most 2 personal access tokens');
+      expect(await store.revision()).toBe(before);
+      expect((await store.tokens.list({ filter: { userId: user.id, kind: 'pat' } })).total).toBe(2);
+    });
+
+    it('never lets concurrent creations pass the personal token limit', async () => {
+      const user = await store.users.create({ login: 'racing-tokens', passwordHash: 'x' });
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, n) =>
+          store.tokens.issue(
+            { kind: 'pat', userId: user.id, name: `pat ${n}`, tokenHash: `race-${user.id}-${n}`, prefix: 'ra_pat_x' },
+            { max: 3, whenFull: 'refuse' },
+          ),
+        ),
+      );
+      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(3);
+      expect((await store.tokens.list({ filter: { userId: user.id, kind: 'pat' } })).total).toBe(3);
     });
   });
 

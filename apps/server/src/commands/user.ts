@@ -135,8 +135,14 @@ export async function userImport(config: Config, io: CliIo, args: { file: string
       } else if (await store.users.getByLogin(login)) {
         skipped.push(`${where}: ${login}: a user with this login exists`);
       } else {
-        await store.users.create({ login, passwordHash: hash, role: args.role ?? 'user' });
-        created++;
+        try {
+          await store.users.create({ login, passwordHash: hash, role: args.role ?? 'user' });
+          created++;
+        } catch (error) {
+          // Taken since the check above, or by a service account: report it and go on with the other lines.
+          if (!(error instanceof StoreError && error.code === 'ERR_STORE_CONFLICT')) throw error;
+          skipped.push(`${where}: ${login}: ${error.message}`);
+        }
       }
     }
   });

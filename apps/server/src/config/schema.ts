@@ -198,6 +198,20 @@ export const configSchema = z
           .pipe(z.number().max(86400))
           .default(60)
           .describe('first lockout; each further one within 15 minutes lasts twice as long (at most 1 hour)'),
+        'max-refresh-tokens': z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(10000)
+          .default(50)
+          .describe('signed-in registry clients (docker login refresh tokens) per user; a new login ends the oldest'),
+        'max-personal-tokens': z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(10000)
+          .default(100)
+          .describe('personal access tokens per user; creating one more is refused until one is revoked'),
         'password-min-length': z.coerce
           .number()
           .int()

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SnapshotUser } from '../services/access-state';
 import type { Identity } from '../services/authenticator';
+import { SECRET_PREFIX } from '../services/secrets';
 import { type ApiError, forbidden, unauthorized } from './errors';
 import { requestOrigin } from './request-origin';
 import { clearSessionCookie, SESSION_COOKIE } from './session-cookie';
@@ -14,7 +15,15 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 export type Caller =
   | { kind: 'anonymous' }
-  | { kind: 'user'; user: SnapshotUser; via: 'session' | 'basic' | 'token'; sessionToken?: string; readOnly?: boolean };
+  | {
+      kind: 'user';
+      user: SnapshotUser;
+      via: 'session' | 'basic' | 'token';
+      sessionToken?: string;
+      readOnly?: boolean;
+      /** The personal access token used (via 'token'). */
+      tokenId?: number;
+    };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,7 +54,8 @@ export async function registerAuthentication(app: FastifyInstance): Promise<void
       const identity = await identify(app, authorization, request.ip);
       if (identity === 'malformed') throw challenge(reply, 'unsupported or malformed Authorization header');
       if (!identity) {
-        logAuthenticationFailure(request, identity === undefined ? basicLogin(authorization) : undefined, 'api');
+        const basic = parseBasicAuthorization(authorization);
+        logAuthenticationFailure(request, basic?.login, 'api', basic ? credentialKind(basic.password) : 'user');
         throw challenge(reply, 'invalid credentials');
       }
       if (identity.kind !== 'user') throw forbidden('service accounts cannot use the API');
@@ -55,6 +65,7 @@ export async function registerAuthentication(app: FastifyInstance): Promise<void
         user: identity.user,
         via: identity.via === 'password' ? 'basic' : 'token',
         readOnly: identity.readOnly,
+        ...(identity.tokenId !== undefined ? { tokenId: identity.tokenId } : {}),
       };
       return;
     }
@@ -87,16 +98,23 @@ async function identify(
   return app.services.authenticator.authenticateBasic(credentials.login, credentials.password, address);
 }
 
-function basicLogin(header: string): string | undefined {
-  return parseBasicAuthorization(header)?.login;
+/** Whose secret this looks like: service-account secrets carry their own prefix. */
+export function credentialKind(secret: string): 'user' | 'service-account' {
+  return secret.startsWith(SECRET_PREFIX.serviceAccount) ? 'service-account' : 'user';
 }
 
 /**
  * One line per failed sign-in, the same everywhere, for fail2ban:
  * `failregex = authentication failed for .* from <HOST>$` (the message ends with the client address).
  */
-export function logAuthenticationFailure(request: FastifyRequest, login: string | undefined, via: string): void {
-  const who = login === undefined ? 'a token' : `user ${JSON.stringify(login.slice(0, 64))}`;
+export function logAuthenticationFailure(
+  request: FastifyRequest,
+  login: string | undefined,
+  via: string,
+  kind: 'user' | 'service-account' = 'user',
+): void {
+  const name = login === undefined ? '' : JSON.stringify(login.slice(0, 64));
+  const who = login === undefined ? 'a token' : kind === 'service-account' ? `service account ${name}` : `user ${name}`;
   request.log.warn({ via, address: request.ip }, `authentication failed for ${who} from ${request.ip}`);
 }
 
@@ -108,6 +126,19 @@ function challenge(reply: FastifyReply, message: string): ApiError {
 export function requireUser(request: FastifyRequest): SnapshotUser {
   if (request.caller.kind !== 'user') throw unauthorized();
   return request.caller.user;
+}
+
+/**
+ * Changes that create or replace a credential, or that manage the caller's own sign-ins, need the password or a UI
+ * session: a personal access token (possibly short-lived, possibly stolen) must not turn itself into a lasting one.
+ * `what` completes "a personal access token cannot …".
+ */
+export function requireSessionOrPassword(request: FastifyRequest, what: string): SnapshotUser {
+  const user = requireUser(request);
+  if (request.caller.kind === 'user' && request.caller.via === 'token') {
+    throw forbidden(`a personal access token cannot ${what}: sign in, or use HTTP Basic with the account's password`);
+  }
+  return user;
 }
 
 /** Admins may do everything; managers may read what admins read. */

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { audit } from '../http/audit';
-import { logAuthenticationFailure, requireUser } from '../http/authentication';
+import { logAuthenticationFailure, requireSessionOrPassword, requireUser } from '../http/authentication';
 import { parseBody } from '../http/body';
 import { unauthorized } from '../http/errors';
 import { clearSessionCookie, setSessionCookie } from '../http/session-cookie';
@@ -34,7 +34,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
 
   /** Signs the caller out of every UI session and every registry client holding a refresh token. */
   app.post('/api/v1/auth/logout-everywhere', async (request, reply) => {
-    const user = requireUser(request);
+    const user = requireSessionOrPassword(request, 'sign out everywhere');
     const sessionsEnded = await store.sessions.deleteForUser(user.id);
     const clientsSignedOut = await store.tokens.deleteForUser(user.id, 'refresh');
     await app.services.access.refresh();

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { audit, changedFields } from '../http/audit';
-import { requireAdmin } from '../http/authentication';
+import { requireAdmin, requireSessionOrPassword } from '../http/authentication';
 import { parseBody } from '../http/body';
 import { badRequest, notFound } from '../http/errors';
 import { parseId, parseListQuery, sendList } from '../http/list-query';
@@ -57,6 +57,7 @@ export async function serviceAccountRoutes(app: FastifyInstance): Promise<void> 
 
   app.post('/api/v1/service-accounts', async (request, reply) => {
     requireAdmin(request, 'write');
+    requireSessionOrPassword(request, 'create service accounts (it makes a secret)');
     const input = parseBody(createSchema, request.body);
     const secret = newSecret('serviceAccount');
     const account = await store.serviceAccounts.create({
@@ -98,6 +99,7 @@ export async function serviceAccountRoutes(app: FastifyInstance): Promise<void> 
 
   app.post('/api/v1/service-accounts/:id/secret', async (request) => {
     requireAdmin(request, 'write');
+    requireSessionOrPassword(request, 'make service-account secrets');
     const id = parseId(request.params);
     const secret = newSecret('serviceAccount');
     const account = await store.serviceAccounts.update(id, { secretHash: secret.hash });

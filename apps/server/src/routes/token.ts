@@ -6,7 +6,7 @@
 import { evaluate, type Principal } from '@registry-admin/acl';
 import { formatScope, parseTokenRequest, type TokenRequest, TokenServiceError } from '@registry-admin/token-service';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { logAuthenticationFailure } from '../http/authentication';
+import { credentialKind, logAuthenticationFailure } from '../http/authentication';
 import type { Identity } from '../services/authenticator';
 import { TooManyAttempts } from '../services/login-throttle';
 
@@ -78,7 +78,8 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
         }
         if (!identity) {
           const login = credentials.kind === 'bearer' ? undefined : credentials.username;
-          logAuthenticationFailure(request, login, credentials.kind);
+          const kind = credentials.kind === 'basic' ? credentialKind(credentials.password) : 'user';
+          logAuthenticationFailure(request, login, credentials.kind, kind);
           return protocolError(request, reply, 401, 'invalid_grant', 'invalid credentials');
         }
         subject = identity.kind === 'user' ? identity.user.login : identity.account.name;
@@ -101,6 +102,8 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
         granted = granted.map((scope) => ({ ...scope, actions: scope.actions.filter((action) => action === 'pull') }));
       }
       const issued = await issuer.issue({ subject, access: granted });
+      // The token's `sub` is a bare name; the log says whose it is (a user's or a service account's).
+      request.log.debug({ subject, subjectKind: identity?.kind ?? 'anonymous' }, 'registry token issued');
       // docker login with offline_token=true: a refresh token replaces the stored password from then on. Only a real
       // password earns one — a personal access token or a service account must not turn into a lasting login.
       const refreshToken =

@@ -7,10 +7,12 @@ import type { ApiTokenKind } from '@registry-admin/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { audit } from '../http/audit';
-import { requireUser } from '../http/authentication';
+import { requireSessionOrPassword, requireUser } from '../http/authentication';
 import { parseBody } from '../http/body';
 import { forbidden, notFound } from '../http/errors';
 import { parseId, parseListQuery, sendList } from '../http/list-query';
+import type { SnapshotToken } from '../services/access-state';
+import { snapshotTokenOf } from '../services/refresh-tokens';
 import { newSecret } from '../services/secrets';
 
 const createSchema = z
@@ -25,8 +27,27 @@ const createSchema = z
   })
   .strict();
 
+/**
+ * A token made while signed in with another token never outlives or outranks it: it expires no later and is pull-only
+ * if that one is. (The routes refuse personal access tokens outright; this holds should one ever be let through.)
+ */
+export function boundByCallerToken(
+  requested: { readOnly: boolean; expiresAt: Date | null },
+  callerToken: Pick<SnapshotToken, 'readOnly' | 'expiresAt'> | undefined,
+): { readOnly: boolean; expiresAt: Date | null } {
+  if (!callerToken) return requested;
+  const limit = callerToken.expiresAt === null ? null : new Date(callerToken.expiresAt);
+  const expiresAt =
+    limit === null
+      ? requested.expiresAt
+      : requested.expiresAt === null || requested.expiresAt > limit
+        ? limit
+        : requested.expiresAt;
+  return { readOnly: requested.readOnly || callerToken.readOnly, expiresAt };
+}
+
 export async function tokenManagementRoutes(app: FastifyInstance): Promise<void> {
-  const { store, access } = app.services;
+  const { store, access, config } = app.services;
 
   /** The user whose tokens a request may see: the caller, or (admins, managers for reading) the filtered user. */
   function ownerFilter(request: FastifyRequest, filter: Record<string, unknown> | undefined, write: boolean): number {
@@ -54,12 +75,15 @@ export async function tokenManagementRoutes(app: FastifyInstance): Promise<void>
     });
 
     app.delete(`${path}/:id`, async (request) => {
-      const caller = requireUser(request);
+      const caller = requireSessionOrPassword(
+        request,
+        kind === 'pat' ? 'revoke personal access tokens' : 'sign out registry clients',
+      );
       const token = await store.tokens.get(parseId(request.params));
       if (!token || token.kind !== kind) throw notFound('no such token');
       if (token.userId !== caller.id && caller.role !== 'admin') throw notFound('no such token');
-      const deleted = await store.tokens.delete(token.id);
-      await access.refresh();
+      const { token: deleted, revision } = await store.tokens.revoke(token.id);
+      await access.applyTokenChange({ revision, removed: [token.id] });
       await audit(
         request,
         kind === 'pat' ? 'token.revoke' : 'client.revoke',
@@ -72,19 +96,29 @@ export async function tokenManagementRoutes(app: FastifyInstance): Promise<void>
   }
 
   app.post('/api/v1/tokens', async (request, reply) => {
-    const caller = requireUser(request);
+    const caller = requireSessionOrPassword(request, 'create personal access tokens');
     const input = parseBody(createSchema, request.body);
+    const bounds = boundByCallerToken(
+      { readOnly: input.readOnly ?? false, expiresAt: input.expiresAt ? new Date(input.expiresAt) : null },
+      request.caller.kind === 'user' && request.caller.tokenId !== undefined
+        ? access.tokenById(request.caller.tokenId)
+        : undefined,
+    );
     const secret = newSecret('pat');
-    const token = await store.tokens.create({
-      kind: 'pat',
-      userId: caller.id,
-      name: input.name,
-      tokenHash: secret.hash,
-      prefix: secret.prefix,
-      readOnly: input.readOnly ?? false,
-      expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
-    });
-    await access.refresh();
+    const issued = await store.tokens.issue(
+      {
+        kind: 'pat',
+        userId: caller.id,
+        name: input.name,
+        tokenHash: secret.hash,
+        prefix: secret.prefix,
+        readOnly: bounds.readOnly,
+        expiresAt: bounds.expiresAt,
+      },
+      { max: config.auth['max-personal-tokens'], whenFull: 'refuse' },
+    );
+    await access.applyTokenChange({ revision: issued.revision, added: [snapshotTokenOf(issued)] });
+    const token = issued.token;
     await audit(
       request,
       'token.create',

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { audit, changedFields } from '../http/audit';
-import { requireAdmin } from '../http/authentication';
+import { requireAdmin, requireSessionOrPassword } from '../http/authentication';
 import { parseBody } from '../http/body';
 import { badRequest, notFound } from '../http/errors';
 import { parseId, parseListQuery, sendList } from '../http/list-query';
@@ -65,6 +65,8 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/api/v1/users', async (request, reply) => {
     requireAdmin(request, 'write');
+    // A new account comes with a password the caller chose: a lasting credential.
+    requireSessionOrPassword(request, 'create accounts');
     const input = parseBody(createSchema, request.body);
     const { password, ...rest } = input;
     const user = await store.users.create({ ...rest, passwordHash: await passwords.hash(password) });
@@ -80,6 +82,7 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
     const input = parseBody(updateSchema, request.body);
     if (input.id !== undefined && input.id !== id) throw badRequest('id in the body does not match the URL', 'id');
     const { password, id: _id, createdAt: _c, updatedAt: _u, passwordChangedAt: _p, ...patch } = input;
+    if (password) requireSessionOrPassword(request, 'set passwords');
     const user = await store.users.update(id, {
       ...patch,
       ...(password ? { passwordHash: await passwords.hash(password) } : {}),

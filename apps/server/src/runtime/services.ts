@@ -92,6 +92,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   let stopPruning: (() => Promise<void>) | undefined;
   try {
     await bootstrapAdmin(store, config, paths, passwords, announce);
+    await warnOfSharedNames(store, announce);
     const access = await createAccessState(store, { onError: options.onBackgroundError });
     const credentialCache = createCredentialCache({ ttlMs: config.auth['cache-ttl'] * 1000 });
     const throttle = createLoginThrottle(store, {
@@ -114,7 +115,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
       idleSeconds: config.auth['session-idle'],
       maxPerUser: config.auth['max-sessions'],
     });
-    const refreshTokens = createRefreshTokenService(store, access);
+    const refreshTokens = createRefreshTokenService(store, access, {
+      maxPerUser: config.auth['max-refresh-tokens'],
+    });
     const registry = createConfiguredRegistryClient(config, issuer);
     const pruning = startStorePruning(store, {
       intervalMs: options.pruneIntervalMs ?? PRUNE_INTERVAL_MS,
@@ -156,6 +159,19 @@ export async function createServices(config: Config, options: ServiceOptions = {
     await store.close();
     throw error;
   }
+}
+
+/**
+ * Names are unique across users and service accounts now; a store from before may still hold a pair. Starting must
+ * not fail over it, but each such pair gets registry tokens with the same subject until one is renamed.
+ */
+async function warnOfSharedNames(store: Store, announce: (line: string) => void): Promise<void> {
+  const shared = await store.serviceAccounts.namesSharedWithUsers();
+  if (shared.length === 0) return;
+  announce(
+    `warning: a user and a service account share the name ${shared.map((name) => JSON.stringify(name)).join(', ')}; ` +
+      'their registry tokens have the same subject: rename the service account (PUT /api/v1/service-accounts/<id>)',
+  );
 }
 
 /** The secret the registry must send with notifications, made once and shared by every replica. */

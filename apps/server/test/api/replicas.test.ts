@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashSecret } from '../../src/services/secrets';
 import { adminAuth, basic, createTestApp, createUser, type TestApp } from './fixture';
 
 const url = process.env.RA_TEST_POSTGRES_URL;
@@ -69,5 +70,50 @@ describe.skipIf(!url)('replicas sharing PostgreSQL', () => {
     expect((await token(a, 'target', 'wrong-password-3', '10.7.0.1')).statusCode).toBe(401);
     expect((await token(b, 'target', 'target-password', '10.7.0.1')).statusCode).toBe(429);
     expect((await token(b, 'target', 'target-password', '10.7.0.2')).statusCode).toBe(200);
+  });
+
+  it('sees tokens created and revoked through the other replica (token writes are applied locally in place)', async () => {
+    await createUser(a.app, 'tokens', 'tokens-password');
+    await eventually(async () => b.services.access.userByLogin('tokens') !== undefined);
+    const auth = { authorization: basic('tokens', 'tokens-password') };
+    const created = await a.app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: auth,
+      payload: { name: 'ci' },
+    });
+    expect(created.statusCode).toBe(201);
+    const { id, token: pat } = created.json() as { id: number; token: string };
+    // Wait on the snapshot, not with sign-ins (failed ones count against the address).
+    await eventually(async () => b.services.access.tokenById(id) !== undefined);
+    expect((await token(b, 'tokens', pat)).statusCode).toBe(200);
+    const refresh = await a.app.inject({
+      url: '/api/v1/registry/auth?service=container_registry&offline_token=true&client_id=docker',
+      headers: auth,
+    });
+    const refreshToken = refresh.json().refresh_token as string;
+    const grant = (app: TestApp) =>
+      app.app.inject({
+        method: 'POST',
+        url: '/api/v1/registry/auth',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: refreshToken,
+          service: 'container_registry',
+          client_id: 'docker',
+        }).toString(),
+      });
+    await eventually(async () => b.services.access.tokenByHash(hashSecret(refreshToken)) !== undefined);
+    expect((await grant(b)).statusCode).toBe(200);
+    const clients = (await b.app.inject({ url: '/api/v1/clients', headers: auth })).json() as Array<{ id: number }>;
+    expect(clients).toHaveLength(1);
+    await b.app.inject({ method: 'DELETE', url: `/api/v1/clients/${clients[0]?.id}`, headers: auth });
+    await b.app.inject({ method: 'DELETE', url: `/api/v1/tokens/${id}`, headers: auth });
+    expect((await grant(b)).statusCode).toBe(401);
+    await eventually(async () => a.services.access.tokenById(id) === undefined);
+    await eventually(async () => a.services.access.tokenByHash(hashSecret(refreshToken)) === undefined);
+    expect((await grant(a)).statusCode).toBe(401);
+    expect((await token(a, 'tokens', pat)).statusCode).toBe(401);
   });
 });

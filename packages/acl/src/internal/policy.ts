@@ -100,8 +100,12 @@ function principalKeys(principal: Principal): string[] {
   }
 }
 
+/**
+ * `{user}` stands for a user's own login, and only a user's: a service account's name is not a personal namespace
+ * (were it ever the same as a login, the account would get that user's repositories).
+ */
 function ownName(principal: Principal): string | undefined {
-  return principal.kind === 'anonymous' ? undefined : principal.name;
+  return principal.kind === 'user' ? principal.name : undefined;
 }
 
 /** Repository scopes (`repository`, `repository(plugin)`) are decided by rules; other types only by the admin role. */

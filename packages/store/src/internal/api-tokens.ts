@@ -3,8 +3,8 @@
  * (`refresh`). Only the SHA-256 of a token is stored; the token itself is shown once.
  */
 import type { Kysely } from 'kysely';
-import { bumpRevision, mapConstraint, nowIso, requireExisting, requireText } from './common';
-import type { ApiTokenRow, Database, Executor } from './database';
+import { bumpRevision, mapConstraint, nowIso, readRevision, requireText } from './common';
+import type { ApiTokenRow, Database, Dialect, Executor } from './database';
 import { StoreError } from './errors';
 import { checkFilter, ilike, type ListQuery, type ListResult, pageOf, runList } from './list-query';
 
@@ -36,6 +36,26 @@ export interface NewApiToken {
   expiresAt?: Date | null;
 }
 
+/**
+ * How many tokens of the new one's kind a user may hold. `end-oldest` makes room by deleting the oldest (refresh
+ * tokens: a new `docker login` must not fail because of forgotten machines); `refuse` fails with ERR_STORE_CONFLICT
+ * (personal access tokens are never ended behind their owner's back).
+ */
+export interface ApiTokenLimit {
+  max: number;
+  whenFull: 'end-oldest' | 'refuse';
+}
+
+/** A created token with what the write changed, so a reader of the access snapshot can apply it without a reload. */
+export interface IssuedApiToken {
+  token: ApiToken;
+  tokenHash: string;
+  /** Ids of the tokens ended to make room. */
+  ended: number[];
+  /** The revision this write produced. */
+  revision: number;
+}
+
 const SORT = { id: 'id', name: 'name', expiresAt: 'expires_at', lastUsedAt: 'last_used_at', createdAt: 'created_at' };
 const FILTERS = { q: 'search', id: 'ids', kind: 'string', userId: 'integer' } as const;
 const KINDS: readonly ApiTokenKind[] = ['pat', 'refresh'];
@@ -59,49 +79,104 @@ async function getToken(db: Executor, id: number): Promise<ApiToken | undefined>
   return row ? toApiToken(row) : undefined;
 }
 
-export function apiTokensRepository(db: Kysely<Database>) {
+export function apiTokensRepository(db: Kysely<Database>, dialect: Dialect) {
+  /**
+   * Creates a token; with a limit, counts the user's tokens of that kind in the same transaction (the user's row is
+   * locked on PostgreSQL so concurrent creations cannot both pass) and ends the oldest or refuses.
+   */
+  async function issue(input: NewApiToken, limit?: ApiTokenLimit): Promise<IssuedApiToken> {
+    if (!KINDS.includes(input.kind)) throw new StoreError('ERR_STORE_INVALID', 'kind must be pat or refresh', 'kind');
+    const name = requireText(input.name, 'name', 200);
+    const tokenHash = requireText(input.tokenHash, 'tokenHash', 256);
+    if (limit && !(Number.isSafeInteger(limit.max) && limit.max >= 1))
+      throw new StoreError('ERR_STORE_INVALID', 'limit must be a positive integer', 'limit');
+    return db.transaction().execute(async (trx) => {
+      let owner = trx.selectFrom('users').select('id').where('id', '=', input.userId);
+      if (dialect === 'postgres') owner = owner.forUpdate();
+      if (!(await owner.executeTakeFirst()))
+        throw new StoreError('ERR_STORE_REFERENCE', `userId: no user with id ${input.userId}`, 'userId');
+      let ended: number[] = [];
+      if (limit?.whenFull === 'refuse') {
+        const held = await trx
+          .selectFrom('api_tokens')
+          .select((eb) => eb.fn.countAll<number | string>().as('n'))
+          .where('user_id', '=', input.userId)
+          .where('kind', '=', input.kind)
+          .executeTakeFirstOrThrow();
+        if (Number(held.n) >= limit.max) {
+          const what = input.kind === 'pat' ? 'personal access tokens' : 'refresh tokens';
+          throw new StoreError('ERR_STORE_CONFLICT', `a user may hold at most ${limit.max} ${what}: revoke one first`);
+        }
+      } else if (limit) {
+        // Keep the newest max-1, so with the new one the user holds max.
+        const removed = await trx
+          .deleteFrom('api_tokens')
+          .where('user_id', '=', input.userId)
+          .where('kind', '=', input.kind)
+          .where('id', 'not in', (eb) =>
+            eb
+              .selectFrom('api_tokens')
+              .select('id')
+              .where('user_id', '=', input.userId)
+              .where('kind', '=', input.kind)
+              .orderBy('id', 'desc')
+              .limit(limit.max - 1),
+          )
+          .returning('id')
+          .execute();
+        ended = removed.map((entry) => entry.id).sort((a, b) => a - b);
+      }
+      const row = await mapConstraint(
+        () =>
+          trx
+            .insertInto('api_tokens')
+            .values({
+              kind: input.kind,
+              user_id: input.userId,
+              name,
+              token_hash: tokenHash,
+              prefix: requireText(input.prefix, 'prefix', 32),
+              read_only: input.readOnly ? 1 : 0,
+              client_id: input.clientId?.slice(0, 200) ?? null,
+              address: input.address ?? null,
+              expires_at: input.expiresAt ? input.expiresAt.toISOString() : null,
+              last_used_at: null,
+              created_at: nowIso(),
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow(),
+        { unique: 'tokenHash' },
+      );
+      await bumpRevision(trx);
+      const token = (await getToken(trx, row.id)) as ApiToken;
+      return { token, tokenHash, ended, revision: await readRevision(trx) };
+    });
+  }
+
+  async function revoke(id: number): Promise<{ token: ApiToken; revision: number }> {
+    return db.transaction().execute(async (trx) => {
+      const token = await getToken(trx, id);
+      if (!token) throw new StoreError('ERR_STORE_NOT_FOUND', `no token with id ${id}`);
+      await trx.deleteFrom('api_tokens').where('id', '=', id).execute();
+      await bumpRevision(trx);
+      return { token, revision: await readRevision(trx) };
+    });
+  }
+
   return {
-    async create(input: NewApiToken): Promise<ApiToken> {
-      if (!KINDS.includes(input.kind)) throw new StoreError('ERR_STORE_INVALID', 'kind must be pat or refresh', 'kind');
-      const name = requireText(input.name, 'name', 200);
-      return db.transaction().execute(async (trx) => {
-        await requireExisting(trx, 'users', [input.userId], 'userId');
-        const row = await mapConstraint(
-          () =>
-            trx
-              .insertInto('api_tokens')
-              .values({
-                kind: input.kind,
-                user_id: input.userId,
-                name,
-                token_hash: requireText(input.tokenHash, 'tokenHash', 256),
-                prefix: requireText(input.prefix, 'prefix', 32),
-                read_only: input.readOnly ? 1 : 0,
-                client_id: input.clientId?.slice(0, 200) ?? null,
-                address: input.address ?? null,
-                expires_at: input.expiresAt ? input.expiresAt.toISOString() : null,
-                last_used_at: null,
-                created_at: nowIso(),
-              })
-              .returning('id')
-              .executeTakeFirstOrThrow(),
-          { unique: 'tokenHash' },
-        );
-        await bumpRevision(trx);
-        return (await getToken(trx, row.id)) as ApiToken;
-      });
+    issue,
+
+    async create(input: NewApiToken, limit?: ApiTokenLimit): Promise<ApiToken> {
+      return (await issue(input, limit)).token;
     },
 
     get: (id: number) => getToken(db, id),
 
+    /** Deletes a token; with the revision this write produced (see `issue`). */
+    revoke,
+
     async delete(id: number): Promise<ApiToken> {
-      return db.transaction().execute(async (trx) => {
-        const token = await getToken(trx, id);
-        if (!token) throw new StoreError('ERR_STORE_NOT_FOUND', `no token with id ${id}`);
-        await trx.deleteFrom('api_tokens').where('id', '=', id).execute();
-        await bumpRevision(trx);
-        return token;
-      });
+      return (await revoke(id)).token;
     },
 
     /** Revokes a user's tokens of one kind (or all); returns how many. */

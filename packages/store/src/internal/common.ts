@@ -24,6 +24,32 @@ export async function lockAdmins(db: Executor, dialect: Dialect): Promise<void> 
   if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(727274001)`.execute(db);
 }
 
+/**
+ * Users and service accounts share one namespace (both become a token's `sub`, and `{user}` rules key on it). Each
+ * side checks the other table inside its transaction; on PostgreSQL this lock keeps two such transactions from
+ * passing the check at once (SQLite transactions are serialized anyway).
+ */
+export async function lockNames(db: Executor, dialect: Dialect): Promise<void> {
+  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(727274002)`.execute(db);
+}
+
+/** Fails with ERR_STORE_CONFLICT naming `field` when a user (or service account) already has this name. */
+export async function requireNameFree(
+  db: Executor,
+  taken: 'users' | 'service_accounts',
+  name: string,
+  field: string,
+): Promise<void> {
+  const row =
+    taken === 'users'
+      ? await db.selectFrom('users').select('id').where('login', '=', name).executeTakeFirst()
+      : await db.selectFrom('service_accounts').select('id').where('name', '=', name).executeTakeFirst();
+  if (row) {
+    const holder = taken === 'users' ? 'a user' : 'a service account';
+    throw new StoreError('ERR_STORE_CONFLICT', `${field} is already taken by ${holder}`, field);
+  }
+}
+
 function constraintKind(error: unknown): 'unique' | 'foreign' | undefined {
   const code = (error as { code?: unknown }).code;
   if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY')

@@ -1,7 +1,7 @@
 /** Service accounts: credentials for CI and deployments, with their own access rules, no UI login. */
 import type { Kysely } from 'kysely';
-import { bumpRevision, mapConstraint, nowIso, requireText } from './common';
-import type { Database, Executor, ServiceAccountRow } from './database';
+import { bumpRevision, lockNames, mapConstraint, nowIso, requireNameFree, requireText } from './common';
+import type { Database, Dialect, Executor, ServiceAccountRow } from './database';
 import { StoreError } from './errors';
 import { checkFilter, ilike, type ListQuery, type ListResult, pageOf, runList } from './list-query';
 
@@ -51,7 +51,7 @@ async function getAccount(db: Executor, id: number): Promise<ServiceAccount | un
   return row ? toServiceAccount(row) : undefined;
 }
 
-export function serviceAccountsRepository(db: Kysely<Database>) {
+export function serviceAccountsRepository(db: Kysely<Database>, dialect: Dialect) {
   return {
     async create(input: {
       name: string;
@@ -63,6 +63,8 @@ export function serviceAccountsRepository(db: Kysely<Database>) {
       const secretHash = requireText(input.secretHash, 'secretHash', 256);
       const description = requireText(input.description ?? '', 'description', 2000, true);
       return db.transaction().execute(async (trx) => {
+        await lockNames(trx, dialect);
+        await requireNameFree(trx, 'users', name, 'name');
         const at = nowIso();
         const row = await mapConstraint(
           () =>
@@ -98,8 +100,12 @@ export function serviceAccountsRepository(db: Kysely<Database>) {
       if (patch.expiresAt !== undefined) values.expires_at = patch.expiresAt ? patch.expiresAt.toISOString() : null;
       if (patch.secretHash !== undefined) values.secret_hash = requireText(patch.secretHash, 'secretHash', 256);
       return db.transaction().execute(async (trx) => {
-        if (!(await getAccount(trx, id)))
-          throw new StoreError('ERR_STORE_NOT_FOUND', `no service account with id ${id}`);
+        const current = await getAccount(trx, id);
+        if (!current) throw new StoreError('ERR_STORE_NOT_FOUND', `no service account with id ${id}`);
+        if (typeof values.name === 'string' && values.name !== current.name) {
+          await lockNames(trx, dialect);
+          await requireNameFree(trx, 'users', values.name, 'name');
+        }
         await mapConstraint(
           () =>
             trx
@@ -141,6 +147,17 @@ export function serviceAccountsRepository(db: Kysely<Database>) {
         base = filter.id.length ? base.where('id', 'in', filter.id) : base.where('id', '=', -1);
       if (typeof filter.disabled === 'boolean') base = base.where('disabled', '=', filter.disabled ? 1 : 0);
       return runList<ServiceAccountRow, ServiceAccount>(base, page, (rows) => rows.map(toServiceAccount));
+    },
+
+    /** Names held by a service account and a user both (made before names were unique across the two). */
+    async namesSharedWithUsers(): Promise<string[]> {
+      const rows = await db
+        .selectFrom('service_accounts')
+        .innerJoin('users', 'users.login', 'service_accounts.name')
+        .select('service_accounts.name')
+        .orderBy('service_accounts.name')
+        .execute();
+      return rows.map((row) => row.name);
     },
 
     /** Records use; not an access change, so the revision stays. */

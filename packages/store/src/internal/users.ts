@@ -1,7 +1,17 @@
 /** Accounts: CRUD, credentials lookup, list queries, and the rule that the last enabled admin stays. */
 
 import type { Kysely } from 'kysely';
-import { bumpRevision, lockAdmins, mapConstraint, nowIso, requireExisting, requireIds, requireText } from './common';
+import {
+  bumpRevision,
+  lockAdmins,
+  lockNames,
+  mapConstraint,
+  nowIso,
+  requireExisting,
+  requireIds,
+  requireNameFree,
+  requireText,
+} from './common';
 import type { Database, Dialect, Executor, UserRow } from './database';
 import { StoreError } from './errors';
 import { checkFilter, ilike, type ListQuery, type ListResult, pageOf, runList } from './list-query';
@@ -174,6 +184,8 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect) {
       const name = requireText(input.name ?? '', 'name', 200, true);
       const groups = requireIds(input.groups ?? [], 'groups');
       return db.transaction().execute(async (trx) => {
+        await lockNames(trx, dialect);
+        await requireNameFree(trx, 'service_accounts', login, 'login');
         const at = nowIso();
         const row = await mapConstraint(
           () =>
@@ -224,6 +236,10 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect) {
         await lockAdmins(trx, dialect);
         const current = await trx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
         if (!current) throw new StoreError('ERR_STORE_NOT_FOUND', `no user with id ${id}`);
+        if (typeof values.login === 'string' && values.login !== current.login) {
+          await lockNames(trx, dialect);
+          await requireNameFree(trx, 'service_accounts', values.login, 'login');
+        }
         const wasAdmin = current.role === 'admin' && Number(current.disabled) === 0;
         const staysAdmin =
           (values.role ?? current.role) === 'admin' && Number(values.disabled ?? current.disabled) === 0;
