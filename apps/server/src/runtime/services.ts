@@ -14,7 +14,7 @@ import { type Authenticator, createAuthenticator } from '../services/authenticat
 import { type CredentialCache, createCredentialCache } from '../services/credential-cache';
 import { createIndexEvents, type IndexEvents } from '../services/index-events';
 import type { IndexSync } from '../services/index-sync';
-import { createLoginThrottle } from '../services/login-throttle';
+import { createLoginThrottle, type LoginThrottle } from '../services/login-throttle';
 import { createMailer, type Mailer } from '../services/mailer';
 import type { PasswordHasher } from '../services/passwords';
 import { createRefreshTokenService, type RefreshTokenService } from '../services/refresh-tokens';
@@ -36,6 +36,8 @@ export interface Services {
   access: AccessState;
   credentialCache: CredentialCache;
   authenticator: Authenticator;
+  /** Counts sign-in attempts per address and account; anything that checks a secret without a session uses it. */
+  throttle: LoginThrottle;
   sessions: SessionService;
   passwords: PasswordHasher;
   mailer: Mailer | undefined;
@@ -59,6 +61,8 @@ export interface ServiceOptions {
   announce?: (line: string) => void;
   onBackgroundError?: (error: unknown) => void;
   onSyncError?: (error: unknown, where: string) => void;
+  /** Replaces the hasher the configuration asks for (tests count its calls). */
+  passwords?: PasswordHasher;
 }
 
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
@@ -81,7 +85,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   });
   const jwks = createJwks([certificates.publicKey], { keyIdFormat: config.registry['key-id'] });
 
-  const passwords = configuredPasswordHasher(config);
+  const passwords = options.passwords ?? configuredPasswordHasher(config);
   const store = await openConfiguredStore(config, paths);
   try {
     await bootstrapAdmin(store, config, paths, passwords, announce);
@@ -119,6 +123,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       access,
       credentialCache,
       authenticator,
+      throttle,
       sessions,
       passwords,
       mailer: createMailer(config),
