@@ -93,6 +93,12 @@ export function loginFailuresRepository(db: Kysely<Database>, dialect: Dialect) 
     async release(clear: string[], giveBack: string[]): Promise<void> {
       if (clear.length === 0 && giveBack.length === 0) return;
       await db.transaction().execute(async (trx) => {
+        // Under the same locks as reserve, so a reservation racing with this one never writes back a stale count.
+        if (dialect === 'postgres') {
+          for (const key of [...clear, ...giveBack].sort()) {
+            await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
+          }
+        }
         if (clear.length > 0) await trx.deleteFrom('login_failures').where('key', 'in', clear).execute();
         if (giveBack.length > 0) {
           await trx
