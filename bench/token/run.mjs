@@ -1,14 +1,17 @@
 // Token endpoint benchmark: requests/s and latency percentiles at 16 connections (wrk, a separate process),
-// for several kinds of token request, next to a bare Fastify route measured in the same run.
+// for several kinds of token request, next to a bare Fastify route measured in the same run — and, with
+// BENCH_COMPARE_CLI, next to another build of the server.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startListening, stopAll } from '../lib/processes.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '../../apps/server/dist/cli.js');
+// Another build's CLI (e.g. the code before a change): its token scenarios run in the same run, side by side.
+const compareCli = process.env.BENCH_COMPARE_CLI ? resolve(process.env.BENCH_COMPARE_CLI) : undefined;
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = 16;
 const service = 'bench-svc';
@@ -17,6 +20,11 @@ try {
   execFileSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' });
 } catch {
   console.error('wrk is not installed: apt-get install wrk');
+  process.exit(2);
+}
+
+if (compareCli && !existsSync(compareCli)) {
+  console.error(`BENCH_COMPARE_CLI: no such file ${compareCli}`);
   process.exit(2);
 }
 
@@ -61,13 +69,16 @@ async function api(base, auth, method, path, body) {
   return response.json();
 }
 
-const dataDir = mkdtempSync(join(tmpdir(), 'ra-bench-'));
-try {
-  const adminPassword = 'bench-admin-password';
-  const baseline = await startListening([join(here, 'baseline-server.mjs')], 'baseline');
+/**
+ * Starts one build's `registry-admin serve` on a temporary SQLite store and prepares what the scenarios need: a user
+ * with rules, a personal access token, and a refresh token with its wrk script.
+ */
+async function startBuild(label, cliPath, adminPassword) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ra-bench-'));
+  dataDirs.push(dataDir);
   const server = await startListening(
     [
-      cli,
+      cliPath,
       'serve',
       '--listen',
       '127.0.0.1',
@@ -82,7 +93,7 @@ try {
       '--registry.service',
       service,
     ],
-    'registry-admin',
+    `registry-admin (${label})`,
   );
   const adminAuth = basic('admin', adminPassword);
   const user = await api(server.url, adminAuth, 'POST', '/api/v1/users', {
@@ -109,27 +120,13 @@ try {
   });
   const sampleBody = await sample.json();
   if (sample.status !== 200 || sampleBody.token.split('.').length !== 3)
-    throw new Error(`bad token response: ${JSON.stringify(sampleBody)}`);
-
-  const results = [];
-  results.push(await load('bare Fastify route (baseline)', `${baseline.url}/bare`));
-  results.push(
-    await load('token, repeated password (user)', tokenUrl('repository:bench/app:pull,push'), {
-      Authorization: basic('bench', 'bench-password'),
-    }),
-  );
-  results.push(await load('token, anonymous', tokenUrl('repository:public/app:pull')));
+    throw new Error(`${label}: bad token response: ${JSON.stringify(sampleBody)}`);
   const pat = await api(server.url, basic('bench', 'bench-password'), 'POST', '/api/v1/tokens', { name: 'bench' });
-  results.push(
-    await load('token, personal access token', tokenUrl('repository:bench/app:pull,push'), {
-      Authorization: basic('bench', pat.token),
-    }),
-  );
   const login = await fetch(`${tokenUrl('repository:bench/app:pull')}&offline_token=true&client_id=docker`, {
     headers: { authorization: basic('bench', 'bench-password') },
   });
   const { refresh_token: refreshToken } = await login.json();
-  if (!refreshToken) throw new Error('no refresh token from the login request');
+  if (!refreshToken) throw new Error(`${label}: no refresh token from the login request`);
   const form = new URLSearchParams({
     client_id: 'docker',
     grant_type: 'refresh_token',
@@ -137,62 +134,139 @@ try {
     scope: 'repository:bench/app:pull,push',
     service,
   }).toString();
-  const script = join(dataDir, 'refresh-grant.lua');
+  const refreshScript = join(dataDir, 'refresh-grant.lua');
   writeFileSync(
-    script,
+    refreshScript,
     `wrk.method = "POST"\nwrk.body = "${form}"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n`,
   );
-  results.push(await load('bare Fastify form POST (baseline)', `${baseline.url}/bare`, {}, script));
-  results.push(await load('token, refresh grant (POST)', `${server.url}/api/v1/registry/auth`, {}, script));
-  results.push(
-    await load('token, repeated password (admin)', tokenUrl('repository:bench/app:pull,push'), {
-      Authorization: adminAuth,
-    }),
-  );
+  return { label, server, adminAuth, tokenUrl, pat: pat.token, refreshScript };
+}
 
-  // The first, uncached password check: one request per fresh user, sequentially.
-  const fresh = [];
-  for (let i = 0; i < 20; i++) {
-    await api(server.url, adminAuth, 'POST', '/api/v1/users', { login: `fresh${i}`, password: `fresh-password-${i}` });
-  }
-  const second = [];
-  for (let i = 0; i < 20; i++) {
-    const headers = { authorization: basic(`fresh${i}`, `fresh-password-${i}`) };
-    for (const bucket of [fresh, second]) {
-      const started = process.hrtime.bigint();
-      const response = await fetch(tokenUrl('repository:bench/app:pull'), { headers });
-      await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`fresh user ${i}: ${response.status}`);
-      bucket.push(Number(process.hrtime.bigint() - started) / 1e6);
+/** The token scenarios, in the order they are printed; each yields the arguments of `load` for one build. */
+const scenarios = [
+  {
+    name: 'token, repeated password (user)',
+    args: (b) => [b.tokenUrl('repository:bench/app:pull,push'), { Authorization: basic('bench', 'bench-password') }],
+  },
+  { name: 'token, anonymous', args: (b) => [b.tokenUrl('repository:public/app:pull')] },
+  {
+    name: 'token, personal access token',
+    args: (b) => [b.tokenUrl('repository:bench/app:pull,push'), { Authorization: basic('bench', b.pat) }],
+  },
+  {
+    name: 'token, refresh grant (POST)',
+    args: (b) => [`${b.server.url}/api/v1/registry/auth`, {}, b.refreshScript],
+    baseline: 'form',
+  },
+  {
+    name: 'token, repeated password (admin)',
+    args: (b) => [b.tokenUrl('repository:bench/app:pull,push'), { Authorization: b.adminAuth }],
+  },
+];
+
+/**
+ * The first, uncached password check against the second (cached) one: one request per fresh user, sequentially,
+ * each user on every build in turn.
+ */
+async function firstChecks(builds) {
+  const checks = builds.map(() => ({ first: [], second: [] }));
+  for (const build of builds) {
+    for (let i = 0; i < 20; i++) {
+      await api(build.server.url, build.adminAuth, 'POST', '/api/v1/users', {
+        login: `fresh${i}`,
+        password: `fresh-password-${i}`,
+      });
     }
   }
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
-
-  const base = results[0].rps;
-  console.log(`\ntoken endpoint, ${connections} connections, ${duration}s per scenario (wrk -t2 -c${connections})\n`);
-  console.log(
-    `${'scenario'.padEnd(36)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'vs baseline'.padStart(13)}`,
-  );
-  for (const r of results) {
-    console.log(
-      `${r.name.padEnd(36)}${r.rps.toFixed(0).padStart(10)}${r.p50.toFixed(2).padStart(10)}${r.p99.toFixed(2).padStart(10)}${`${((r.rps / base) * 100).toFixed(0)}%`.padStart(13)}`,
-    );
+  for (let i = 0; i < 20; i++) {
+    const headers = { authorization: basic(`fresh${i}`, `fresh-password-${i}`) };
+    for (const [b, build] of builds.entries()) {
+      for (const bucket of [checks[b].first, checks[b].second]) {
+        const started = process.hrtime.bigint();
+        const response = await fetch(build.tokenUrl('repository:bench/app:pull'), { headers });
+        await response.arrayBuffer();
+        if (response.status !== 200) throw new Error(`${build.label}: fresh user ${i}: ${response.status}`);
+        bucket.push(Number(process.hrtime.bigint() - started) / 1e6);
+      }
+    }
   }
+  return checks;
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
+const cell = (text, width) => String(text).padStart(width);
+const figures = (r, base) =>
+  r
+    ? `${cell(r.rps.toFixed(0), 10)}${cell(r.p50.toFixed(2), 9)}${cell(r.p99.toFixed(2), 9)}${cell(`${((r.rps / base) * 100).toFixed(0)}%`, 8)}`
+    : ' '.repeat(36);
+
+const dataDirs = [];
+try {
+  const adminPassword = 'bench-admin-password';
+  const baseline = await startListening([join(here, 'baseline-server.mjs')], 'baseline');
+  const builds = [await startBuild('this build', cli, adminPassword)];
+  if (compareCli) builds.push(await startBuild('compare', compareCli, adminPassword));
+
+  const bare = await load('bare Fastify route (baseline)', `${baseline.url}/bare`);
+  const bareForm = await load('bare Fastify form POST (baseline)', `${baseline.url}/bare`, {}, builds[0].refreshScript);
+  // Each scenario runs on every build back to back, so drift in the machine's load touches both alike.
+  const rows = [];
+  for (const scenario of scenarios) {
+    const measured = [];
+    for (const build of builds) measured.push(await load(scenario.name, ...scenario.args(build)));
+    rows.push({ name: scenario.name, base: scenario.baseline === 'form' ? bareForm.rps : bare.rps, measured });
+  }
+  const checks = await firstChecks(builds);
+
+  console.log(`\ntoken endpoint, ${connections} connections, ${duration}s per scenario (wrk -t2 -c${connections})`);
+  if (compareCli) console.log(`compare = ${compareCli}`);
+  console.log('"base" is the share of the bare Fastify baseline\n');
+  const group = `${cell('req/s', 10)}${cell('p50 ms', 9)}${cell('p99 ms', 9)}${cell('base', 8)}`;
   console.log(
-    `\nfirst (uncached, argon2id) password check: mean ${mean(fresh).toFixed(1)} ms, p50 ${median(fresh).toFixed(1)} ms;` +
-      ` second (cached): mean ${mean(second).toFixed(2)} ms, p50 ${median(second).toFixed(2)} ms (20 users, sequential)`,
+    `${''.padEnd(36)}${builds.map((b) => `  | ${b.label.padEnd(34)}`).join('')}${compareCli ? '  |  this/compare' : ''}`,
   );
+  console.log(`${'scenario'.padEnd(36)}${builds.map(() => `  |${group}`).join('')}${compareCli ? '  |' : ''}`);
+  const line = (name, results, base) => {
+    const ratio =
+      compareCli && results[0] && results[1]
+        ? `  |${cell(`${((results[0].rps / results[1].rps) * 100).toFixed(0)}%`, 14)}`
+        : '';
+    console.log(`${name.padEnd(36)}${builds.map((_, i) => `  |${figures(results[i], base)}`).join('')}${ratio}`);
+  };
+  line(bare.name, [bare], bare.rps);
+  line(bareForm.name, [bareForm], bareForm.rps);
+  for (const row of rows) line(row.name, row.measured, row.base);
+  console.log('');
+  builds.forEach((build, i) => {
+    const { first, second } = checks[i];
+    console.log(
+      `${build.label}: first (uncached, argon2id) password check: mean ${mean(first).toFixed(1)} ms, p50 ${median(first).toFixed(1)} ms;` +
+        ` second (cached): mean ${mean(second).toFixed(2)} ms, p50 ${median(second).toFixed(2)} ms (20 users, sequential)`,
+    );
+  });
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(
     join(here, 'results', 'latest.json'),
     JSON.stringify(
-      { date: new Date().toISOString(), duration, connections, results, firstCheckMs: fresh, cachedCheckMs: second },
+      {
+        date: new Date().toISOString(),
+        duration,
+        connections,
+        baseline: [bare, bareForm],
+        builds: builds.map((build, i) => ({
+          label: build.label,
+          cli: i === 0 ? cli : compareCli,
+          results: rows.map((row) => row.measured[i]),
+          firstCheckMs: checks[i].first,
+          cachedCheckMs: checks[i].second,
+        })),
+      },
       null,
       2,
     ),
   );
 } finally {
   stopAll();
-  rmSync(dataDir, { recursive: true, force: true });
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 }

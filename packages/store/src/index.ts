@@ -13,7 +13,7 @@ export type { Database } from './internal/database';
 export { StoreError, type StoreErrorCode } from './internal/errors';
 export type { Group } from './internal/groups';
 export type { ListQuery, ListResult } from './internal/list-query';
-export type { LockoutPolicy, LockState } from './internal/login-failures';
+export type { LockoutPolicy, Reservation } from './internal/login-failures';
 export type { NewRegistryEvent, RegistryEvent } from './internal/registry-events';
 export type {
   IndexedManifest,

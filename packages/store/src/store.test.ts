@@ -488,33 +488,74 @@ describe.each(targets)('store on $name', (target) => {
 
   describe('login failures', () => {
     const policy = { maxFailures: 3, windowMs: 60_000, lockoutMs: 1000, maxLockoutMs: 3000 };
+    const address = (key: string) => [{ key, policy }];
 
-    it('locks a key after the limit, for twice as long each time, and forgets it on success', async () => {
+    it('lets the limit through, then locks for twice as long each time, and forgets on release', async () => {
       const t0 = new Date('2030-01-01T00:00:00Z');
       const at = (ms: number) => new Date(t0.getTime() + ms);
-      await store.loginFailures.recordFailure(['address:10.0.0.1'], at(0), policy);
-      await store.loginFailures.recordFailure(['address:10.0.0.1'], at(1), policy);
-      expect(await store.loginFailures.locked(['address:10.0.0.1'], at(2))).toEqual([]);
-      const [third] = await store.loginFailures.recordFailure(['address:10.0.0.1'], at(2), policy);
-      expect(third?.lockedUntil?.toISOString()).toBe(at(1002).toISOString());
-      expect(
-        (await store.loginFailures.locked(['address:10.0.0.1', 'address:other'], at(500))).map((l) => l.key),
-      ).toEqual(['address:10.0.0.1']);
-      expect(await store.loginFailures.locked(['address:10.0.0.1'], at(1003))).toEqual([]);
-      for (let i = 0; i < 3; i++) await store.loginFailures.recordFailure(['address:10.0.0.1'], at(2000 + i), policy);
-      expect((await store.loginFailures.locked(['address:10.0.0.1'], at(2002)))[0]?.lockedUntil?.toISOString()).toBe(
-        at(4002).toISOString(),
-      );
-      await store.loginFailures.clear(['address:10.0.0.1']);
-      expect(await store.loginFailures.locked(['address:10.0.0.1'], at(2003))).toEqual([]);
+      const key = 'address:10.0.0.1';
+      for (let i = 0; i < 3; i++)
+        expect(await store.loginFailures.reserve(address(key), at(i))).toEqual({ allowed: true });
+      expect(await store.loginFailures.reserve(address(key), at(3))).toEqual({ allowed: false, lockedUntil: at(1003) });
+      expect(await store.loginFailures.reserve(address(key), at(500))).toEqual({
+        allowed: false,
+        lockedUntil: at(1003),
+      });
+      for (let i = 0; i < 3; i++)
+        expect((await store.loginFailures.reserve(address(key), at(1003 + i))).allowed).toBe(true);
+      expect(await store.loginFailures.reserve(address(key), at(1010))).toEqual({
+        allowed: false,
+        lockedUntil: at(3010),
+      });
+      // An attempt given back does not count; a cleared key starts over.
+      for (let i = 0; i < 3; i++)
+        expect((await store.loginFailures.reserve(address(key), at(3010 + i))).allowed).toBe(true);
+      await store.loginFailures.release([], [key]);
+      expect((await store.loginFailures.reserve(address(key), at(3020))).allowed).toBe(true);
+      expect((await store.loginFailures.reserve(address(key), at(3021))).allowed).toBe(false);
+      await store.loginFailures.release([key], []);
+      expect((await store.loginFailures.reserve(address(key), at(3022))).allowed).toBe(true);
+      // A window that has passed starts the count again.
+      expect((await store.loginFailures.reserve(address(key), at(3022 + 60_000))).allowed).toBe(true);
     });
 
-    it('counts concurrent failures exactly', async () => {
+    it('counts nothing against any key when one of them is locked', async () => {
+      const now = new Date('2030-06-01T00:00:00Z');
+      const account = { key: 'account:x@10.0.0.2', policy: { ...policy, maxFailures: 1 } };
+      const wide = { key: 'address:10.0.0.2', policy };
+      expect((await store.loginFailures.reserve([wide, account], now)).allowed).toBe(true);
+      for (let i = 0; i < 5; i++) expect((await store.loginFailures.reserve([account, wide], now)).allowed).toBe(false);
+      // The address has one failure counted: two more are let through for other accounts.
+      expect((await store.loginFailures.reserve([wide], now)).allowed).toBe(true);
+      expect((await store.loginFailures.reserve([wide], now)).allowed).toBe(true);
+      expect((await store.loginFailures.reserve([wide], now)).allowed).toBe(false);
+    });
+
+    it('lets exactly the limit through however many reserve at once (on PostgreSQL through two pools, as replicas do)', async () => {
       const now = new Date('2031-01-01T00:00:00Z');
-      const big = { ...policy, maxFailures: 100 };
-      await Promise.all(Array.from({ length: 20 }, () => store.loginFailures.recordFailure(['account:x@1'], now, big)));
-      const [state] = await store.loginFailures.recordFailure(['account:x@1'], now, big);
-      expect(state?.failures).toBe(21);
+      // Replicas share PostgreSQL; SQLite serves one process, whose transactions take turns on its one connection.
+      const other = store.dialect === 'postgres' ? await openStore(config) : store;
+      try {
+        const keys = [
+          { key: 'address:10.0.0.3', policy: { ...policy, maxFailures: 12 } },
+          { key: 'account:x@10.0.0.3', policy: { ...policy, maxFailures: 7 } },
+        ];
+        const answers = await Promise.all(
+          Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? store : other).loginFailures.reserve(keys, now)),
+        );
+        expect(answers.filter((answer) => answer.allowed)).toHaveLength(7);
+        const wide = await Promise.all(
+          Array.from({ length: 100 }, (_, i) =>
+            (i % 2 === 0 ? store : other).loginFailures.reserve(
+              [{ key: 'address:10.0.0.3', policy: keys[0]!.policy }],
+              now,
+            ),
+          ),
+        );
+        expect(wide.filter((answer) => answer.allowed)).toHaveLength(12 - 7);
+      } finally {
+        if (other !== store) await other.close();
+      }
     });
   });
 

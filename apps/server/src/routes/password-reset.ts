@@ -21,8 +21,10 @@ export const RESET_ANSWER =
   'If the account exists and has an e-mail address, a link to set a new password has been sent to it. ' +
   'Accounts without an e-mail address cannot be reset by e-mail: ask an administrator.';
 
+const invalidLink = () => badRequest('this link is invalid, expired or already used', 'token');
+
 export async function passwordResetRoutes(app: FastifyInstance): Promise<void> {
-  const { store, access, mailer, passwords, config } = app.services;
+  const { store, access, mailer, passwords, config, throttle } = app.services;
   const requestSchema = z.object({ login: z.string().min(1).max(320) }).strict();
   const completeSchema = z.object({ token: z.string().min(1).max(200), password: passwordSchema(passwords) }).strict();
 
@@ -65,8 +67,15 @@ export async function passwordResetRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/api/v1/auth/password-reset/complete', async (request) => {
     const { token, password } = parseBody(completeSchema, request.body);
-    const userId = await store.passwordResets.consume(hashSecret(token), await passwords.hash(password));
-    if (userId === undefined) throw badRequest('this link is invalid, expired or already used', 'token');
+    // Anyone may call this: the attempt is counted against the address before the link is even looked up (a locked
+    // address gets 429), and the new password is hashed only for a link that works, so guesses never reach argon2.
+    await throttle.reserve(request.ip);
+    const tokenHash = hashSecret(token);
+    if ((await store.passwordResets.usable(tokenHash)) === undefined) throw invalidLink();
+    // The link may be used by a concurrent request while the password is hashed: consume decides, once.
+    const userId = await store.passwordResets.consume(tokenHash, await passwords.hash(password));
+    if (userId === undefined) throw invalidLink();
+    await throttle.succeeded(request.ip);
     app.services.credentialCache.forgetUser(userId);
     await access.refresh();
     const user = access.userById(userId);

@@ -14,7 +14,7 @@ import { type Authenticator, createAuthenticator } from '../services/authenticat
 import { type CredentialCache, createCredentialCache } from '../services/credential-cache';
 import { createIndexEvents, type IndexEvents } from '../services/index-events';
 import type { IndexSync } from '../services/index-sync';
-import { createLoginThrottle } from '../services/login-throttle';
+import { createLoginThrottle, type LoginThrottle } from '../services/login-throttle';
 import { createMailer, type Mailer } from '../services/mailer';
 import type { PasswordHasher } from '../services/passwords';
 import { createRefreshTokenService, type RefreshTokenService } from '../services/refresh-tokens';
@@ -37,6 +37,8 @@ export interface Services {
   access: AccessState;
   credentialCache: CredentialCache;
   authenticator: Authenticator;
+  /** Counts sign-in attempts per address and account; anything that checks a secret without a session uses it. */
+  throttle: LoginThrottle;
   sessions: SessionService;
   passwords: PasswordHasher;
   mailer: Mailer | undefined;
@@ -64,6 +66,8 @@ export interface ServiceOptions {
   onSyncError?: (error: unknown, where: string) => void;
   /** Time between store pruning passes (default ten minutes). */
   pruneIntervalMs?: number;
+  /** Replaces the hasher the configuration asks for (tests count its calls). */
+  passwords?: PasswordHasher;
 }
 
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
@@ -86,7 +90,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   });
   const jwks = createJwks([certificates.publicKey], { keyIdFormat: config.registry['key-id'] });
 
-  const passwords = configuredPasswordHasher(config);
+  const passwords = options.passwords ?? configuredPasswordHasher(config);
   const store = await openConfiguredStore(config, paths);
   // Set once pruning runs, so a failure further on stops it before the store closes.
   let stopPruning: (() => Promise<void>) | undefined;
@@ -136,6 +140,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       access,
       credentialCache,
       authenticator,
+      throttle,
       sessions,
       passwords,
       mailer: createMailer(config),

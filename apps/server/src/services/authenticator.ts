@@ -1,7 +1,8 @@
 /**
  * Who presented which credential: a password (argon2id, with successful checks cached), a personal access token,
  * a refresh token, or a service-account secret. Everything is checked against the in-memory access snapshot, so the
- * token endpoint does no database work; last-used times are written in the background, at most once a minute.
+ * token endpoint does no database work for a cached password or a valid token; last-used times are written in the
+ * background, at most once a minute.
  */
 import type { Store } from '@registry-admin/store';
 import type { AccessState, SnapshotServiceAccount, SnapshotToken, SnapshotUser } from './access-state';
@@ -14,15 +15,19 @@ export type Identity =
   | { kind: 'user'; user: SnapshotUser; via: 'password' | 'pat' | 'refresh'; readOnly: boolean; tokenId?: number }
   | { kind: 'service-account'; account: SnapshotServiceAccount };
 
+/**
+ * Every method takes the client address: attempts are counted against it (and against the account from it) before
+ * any password hash is checked, so no caller can reach argon2 without passing the throttle.
+ */
 export interface Authenticator {
   /** The enabled user these password credentials belong to, or undefined. Never throws for bad input. */
-  verifyPassword(login: string, password: string, address?: string): Promise<SnapshotUser | undefined>;
+  verifyPassword(login: string, password: string, address: string): Promise<SnapshotUser | undefined>;
   /** HTTP Basic at the token endpoint and the API: a password, a personal access token or a service-account secret. */
-  authenticateBasic(login: string, secret: string, address?: string): Promise<Identity | undefined>;
+  authenticateBasic(login: string, secret: string, address: string): Promise<Identity | undefined>;
   /** `Authorization: Bearer <personal access token>`. */
-  authenticateBearer(token: string, address?: string): Promise<Identity | undefined>;
+  authenticateBearer(token: string, address: string): Promise<Identity | undefined>;
   /** A refresh token from the OAuth2 refresh grant. */
-  authenticateRefresh(token: string, address?: string): Promise<Identity | undefined>;
+  authenticateRefresh(token: string, address: string): Promise<Identity | undefined>;
 }
 
 const TOUCH_INTERVAL_MS = 60_000;
@@ -67,20 +72,21 @@ export function createAuthenticator(
       })
       .catch((error: unknown) => options.onError?.(error));
   }
-  /** A secret that is random (token, service-account secret) failed: counts against the address only. */
-  async function secretFailed(address: string | undefined): Promise<undefined> {
-    if (throttle && address !== undefined) {
-      await throttle.assertAllowed(address);
-      await throttle.failed(address);
-    }
+  /**
+   * A secret that is random (token, service-account secret) failed: counts against the address only. Checking one
+   * costs a SHA-256, so it is counted after the check, in the same single store call that refuses a locked address.
+   */
+  async function secretFailed(address: string): Promise<undefined> {
+    if (throttle) await throttle.reserve(address);
     return undefined;
   }
 
-  async function checkPassword(login: string, password: string, address?: string): Promise<SnapshotUser | undefined> {
+  async function checkPassword(login: string, password: string, address: string): Promise<SnapshotUser | undefined> {
     const user = access.userByLogin(login);
-    // Verified recently with this very password: no lockout check, no hashing.
+    // Verified recently with this very password: no lockout check, no hashing, no store work.
     if (user && cache.lookup(login, password, user.passwordHash) === user.id) return user.disabled ? undefined : user;
-    if (throttle && address !== undefined) await throttle.assertAllowed(address, login);
+    // The attempt is counted before argon2 runs, so parallel guesses cannot get more checks than the limit.
+    await throttle?.reserve(address, login);
     const valid =
       password.length > 0 &&
       password.length <= PASSWORD_MAX_LENGTH &&
@@ -89,12 +95,10 @@ export function createAuthenticator(
       user !== undefined;
     // Re-read: the user may have changed while the hash was being checked.
     const current = user ? access.userById(user.id) : undefined;
-    if (!valid || !user || !current || current.passwordHash !== user.passwordHash) {
-      if (throttle && address !== undefined) await throttle.failed(address, login);
-      return undefined;
-    }
+    // A failure stays counted by the reservation.
+    if (!valid || !user || !current || current.passwordHash !== user.passwordHash) return undefined;
     cache.remember(login, password, user.id, user.passwordHash);
-    if (throttle && address !== undefined) await throttle.succeeded(address, login);
+    await throttle?.succeeded(address, login);
     if (passwords.needsRehash(user.passwordHash)) rehash(user, password);
     return current.disabled ? undefined : current;
   }

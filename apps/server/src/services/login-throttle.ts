@@ -1,7 +1,9 @@
 /**
- * Brute-force protection for every place a password or secret is checked (token endpoint, API, UI login).
- * Failures are counted per client address and per account from that address, in the store so all replicas agree;
- * past a limit the key is locked out for a while, twice as long each further time. Requests whose credentials were
+ * Brute-force protection for every place a password or secret is checked (token endpoint, API, UI login, password
+ * reset links). Attempts are counted per client address and per account from that address, in the store so all
+ * replicas agree, before the check runs — the check then gives a successful attempt back — so a burst of parallel
+ * guesses gets no more checks than the limit; past it the key is locked out for a while, twice as long each further
+ * time. Requests whose credentials were
  * already verified (the credential cache) never get here, so a valid user's burst of pulls is never throttled —
  * and the same user, or any other, from another address goes on working while one address is locked.
  */
@@ -27,10 +29,14 @@ export interface ThrottleOptions {
 }
 
 export interface LoginThrottle {
-  /** Throws TooManyAttempts when the address, or the account from this address, is locked. */
-  assertAllowed(address: string, login?: string): Promise<void>;
-  failed(address: string, login?: string): Promise<void>;
-  succeeded(address: string, login: string): Promise<void>;
+  /**
+   * Takes one attempt for the address (and the account from this address) before a password or secret is checked:
+   * throws TooManyAttempts when either is locked. The attempt counts as a failure unless `succeeded` gives it back,
+   * so at most the limits are checked however many requests race, on any number of replicas.
+   */
+  reserve(address: string, login?: string): Promise<void>;
+  /** The reserved attempt succeeded: forgets the account's failures and gives the address its attempt back. */
+  succeeded(address: string, login?: string): Promise<void>;
 }
 
 const addressKey = (address: string) => `address:${address}`;
@@ -45,23 +51,18 @@ export function createLoginThrottle(store: Store, options: ThrottleOptions): Log
   };
   const addressPolicy: LockoutPolicy = { ...base, maxFailures: options.maxAddressFailures };
   const accountPolicy: LockoutPolicy = { ...base, maxFailures: options.maxAccountFailures };
-  const keys = (address: string, login?: string) =>
-    login === undefined ? [addressKey(address)] : [addressKey(address), accountKey(login, address)];
 
   return {
-    async assertAllowed(address, login) {
+    async reserve(address, login) {
       const at = now();
-      const locks = await store.loginFailures.locked(keys(address, login), new Date(at));
-      const until = Math.max(0, ...locks.map((lock) => lock.lockedUntil?.getTime() ?? 0));
-      if (until > at) throw new TooManyAttempts(Math.ceil((until - at) / 1000));
-    },
-    async failed(address, login) {
-      const at = new Date(now());
-      await store.loginFailures.recordFailure([addressKey(address)], at, addressPolicy);
-      if (login !== undefined) await store.loginFailures.recordFailure([accountKey(login, address)], at, accountPolicy);
+      const keys = [{ key: addressKey(address), policy: addressPolicy }];
+      if (login !== undefined) keys.push({ key: accountKey(login, address), policy: accountPolicy });
+      const answer = await store.loginFailures.reserve(keys, new Date(at));
+      if (!answer.allowed)
+        throw new TooManyAttempts(Math.max(1, Math.ceil((answer.lockedUntil.getTime() - at) / 1000)));
     },
     async succeeded(address, login) {
-      await store.loginFailures.clear([accountKey(login, address)]);
+      await store.loginFailures.release(login === undefined ? [] : [accountKey(login, address)], [addressKey(address)]);
     },
   };
 }

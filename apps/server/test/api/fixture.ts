@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app';
 import { type ConfigInput, configSchema } from '../../src/config/schema';
 import { createServices, type Services } from '../../src/runtime/services';
+import type { PasswordHasher } from '../../src/services/passwords';
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
 
@@ -18,7 +19,7 @@ export interface TestApp {
 
 export async function createTestApp(
   overrides: ConfigInput = {},
-  options: { logLines?: string[] } = {},
+  options: { logLines?: string[]; passwords?: PasswordHasher } = {},
 ): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'ra-api-'));
   const config = configSchema.parse({
@@ -26,7 +27,10 @@ export async function createTestApp(
     'data-dir': overrides['data-dir'] ?? dir,
     store: { ...overrides.store, 'admin-password': ADMIN_PASSWORD },
   });
-  const services = await createServices(config, { announce: () => {} });
+  const services = await createServices(config, {
+    announce: () => {},
+    ...(options.passwords ? { passwords: options.passwords } : {}),
+  });
   const lines = options.logLines;
   const app = await buildApp(
     services,

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/services/secrets';
+import { countingPasswordHasher } from './counting-hasher';
 import { adminAuth, basic, createTestApp, createUser, type TestApp } from './fixture';
 
 const url = process.env.RA_TEST_POSTGRES_URL;
@@ -24,11 +25,13 @@ describe.skipIf(!url)('replicas sharing PostgreSQL', () => {
   const schema = `ra_replicas_${randomBytes(5).toString('hex')}`;
   let a: TestApp;
   let b: TestApp;
+  // Both replicas count their password checks here.
+  const hasher = countingPasswordHasher();
 
   beforeAll(async () => {
     const store = { type: 'postgres' as const, postgres: { url, schema } };
-    a = await createTestApp({ store, auth: { 'max-failures': 3 } });
-    b = await createTestApp({ store, auth: { 'max-failures': 3 } });
+    a = await createTestApp({ store, auth: { 'max-failures': 3 } }, { passwords: hasher });
+    b = await createTestApp({ store, auth: { 'max-failures': 3 } }, { passwords: hasher });
   });
   afterAll(async () => {
     await a?.close();
@@ -116,4 +119,22 @@ describe.skipIf(!url)('replicas sharing PostgreSQL', () => {
     expect((await grant(a)).statusCode).toBe(401);
     expect((await token(a, 'tokens', pat)).statusCode).toBe(401);
   });
+  it('checks at most the limits of a burst of wrong passwords split over both replicas', async () => {
+    await createUser(a.app, 'besieged', 'besieged-password');
+    await eventually(async () => b.services.access.userByLogin('besieged') !== undefined);
+    hasher.reset();
+    const one = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => token(i % 2 ? a : b, 'besieged', `wrong-password-${i}`, '10.7.1.1')),
+    );
+    expect(hasher.calls.verify).toBeLessThanOrEqual(3);
+    expect(one.filter((response) => response.statusCode === 401).length).toBeLessThanOrEqual(3);
+    hasher.reset();
+    const many = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => token(i % 2 ? a : b, `stranger-${i}`, 'wrong-password', '10.7.1.2')),
+    );
+    // The default limit per address is 20.
+    expect(hasher.calls.verify).toBeLessThanOrEqual(20);
+    expect(many.filter((response) => response.statusCode === 429).length).toBeGreaterThanOrEqual(180);
+    expect((await token(b, 'besieged', 'besieged-password', '10.7.1.3')).statusCode).toBe(200);
+  }, 60_000);
 });

@@ -31,7 +31,7 @@ describe('first start', () => {
     expect(password.length).toBeGreaterThanOrEqual(20);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(lines.join('\n')).toContain(password);
-    expect(await services.authenticator.verifyPassword('admin', password)).toBeTruthy();
+    expect(await services.authenticator.verifyPassword('admin', password, '127.0.0.1')).toBeTruthy();
     expect((await stat(join(dir, 'certs', 'registry_auth.key'))).mode & 0o777).toBe(0o600);
   });
 

@@ -1,8 +1,9 @@
 /**
  * Counters of failed sign-ins per key (a client address, or an account from an address) with growing lockouts.
- * Kept in the database so every replica sees the same counts and locks.
+ * Kept in the database so every replica sees the same counts and locks. An attempt is counted before the password
+ * is checked (`reserve`) and given back when it succeeds (`release`), so concurrent guesses cannot overtake the count.
  */
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, Dialect } from './database';
 
 export interface LockoutPolicy {
@@ -14,58 +15,99 @@ export interface LockoutPolicy {
   maxLockoutMs: number;
 }
 
-export interface LockState {
-  key: string;
-  /** Until when the key is locked, if it is. */
-  lockedUntil: Date | null;
+/** The answer to a reservation: go ahead, or wait until `lockedUntil`. */
+export type Reservation = { allowed: true } | { allowed: false; lockedUntil: Date };
+
+interface FailureValues {
   failures: number;
+  window_start: string;
+  locked_until: string | null;
+  lockouts: number;
+}
+
+function upsert(trx: Transaction<Database>, key: string, values: FailureValues) {
+  return trx
+    .insertInto('login_failures')
+    .values({ key, ...values })
+    .onConflict((oc) => oc.column('key').doUpdateSet(values))
+    .execute();
 }
 
 export function loginFailuresRepository(db: Kysely<Database>, dialect: Dialect) {
   return {
-    /** The locked keys among `keys` at `now`. */
-    async locked(keys: string[], now: Date): Promise<LockState[]> {
-      if (keys.length === 0) return [];
-      const rows = await db
-        .selectFrom('login_failures')
-        .selectAll()
-        .where('key', 'in', keys)
-        .where('locked_until', '>', now.toISOString())
-        .execute();
-      return rows.map((row) => ({
-        key: row.key,
-        lockedUntil: row.locked_until ? new Date(row.locked_until) : null,
-        failures: row.failures,
-      }));
-    },
-
-    /** Counts one failure for each key and locks those that reached the limit; returns their new state. */
-    async recordFailure(keys: string[], now: Date, policy: LockoutPolicy): Promise<LockState[]> {
+    /**
+     * Reserves one attempt against every key, atomically: when none of them is locked, counts the attempt as a
+     * failure for each and answers allowed; otherwise counts nothing and answers until when. A key whose count
+     * already reached its limit is locked now (for twice as long as its previous lockout in the window). So however
+     * many attempts race, on any number of replicas, at most `maxFailures` per key are let through a window; a caller
+     * whose attempt then succeeds gives it back with `release`. An attempt whose process dies before it finishes
+     * stays counted as a failure.
+     */
+    async reserve(keys: Array<{ key: string; policy: LockoutPolicy }>, now: Date): Promise<Reservation> {
+      // One lock order for every caller, so two transactions holding one key each never wait on each other.
+      const ordered = [...keys].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       return db.transaction().execute(async (trx) => {
-        const states: LockState[] = [];
-        for (const key of keys) {
+        const rows: Array<{ key: string; policy: LockoutPolicy; values: FailureValues }> = [];
+        let lockedUntil = 0;
+        for (const { key, policy } of ordered) {
           if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
           const row = await trx.selectFrom('login_failures').selectAll().where('key', '=', key).executeTakeFirst();
-          const windowOpen = row && Date.parse(row.window_start) + policy.windowMs > now.getTime();
-          let failures = windowOpen ? row.failures + 1 : 1;
-          let lockouts = windowOpen ? row.lockouts : 0;
-          const windowStart = windowOpen ? row.window_start : now.toISOString();
-          let lockedUntil: string | null = windowOpen ? row.locked_until : null;
-          if (failures >= policy.maxFailures) {
-            const duration = Math.min(policy.lockoutMs * 2 ** lockouts, policy.maxLockoutMs);
-            lockedUntil = new Date(now.getTime() + duration).toISOString();
-            lockouts += 1;
-            failures = 0;
+          const locked = row?.locked_until ? Date.parse(row.locked_until) : 0;
+          const windowOpen = row !== undefined && Date.parse(row.window_start) + policy.windowMs > now.getTime();
+          if (locked > now.getTime()) {
+            lockedUntil = Math.max(lockedUntil, locked);
+            continue;
           }
-          const values = { failures, window_start: windowStart, locked_until: lockedUntil, lockouts };
-          await trx
-            .insertInto('login_failures')
-            .values({ key, ...values })
-            .onConflict((oc) => oc.column('key').doUpdateSet(values))
-            .execute();
-          states.push({ key, lockedUntil: lockedUntil ? new Date(lockedUntil) : null, failures });
+          const values: FailureValues = windowOpen
+            ? {
+                failures: row.failures,
+                window_start: row.window_start,
+                locked_until: row.locked_until,
+                lockouts: row.lockouts,
+              }
+            : { failures: 0, window_start: now.toISOString(), locked_until: null, lockouts: 0 };
+          if (values.failures >= policy.maxFailures) {
+            const until = now.getTime() + Math.min(policy.lockoutMs * 2 ** values.lockouts, policy.maxLockoutMs);
+            await upsert(trx, key, {
+              failures: 0,
+              window_start: values.window_start,
+              locked_until: new Date(until).toISOString(),
+              lockouts: values.lockouts + 1,
+            });
+            lockedUntil = Math.max(lockedUntil, until);
+            continue;
+          }
+          rows.push({ key, policy, values: { ...values, failures: values.failures + 1 } });
         }
-        return states;
+        // Locks just set above stay even though nothing is counted; the other keys are left as they were.
+        if (lockedUntil > 0) return { allowed: false, lockedUntil: new Date(lockedUntil) };
+        for (const { key, values } of rows) await upsert(trx, key, values);
+        return { allowed: true };
+      });
+    },
+
+    /**
+     * Gives back an allowed attempt that succeeded: the keys in `clear` are forgotten (the account's failures), each
+     * key in `giveBack` has the attempt taken off its count (the address's).
+     */
+    async release(clear: string[], giveBack: string[]): Promise<void> {
+      if (clear.length === 0 && giveBack.length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        // Under the same locks as reserve, so a reservation racing with this one never writes back a stale count.
+        if (dialect === 'postgres') {
+          for (const key of [...clear, ...giveBack].sort()) {
+            await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
+          }
+        }
+        if (clear.length > 0) await trx.deleteFrom('login_failures').where('key', 'in', clear).execute();
+        if (giveBack.length > 0) {
+          await trx
+            .updateTable('login_failures')
+            .set((eb) => ({ failures: eb('failures', '-', 1) }))
+            .where('key', 'in', giveBack)
+            .where('failures', '>', 0)
+            .execute();
+        }
       });
     },
 

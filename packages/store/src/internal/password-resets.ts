@@ -37,9 +37,22 @@ export function passwordResetsRepository(db: Kysely<Database>) {
       return row ? new Date(row.created_at) : undefined;
     },
 
+    /** The user a link is for, if it exists, is unused and unexpired at `now`: checked before anything costly. */
+    async usable(tokenHash: string, now: Date = new Date()): Promise<number | undefined> {
+      const row = await db
+        .selectFrom('password_resets')
+        .select('user_id')
+        .where('token_hash', '=', tokenHash)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now.toISOString())
+        .executeTakeFirst();
+      return row ? Number(row.user_id) : undefined;
+    },
+
     /**
      * Uses a link: if it exists, is unused and unexpired, marks it used and sets the password (ending the user's
-     * sessions and refresh tokens) in one transaction. Returns the user id, or undefined.
+     * sessions and refresh tokens) in one transaction. Returns the user id, or undefined — also for the loser of two
+     * concurrent uses of one link, since marking it used is a single conditional update.
      */
     async consume(tokenHash: string, passwordHash: string, now: Date = new Date()): Promise<number | undefined> {
       return db.transaction().execute(async (trx) => {
