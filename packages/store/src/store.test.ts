@@ -1002,8 +1002,11 @@ describe.each(targets)('store on $name', (target) => {
       expect(await sessionIds(user.id)).toEqual(['live']);
 
       const policy = { maxFailures: 100, windowMs: 60_000, lockoutMs: 1000, maxLockoutMs: 1000 };
-      await store.loginFailures.recordFailure(['address:stale', 'address:fresh'], at(0), policy);
-      await store.loginFailures.recordFailure(['address:fresh'], at(100_000), policy);
+      await store.loginFailures.reserve(
+        ['address:stale', 'address:fresh'].map((key) => ({ key, policy })),
+        at(0),
+      );
+      await store.loginFailures.reserve([{ key: 'address:fresh', policy }], at(100_000));
       expect(await store.loginFailures.prune(at(120_000), 60_000)).toBeGreaterThanOrEqual(1);
       const keys = await store.db
         .selectFrom('login_failures')

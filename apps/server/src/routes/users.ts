@@ -83,6 +83,12 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
     if (input.id !== undefined && input.id !== id) throw badRequest('id in the body does not match the URL', 'id');
     const { password, id: _id, createdAt: _c, updatedAt: _u, passwordChangedAt: _p, ...patch } = input;
     if (password) requireSessionOrPassword(request, 'set passwords');
+    // A role or a re-enabled account outlives the token that set it: that needs a session or the password too.
+    const current = access.userById(id);
+    if (current && patch.role !== undefined && patch.role !== current.role) {
+      requireSessionOrPassword(request, 'change roles');
+    }
+    if (current?.disabled && patch.disabled === false) requireSessionOrPassword(request, 're-enable accounts');
     const user = await store.users.update(id, {
       ...patch,
       ...(password ? { passwordHash: await passwords.hash(password) } : {}),

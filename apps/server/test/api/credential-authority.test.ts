@@ -1,6 +1,6 @@
 /**
  * What a personal access token may not do on the API: make or replace credentials (tokens, passwords, accounts,
- * service-account secrets) or manage the caller's sign-ins. Those need a UI session or HTTP Basic with the password,
+ * service-account secrets, roles, re-enabled accounts) or manage the caller's sign-ins. Those need a UI session or HTTP Basic with the password,
  * so a short-lived or stolen token cannot turn itself into a lasting credential. Other admin work stays open to a
  * token that is not read-only.
  */
@@ -89,6 +89,22 @@ describe('personal access tokens cannot mint or manage credentials', () => {
         send('PUT', `/api/v1/users/${kimId}`, headers, { password: unique('kim-password') }),
     },
     {
+      name: 'change a role',
+      async prepare() {
+        const id = await createUser(t.app, unique('promoted'), 'promoted-password');
+        return (headers) => send('PUT', `/api/v1/users/${id}`, headers, { role: 'admin' });
+      },
+    },
+    {
+      name: 're-enable an account',
+      async prepare() {
+        const id = await createUser(t.app, unique('revived'), 'revived-password');
+        await t.services.store.users.update(id, { disabled: true });
+        await t.services.access.refresh();
+        return (headers) => send('PUT', `/api/v1/users/${id}`, headers, { disabled: false });
+      },
+    },
+    {
       name: 'create an account',
       prepare: async () => (headers) =>
         send('POST', '/api/v1/users', headers, { login: unique('new'), password: 'new-password-1' }),
@@ -153,7 +169,8 @@ describe('personal access tokens cannot mint or manage credentials', () => {
     const update = await send('PUT', `/api/v1/service-accounts/${account.id}`, bearer, { description: 'by script' });
     expect(update.statusCode).toBe(200);
     expect((await send('DELETE', `/api/v1/service-accounts/${account.id}`, bearer)).statusCode).toBe(200);
+    // The whole record sent back unchanged (as the UI does) keeps its role: no role change, nothing refused.
+    expect((await send('PUT', `/api/v1/users/${kimId}`, bearer, { name: 'Kim K', role: 'user' })).statusCode).toBe(200);
     expect((await send('PUT', `/api/v1/users/${kimId}`, bearer, { disabled: true })).statusCode).toBe(200);
-    expect((await send('PUT', `/api/v1/users/${kimId}`, bearer, { disabled: false })).statusCode).toBe(200);
   });
 });
