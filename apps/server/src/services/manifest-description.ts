@@ -95,9 +95,10 @@ async function describeIndex(
   index: ImageIndex,
 ): Promise<IndexedManifest> {
   // Each digest is read once, however often the index lists it.
-  const read = [
-    ...new Map(index.manifests.filter((child) => !isAttestation(child)).map((child) => [child.digest, child])).values(),
-  ].slice(0, MAX_CHILDREN_READ);
+  const seen = new Set<string>();
+  const read = index.manifests
+    .filter((child) => !isAttestation(child) && !seen.has(child.digest) && seen.add(child.digest))
+    .slice(0, MAX_CHILDREN_READ);
   const described = new Map(
     (
       await mapBounded(read, CHILD_READ_CONCURRENCY, async (child, position) => {
