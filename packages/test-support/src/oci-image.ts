@@ -133,8 +133,15 @@ export interface OciIndex {
   dir: string;
   tag: string;
   indexDigest: string;
-  /** Per platform: the image manifest digest and its size (config + layers). */
-  platforms: Array<{ os: string; architecture: string; variant?: string; manifestDigest: string; size: number }>;
+  /** Per platform: the image manifest digest, its size (config + layers) and the manifest's own size in bytes. */
+  platforms: Array<{
+    os: string;
+    architecture: string;
+    variant?: string;
+    manifestDigest: string;
+    size: number;
+    manifestSize: number;
+  }>;
   attestationDigest?: string;
 }
 
@@ -149,6 +156,9 @@ export async function buildOciIndex(
     seed?: string;
     platforms: Array<{ os: string; architecture: string; variant?: string }>;
     attestation?: boolean;
+    /** Per image (default 2 of 4096 bytes); fewer and smaller keep an index of many platforms quick to push. */
+    layers?: number;
+    layerBytes?: number;
   },
 ): Promise<OciIndex> {
   const tag = options.tag ?? 'latest';
@@ -160,8 +170,15 @@ export async function buildOciIndex(
     const image = await writeImage(dir, {
       seed: `${seed}/${platform.os}/${platform.architecture}/${platform.variant ?? ''}`,
       ...platform,
+      ...(options.layers !== undefined ? { layers: options.layers } : {}),
+      ...(options.layerBytes !== undefined ? { layerBytes: options.layerBytes } : {}),
     });
-    platforms.push({ ...platform, manifestDigest: image.manifestBlob.digest, size: image.size });
+    platforms.push({
+      ...platform,
+      manifestDigest: image.manifestBlob.digest,
+      size: image.size,
+      manifestSize: image.manifestBlob.size,
+    });
     manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...image.manifestBlob, platform });
   }
   let attestationDigest: string | undefined;

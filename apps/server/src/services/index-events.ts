@@ -3,10 +3,13 @@
  * digest), a manifest delete untags every tag that pointed at it, pulls are counted in memory and written in
  * batches. Only events seen for the first time get here (the activity log dedups by event id), so a re-delivered
  * envelope changes nothing. Whatever is missed (a crash, a lost delivery) is repaired by the next sync.
+ * Events are applied in the order of the envelope before it is answered; what one push may cost is bounded by
+ * `describeManifest` (an index of any size: at most 64 children read, 4 at a time), so one pushed index holds the
+ * registry's notification request, and the events queued behind it, for a bounded number of registry reads.
  */
 import { MEDIA_TYPES, type RegistryClient } from '@registry-admin/registry-client';
 import type { NewRegistryEvent, Store } from '@registry-admin/store';
-import { describeManifest } from './index-sync';
+import { describeManifest } from './manifest-description';
 
 const MANIFEST_TYPES = new Set<string>([
   MEDIA_TYPES.ociManifest,

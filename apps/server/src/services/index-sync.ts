@@ -4,14 +4,10 @@
  * registry no longer has is removed; access rules are never touched. One run at a time; a bad manifest is logged
  * and skipped, it does not abort the run.
  */
-import {
-  type FetchedManifest,
-  isAttestation,
-  MEDIA_TYPES,
-  RegistryError,
-  type RegistrySource,
-} from '@registry-admin/registry-client';
-import type { IndexedManifest, IndexedPlatform, Store, TagChange } from '@registry-admin/store';
+import { type FetchedManifest, RegistryError, type RegistrySource } from '@registry-admin/registry-client';
+import type { IndexedManifest, Store, TagChange } from '@registry-admin/store';
+import { mapBounded } from './bounded-concurrency';
+import { describeManifest } from './manifest-description';
 
 export interface SyncReport {
   repositories: number;
@@ -33,96 +29,6 @@ export interface IndexSync {
   /** Runs a sync, or joins the one already running. */
   run(onProgress?: (progress: SyncProgress) => void): Promise<SyncReport>;
   readonly running: boolean;
-}
-
-const IMAGE_CONFIG_TYPES = new Set<string>([MEDIA_TYPES.ociConfig, MEDIA_TYPES.dockerConfig]);
-
-/** Size, platforms, created time and blobs of one manifest, fetching configs and index children as needed. */
-export async function describeManifest(
-  client: RegistrySource,
-  repository: string,
-  fetched: FetchedManifest,
-): Promise<IndexedManifest> {
-  if (fetched.manifest.kind === 'image') {
-    const image = fetched.manifest.value;
-    const blobs: Array<[string, number]> = [
-      [image.config.digest, image.config.size],
-      ...image.layers.map((l): [string, number] => [l.digest, l.size]),
-    ];
-    let platforms: IndexedPlatform[] = [];
-    let created: string | null = null;
-    if (IMAGE_CONFIG_TYPES.has(image.config.mediaType)) {
-      const config = await client.getImageConfig(repository, image.config.digest);
-      if (config.os && config.architecture) {
-        platforms = [
-          { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) },
-        ];
-      }
-      created = config.created ?? null;
-    }
-    return {
-      digest: fetched.digest,
-      mediaType: fetched.mediaType,
-      size: blobs.reduce((sum, [, size]) => sum + size, 0),
-      created,
-      platforms,
-      blobs,
-      details: {
-        configMediaType: image.config.mediaType,
-        ...(image.artifactType ? { artifactType: image.artifactType } : {}),
-        layers: image.layers.length,
-      },
-    };
-  }
-  const children = [];
-  const blobs = new Map<string, number>();
-  let created: string | null = null;
-  for (const child of fetched.manifest.value.manifests) {
-    const attestation = isAttestation(child);
-    let size = 0;
-    if (!attestation) {
-      const described = await describeManifest(client, repository, await client.getManifest(repository, child.digest));
-      size = described.size;
-      for (const [digest, blobSize] of described.blobs) blobs.set(digest, blobSize);
-      if (described.created && (!created || described.created > created)) created = described.created;
-    }
-    children.push({
-      digest: child.digest,
-      mediaType: child.mediaType,
-      platform: child.platform ?? null,
-      attestation,
-      size,
-    });
-  }
-  return {
-    digest: fetched.digest,
-    mediaType: fetched.mediaType,
-    size: [...blobs.values()].reduce((sum, size) => sum + size, 0),
-    created,
-    platforms: children
-      .filter((child) => !child.attestation && child.platform)
-      .map((child) => {
-        const platform = child.platform as IndexedPlatform;
-        return {
-          os: platform.os,
-          architecture: platform.architecture,
-          ...(platform.variant ? { variant: platform.variant } : {}),
-        };
-      }),
-    blobs: [...blobs.entries()],
-    details: { children },
-  };
-}
-
-async function mapLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await run(item);
-    }
-  });
-  await Promise.all(workers);
 }
 
 export function createIndexSync(
@@ -154,7 +60,7 @@ export function createIndexSync(
     const set: Array<{ name: string; digest: string }> = [];
     const manifests = new Map<string, IndexedManifest>();
     const present = new Set<string>();
-    await mapLimited(tags, concurrency, async (tag) => {
+    await mapBounded(tags, concurrency, async (tag) => {
       try {
         const indexed = known.get(tag);
         if (indexed !== undefined) {
@@ -248,7 +154,7 @@ export function createIndexSync(
       return writing;
     };
     let done = 0;
-    await mapLimited(repositories, concurrency, async (repository) => {
+    await mapBounded(repositories, concurrency, async (repository) => {
       try {
         const id = ids.get(repository) as number;
         const change = await syncRepository(repository, id, !known.has(repository), report, syncedAt);

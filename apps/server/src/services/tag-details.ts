@@ -13,6 +13,7 @@ import {
   type RegistryClient,
   RegistryError,
 } from '@registry-admin/registry-client';
+import { mapBounded } from './bounded-concurrency';
 
 export interface ImageDetail {
   digest: string;
@@ -72,20 +73,6 @@ const CACHE_ENTRIES = 512;
 const CACHE_BYTES = 16 * 1024 * 1024;
 
 const IMAGE_CONFIG_TYPES = new Set<string>([MEDIA_TYPES.ociConfig, MEDIA_TYPES.dockerConfig]);
-
-/** `run` over `items`, at most `limit` at a time; results in the order of `items`. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await run(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 /** Least recently used details, bounded in entries and in bytes. */
 function createDetailCache() {
