@@ -9,6 +9,7 @@ export type {
 } from './internal/access-rules';
 export type { ApiToken, ApiTokenKind, ApiTokenLimit, IssuedApiToken, NewApiToken } from './internal/api-tokens';
 export type { AuditEvent, NewAuditEvent } from './internal/audit-events';
+export type { Clock } from './internal/common';
 export type { Database } from './internal/database';
 export { StoreError, type StoreErrorCode } from './internal/errors';
 export type { Group } from './internal/groups';
@@ -27,6 +28,14 @@ export type {
 } from './internal/registry-index';
 export type { ServiceAccount, ServiceAccountPatch } from './internal/service-accounts';
 export type { Session } from './internal/sessions';
-export { type AccessSnapshot, openStore, type Store, type StoreConfig } from './internal/store';
+export {
+  type AccessSnapshot,
+  openStore,
+  type Store,
+  type StoreConfig,
+  type StoreOptions,
+  type StoreRepositories,
+  type StoreTransaction,
+} from './internal/store';
 export type { NewUser, Role, User, UserCredentials, UserPatch } from './internal/users';
 export { naturalKey, versionKey } from './internal/version-key';

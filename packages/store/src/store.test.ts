@@ -58,10 +58,13 @@ async function errorOf(run: () => Promise<unknown>): Promise<StoreError> {
 describe.each(targets)('store on $name', (target) => {
   let store: Store;
   let config: StoreConfig;
+  // The store's clock: the system's, moved forward by tests that need time to pass (instead of sleeping).
+  let clockOffsetMs = 0;
+  const now = () => new Date(Date.now() + clockOffsetMs);
 
   beforeAll(async () => {
     config = await target.config();
-    store = await openStore(config);
+    store = await openStore(config, { now });
   });
   afterAll(async () => {
     await store?.close();
@@ -103,7 +106,7 @@ describe.each(targets)('store on $name', (target) => {
     it('changing the password or disabling ends sessions and stamps passwordChangedAt', async () => {
       const user = await store.users.create({ login: 'sess', passwordHash: 'h1' });
       await store.sessions.create({ id: 's1', userId: user.id, expiresAt: new Date(Date.now() + 60_000) });
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      clockOffsetMs += 1000;
       const updated = await store.users.update(user.id, { passwordHash: 'h2' });
       expect(updated.passwordChangedAt > user.passwordChangedAt).toBe(true);
       expect(await store.sessions.get('s1')).toBeUndefined();
@@ -1024,6 +1027,121 @@ describe.each(targets)('store on $name', (target) => {
       expect(await resets()).toEqual([{ token_hash: 'reset-old' }]);
       expect(await store.passwordResets.deleteExpired(at(1000))).toBeGreaterThanOrEqual(1);
       expect(await resets()).toEqual([]);
+    });
+  });
+  describe('transactions', () => {
+    const auditOf = (targetName: string) => ({
+      actorId: null,
+      actorName: 'test',
+      action: 'user.create',
+      targetType: 'user',
+      targetId: null,
+      targetName,
+      address: null,
+      details: {},
+    });
+
+    it('commits a change and its audit event together', async () => {
+      const user = await store.transaction(async (tx) => {
+        const created = await tx.users.create({ login: 'tx-both', passwordHash: 'x', groups: [] });
+        await tx.audit.record(auditOf('tx-both'));
+        return created;
+      });
+      expect(await store.users.get(user.id)).toEqual(user);
+      expect((await store.audit.list({ filter: { q: 'tx-both' } })).total).toBe(1);
+    });
+
+    it('leaves neither when the work fails after both writes, including writes that open their own transaction', async () => {
+      const revision = await store.revision();
+      await expect(
+        store.transaction(async (tx) => {
+          // users.create runs in a transaction of its own outside; here it joins this one.
+          await tx.users.create({ login: 'tx-neither', passwordHash: 'x' });
+          await tx.audit.record(auditOf('tx-neither'));
+          await tx.registryEvents.record([
+            {
+              id: 'tx-neither-event',
+              timestamp: '2030-03-01T00:00:00.000Z',
+              action: 'push',
+              repository: 'tx/app',
+              tag: 'v1',
+              digest: 'sha256:tx',
+              mediaType: null,
+              size: null,
+              actor: '',
+              address: null,
+              userAgent: null,
+            },
+          ]);
+          throw new Error('injected');
+        }),
+      ).rejects.toThrow('injected');
+      expect(await store.users.getByLogin('tx-neither')).toBeUndefined();
+      expect((await store.audit.list({ filter: { q: 'tx-neither' } })).total).toBe(0);
+      expect((await store.registryEvents.list({ filter: { repository: 'tx/app' } })).total).toBe(0);
+      expect(await store.revision()).toBe(revision);
+    });
+
+    it('rolls back a store error inside it, and the store stays usable', async () => {
+      const error = await errorOf(() =>
+        store.transaction(async (tx) => {
+          await tx.audit.record(auditOf('tx-conflict'));
+          await tx.users.create({ login: 'tx-both', passwordHash: 'x' });
+        }),
+      );
+      expect(error.code).toBe('ERR_STORE_CONFLICT');
+      expect((await store.audit.list({ filter: { q: 'tx-conflict' } })).total).toBe(0);
+      expect((await store.users.getByLogin('tx-both'))?.login).toBe('tx-both');
+    });
+  });
+
+  describe('clock', () => {
+    it('stamps every default timestamp from the clock it was opened with', async () => {
+      const fixed = new Date('2031-05-06T07:08:09.000Z');
+      const clocked = await openStore(config, { now: () => fixed });
+      try {
+        const user = await clocked.users.create({ login: 'clocked', passwordHash: 'x' });
+        expect([user.createdAt, user.updatedAt, user.passwordChangedAt]).toEqual(Array(3).fill(fixed.toISOString()));
+        const group = await clocked.groups.create({ name: 'clocked-group' });
+        expect(group.createdAt).toBe(fixed.toISOString());
+        await clocked.audit.record({
+          actorId: null,
+          actorName: 'test',
+          action: 'clock.test',
+          targetType: 'user',
+          targetId: null,
+          targetName: 'clocked',
+          address: null,
+          details: {},
+        });
+        expect((await clocked.audit.list({ filter: { action: 'clock.test' } })).items[0]?.at).toBe(fixed.toISOString());
+        const session = await clocked.sessions.create({
+          id: 'clocked-s',
+          userId: user.id,
+          expiresAt: new Date(fixed.getTime() + 1000),
+        });
+        expect(session.createdAt).toBe(fixed.toISOString());
+        await clocked.registryEvents.record([
+          {
+            id: 'clocked-event',
+            timestamp: '2030-03-01T00:00:00.000Z',
+            action: 'pull',
+            repository: 'clock/app',
+            tag: null,
+            digest: null,
+            mediaType: null,
+            size: null,
+            actor: '',
+            address: null,
+            userAgent: null,
+          },
+        ]);
+        expect((await clocked.registryEvents.list({ filter: { repository: 'clock/app' } })).items[0]?.receivedAt).toBe(
+          fixed.toISOString(),
+        );
+      } finally {
+        await clocked.close();
+      }
     });
   });
 });

@@ -1,7 +1,5 @@
-/** Access rules: a subject, a repository pattern and the actions it allows. Patterns are checked by the caller. */
-import type { Kysely } from 'kysely';
-import { bumpRevision, nowIso, requireExisting, requireText } from './common';
-import type { AccessRuleRow, Database, Executor } from './database';
+import { bumpRevision, type Clock, requireExisting, requireText, transact } from './common';
+import type { AccessRuleRow, Executor } from './database';
 import { StoreError } from './errors';
 import { checkFilter, ilike, type ListQuery, type ListResult, pageOf, runList } from './list-query';
 
@@ -81,15 +79,15 @@ async function getRule(db: Executor, id: number): Promise<AccessRule | undefined
   return row ? toAccessRule(row) : undefined;
 }
 
-export function accessRulesRepository(db: Kysely<Database>) {
+export function accessRulesRepository(db: Executor, now: Clock) {
   return {
     async create(input: NewAccessRule): Promise<AccessRule> {
       const pattern = requireText(input.pattern, 'pattern', 255);
       const actions = checkActions(input.actions);
       const description = requireText(input.description ?? '', 'description', 2000, true);
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
         const subjectId = await checkSubject(trx, input.subjectType, input.subjectId);
-        const at = nowIso();
+        const at = now().toISOString();
         const row = await trx
           .insertInto('access_rules')
           .values({
@@ -111,7 +109,7 @@ export function accessRulesRepository(db: Kysely<Database>) {
     get: (id: number) => getRule(db, id),
 
     async update(id: number, patch: Partial<NewAccessRule>): Promise<AccessRule> {
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
         const current = await getRule(trx, id);
         if (!current) throw new StoreError('ERR_STORE_NOT_FOUND', `no access rule with id ${id}`);
         const subjectType = patch.subjectType ?? current.subjectType;
@@ -134,7 +132,7 @@ export function accessRulesRepository(db: Kysely<Database>) {
             ...(patch.description !== undefined
               ? { description: requireText(patch.description, 'description', 2000, true) }
               : {}),
-            updated_at: nowIso(),
+            updated_at: now().toISOString(),
           })
           .where('id', '=', id)
           .execute();
@@ -144,7 +142,7 @@ export function accessRulesRepository(db: Kysely<Database>) {
     },
 
     async delete(id: number): Promise<AccessRule> {
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
         const rule = await getRule(trx, id);
         if (!rule) throw new StoreError('ERR_STORE_NOT_FOUND', `no access rule with id ${id}`);
         await trx.deleteFrom('access_rules').where('id', '=', id).execute();

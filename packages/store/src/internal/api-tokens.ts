@@ -1,10 +1,5 @@
-/**
- * Hashed bearer credentials of users: personal access tokens (`pat`) and the refresh tokens of signed-in clients
- * (`refresh`). Only the SHA-256 of a token is stored; the token itself is shown once.
- */
-import type { Kysely } from 'kysely';
-import { bumpRevision, mapConstraint, nowIso, readRevision, requireText } from './common';
-import type { ApiTokenRow, Database, Dialect, Executor } from './database';
+import { bumpRevision, type Clock, mapConstraint, readRevision, requireText, transact } from './common';
+import type { ApiTokenRow, Dialect, Executor } from './database';
 import { StoreError } from './errors';
 import { checkFilter, ilike, type ListQuery, type ListResult, pageOf, runList } from './list-query';
 
@@ -79,7 +74,7 @@ async function getToken(db: Executor, id: number): Promise<ApiToken | undefined>
   return row ? toApiToken(row) : undefined;
 }
 
-export function apiTokensRepository(db: Kysely<Database>, dialect: Dialect) {
+export function apiTokensRepository(db: Executor, dialect: Dialect, now: Clock) {
   /**
    * Creates a token; with a limit, counts the user's tokens of that kind in the same transaction (the user's row is
    * locked on PostgreSQL so concurrent creations cannot both pass) and ends the oldest or refuses.
@@ -90,7 +85,7 @@ export function apiTokensRepository(db: Kysely<Database>, dialect: Dialect) {
     const tokenHash = requireText(input.tokenHash, 'tokenHash', 256);
     if (limit && !(Number.isSafeInteger(limit.max) && limit.max >= 1))
       throw new StoreError('ERR_STORE_INVALID', 'limit must be a positive integer', 'limit');
-    return db.transaction().execute(async (trx) => {
+    return transact(db, async (trx) => {
       let owner = trx.selectFrom('users').select('id').where('id', '=', input.userId);
       if (dialect === 'postgres') owner = owner.forUpdate();
       if (!(await owner.executeTakeFirst()))
@@ -141,7 +136,7 @@ export function apiTokensRepository(db: Kysely<Database>, dialect: Dialect) {
               address: input.address ?? null,
               expires_at: input.expiresAt ? input.expiresAt.toISOString() : null,
               last_used_at: null,
-              created_at: nowIso(),
+              created_at: now().toISOString(),
             })
             .returning('id')
             .executeTakeFirstOrThrow(),
@@ -154,7 +149,7 @@ export function apiTokensRepository(db: Kysely<Database>, dialect: Dialect) {
   }
 
   async function revoke(id: number): Promise<{ token: ApiToken; revision: number }> {
-    return db.transaction().execute(async (trx) => {
+    return transact(db, async (trx) => {
       const token = await getToken(trx, id);
       if (!token) throw new StoreError('ERR_STORE_NOT_FOUND', `no token with id ${id}`);
       await trx.deleteFrom('api_tokens').where('id', '=', id).execute();
@@ -181,7 +176,7 @@ export function apiTokensRepository(db: Kysely<Database>, dialect: Dialect) {
 
     /** Revokes a user's tokens of one kind (or all); returns how many. */
     async deleteForUser(userId: number, kind?: ApiTokenKind): Promise<number> {
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
         let query = trx.deleteFrom('api_tokens').where('user_id', '=', userId);
         if (kind) query = query.where('kind', '=', kind);
         const result = await query.executeTakeFirst();

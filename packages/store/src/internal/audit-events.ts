@@ -1,7 +1,5 @@
-/** The audit log: who created, changed, deleted or disabled what, when and from which address. Append-only. */
-import type { Kysely } from 'kysely';
-import { requireText } from './common';
-import type { AuditEventRow, Database } from './database';
+import { type Clock, requireText } from './common';
+import type { AuditEventRow, Executor } from './database';
 import { StoreError } from './errors';
 import { checkFilter, ilike, type ListQuery, type ListResult, pageOf, runList } from './list-query';
 
@@ -51,13 +49,13 @@ function isoFilter(value: string, name: string): string {
   return new Date(time).toISOString();
 }
 
-export function auditEventsRepository(db: Kysely<Database>) {
+export function auditEventsRepository(db: Executor, now: Clock) {
   return {
     async record(event: NewAuditEvent): Promise<void> {
       await db
         .insertInto('audit_events')
         .values({
-          at: (event.at ?? new Date()).toISOString(),
+          at: (event.at ?? now()).toISOString(),
           actor_id: event.actorId,
           actor_name: requireText(event.actorName, 'actorName', 200, true),
           action: requireText(event.action, 'action', 100),

@@ -1,9 +1,19 @@
-/** Shared pieces of the repositories: clock, revision counter, constraint errors, the admin lock. */
-import { sql } from 'kysely';
-import type { Dialect, Executor } from './database';
+/** Shared pieces of the repositories: clock, transactions, revision counter, constraint errors, the admin lock. */
+import { sql, type Transaction } from 'kysely';
+import type { Database, Dialect, Executor } from './database';
 import { StoreError } from './errors';
 
-export const nowIso = () => new Date().toISOString();
+/** Where every default timestamp of the store comes from (`openStore(config, { now })`; tests pass a fixed one). */
+export type Clock = () => Date;
+
+/**
+ * Runs `work` in a transaction: a new one on the store's connection, or — when `db` is already a transaction that a
+ * caller opened with `store.transaction` — inside that one, so a repository's write commits or rolls back with
+ * whatever else the caller does in it.
+ */
+export function transact<T>(db: Executor, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db as Transaction<Database>) : db.transaction().execute(work);
+}
 
 /** Every write that changes who may do what bumps the revision, so replicas know to reload their snapshot. */
 export async function bumpRevision(db: Executor): Promise<void> {

@@ -1,7 +1,5 @@
-/** Groups of users that access rules can name. */
-import type { Kysely } from 'kysely';
-import { bumpRevision, mapConstraint, nowIso, requireExisting, requireIds, requireText } from './common';
-import type { Database, Executor, GroupRow } from './database';
+import { bumpRevision, type Clock, mapConstraint, requireExisting, requireIds, requireText, transact } from './common';
+import type { Executor, GroupRow } from './database';
 import { StoreError } from './errors';
 import { checkFilter, ilike, type ListQuery, type ListResult, pageOf, runList } from './list-query';
 
@@ -62,14 +60,14 @@ async function setMembers(db: Executor, groupId: number, members: number[]): Pro
   }
 }
 
-export function groupsRepository(db: Kysely<Database>) {
+export function groupsRepository(db: Executor, now: Clock) {
   return {
     async create(input: { name: string; description?: string; members?: number[] }): Promise<Group> {
       const name = requireText(input.name, 'name', 200);
       const description = requireText(input.description ?? '', 'description', 2000, true);
       const members = requireIds(input.members ?? [], 'members');
-      return db.transaction().execute(async (trx) => {
-        const at = nowIso();
+      return transact(db, async (trx) => {
+        const at = now().toISOString();
         const row = await mapConstraint(
           () =>
             trx
@@ -93,13 +91,13 @@ export function groupsRepository(db: Kysely<Database>) {
       if (patch.description !== undefined)
         values.description = requireText(patch.description, 'description', 2000, true);
       const members = patch.members === undefined ? undefined : requireIds(patch.members, 'members');
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
         if (!(await getGroup(trx, id))) throw new StoreError('ERR_STORE_NOT_FOUND', `no group with id ${id}`);
         await mapConstraint(
           () =>
             trx
               .updateTable('groups')
-              .set({ ...values, updated_at: nowIso() })
+              .set({ ...values, updated_at: now().toISOString() })
               .where('id', '=', id)
               .execute(),
           { unique: 'name' },
@@ -111,7 +109,7 @@ export function groupsRepository(db: Kysely<Database>) {
     },
 
     async delete(id: number): Promise<Group> {
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
         const group = await getGroup(trx, id);
         if (!group) throw new StoreError('ERR_STORE_NOT_FOUND', `no group with id ${id}`);
         await trx.deleteFrom('access_rules').where('subject_type', '=', 'group').where('subject_id', '=', id).execute();

@@ -3,8 +3,9 @@
  * Kept in the database so every replica sees the same counts and locks. An attempt is counted before the password
  * is checked (`reserve`) and given back when it succeeds (`release`), so concurrent guesses cannot overtake the count.
  */
-import { type Kysely, sql, type Transaction } from 'kysely';
-import type { Database, Dialect } from './database';
+import { sql, type Transaction } from 'kysely';
+import { transact } from './common';
+import type { Database, Dialect, Executor } from './database';
 
 export interface LockoutPolicy {
   /** Failures within the window that trigger a lockout. */
@@ -33,7 +34,7 @@ function upsert(trx: Transaction<Database>, key: string, values: FailureValues) 
     .execute();
 }
 
-export function loginFailuresRepository(db: Kysely<Database>, dialect: Dialect) {
+export function loginFailuresRepository(db: Executor, dialect: Dialect) {
   return {
     /**
      * Reserves one attempt against every key, atomically: when none of them is locked, counts the attempt as a
@@ -46,7 +47,7 @@ export function loginFailuresRepository(db: Kysely<Database>, dialect: Dialect) 
     async reserve(keys: Array<{ key: string; policy: LockoutPolicy }>, now: Date): Promise<Reservation> {
       // One lock order for every caller, so two transactions holding one key each never wait on each other.
       const ordered = [...keys].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
         const rows: Array<{ key: string; policy: LockoutPolicy; values: FailureValues }> = [];
         let lockedUntil = 0;
         for (const { key, policy } of ordered) {
@@ -92,7 +93,7 @@ export function loginFailuresRepository(db: Kysely<Database>, dialect: Dialect) 
      */
     async release(clear: string[], giveBack: string[]): Promise<void> {
       if (clear.length === 0 && giveBack.length === 0) return;
-      await db.transaction().execute(async (trx) => {
+      await transact(db, async (trx) => {
         // Under the same locks as reserve, so a reservation racing with this one never writes back a stale count.
         if (dialect === 'postgres') {
           for (const key of [...clear, ...giveBack].sort()) {

@@ -1,13 +1,11 @@
-/** Password reset links: hashed, single-use, with an expiry. Using one sets the new password atomically. */
-import type { Kysely } from 'kysely';
-import { bumpRevision, requireText } from './common';
-import type { Database } from './database';
+import { bumpRevision, type Clock, requireText, transact } from './common';
+import type { Executor } from './database';
 
-export function passwordResetsRepository(db: Kysely<Database>) {
+export function passwordResetsRepository(db: Executor, now: Clock) {
   return {
     /** Stores a new link for the user; earlier unused links of the user stop working. */
     async create(input: { userId: number; tokenHash: string; expiresAt: Date; now?: Date }): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      await transact(db, async (trx) => {
         await trx
           .deleteFrom('password_resets')
           .where('user_id', '=', input.userId)
@@ -18,7 +16,7 @@ export function passwordResetsRepository(db: Kysely<Database>) {
           .values({
             user_id: input.userId,
             token_hash: requireText(input.tokenHash, 'tokenHash', 256),
-            created_at: (input.now ?? new Date()).toISOString(),
+            created_at: (input.now ?? now()).toISOString(),
             expires_at: input.expiresAt.toISOString(),
             used_at: null,
           })
@@ -37,14 +35,14 @@ export function passwordResetsRepository(db: Kysely<Database>) {
       return row ? new Date(row.created_at) : undefined;
     },
 
-    /** The user a link is for, if it exists, is unused and unexpired at `now`: checked before anything costly. */
-    async usable(tokenHash: string, now: Date = new Date()): Promise<number | undefined> {
+    /** The user a link is for, if it exists, is unused and unexpired at `at`: checked before anything costly. */
+    async usable(tokenHash: string, at: Date = now()): Promise<number | undefined> {
       const row = await db
         .selectFrom('password_resets')
         .select('user_id')
         .where('token_hash', '=', tokenHash)
         .where('used_at', 'is', null)
-        .where('expires_at', '>', now.toISOString())
+        .where('expires_at', '>', at.toISOString())
         .executeTakeFirst();
       return row ? Number(row.user_id) : undefined;
     },
@@ -54,14 +52,14 @@ export function passwordResetsRepository(db: Kysely<Database>) {
      * sessions and refresh tokens) in one transaction. Returns the user id, or undefined — also for the loser of two
      * concurrent uses of one link, since marking it used is a single conditional update.
      */
-    async consume(tokenHash: string, passwordHash: string, now: Date = new Date()): Promise<number | undefined> {
-      return db.transaction().execute(async (trx) => {
+    async consume(tokenHash: string, passwordHash: string, at: Date = now()): Promise<number | undefined> {
+      return transact(db, async (trx) => {
         const used = await trx
           .updateTable('password_resets')
-          .set({ used_at: now.toISOString() })
+          .set({ used_at: at.toISOString() })
           .where('token_hash', '=', tokenHash)
           .where('used_at', 'is', null)
-          .where('expires_at', '>', now.toISOString())
+          .where('expires_at', '>', at.toISOString())
           .returning('user_id')
           .executeTakeFirst();
         if (!used) return undefined;
@@ -70,8 +68,8 @@ export function passwordResetsRepository(db: Kysely<Database>) {
           .updateTable('users')
           .set({
             password_hash: requireText(passwordHash, 'passwordHash', 1024),
-            password_changed_at: now.toISOString(),
-            updated_at: now.toISOString(),
+            password_changed_at: at.toISOString(),
+            updated_at: at.toISOString(),
           })
           .where('id', '=', userId)
           .execute();
@@ -83,10 +81,10 @@ export function passwordResetsRepository(db: Kysely<Database>) {
     },
 
     /** Drops links past their expiry, used or not; they can no longer do anything. */
-    async deleteExpired(now: Date): Promise<number> {
+    async deleteExpired(at: Date): Promise<number> {
       const result = await db
         .deleteFrom('password_resets')
-        .where('expires_at', '<=', now.toISOString())
+        .where('expires_at', '<=', at.toISOString())
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     },

@@ -1,6 +1,5 @@
-/** The registry's notifications as an activity log. Recording is idempotent by event id (deliveries repeat). */
-import type { Kysely } from 'kysely';
-import type { Database, RegistryEventRow } from './database';
+import { type Clock, transact } from './common';
+import type { Executor, RegistryEventRow } from './database';
 import { StoreError } from './errors';
 import { checkFilter, ilike, type ListQuery, type ListResult, pageOf, runList } from './list-query';
 
@@ -60,12 +59,12 @@ function isoFilter(value: string): string {
   return new Date(time).toISOString();
 }
 
-export function registryEventsRepository(db: Kysely<Database>) {
+export function registryEventsRepository(db: Executor, now: Clock) {
   return {
     /** Stores the events not seen before, in one transaction; returns the ids that were new. */
-    async record(events: readonly NewRegistryEvent[], receivedAt = new Date()): Promise<string[]> {
+    async record(events: readonly NewRegistryEvent[], receivedAt = now()): Promise<string[]> {
       if (events.length === 0) return [];
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
         const added: string[] = [];
         for (const event of events) {
           const result = await trx

@@ -3,7 +3,8 @@
  * searched and sorted across everything without asking the registry once per tag. Kept by sync and notifications;
  * never touches access rules (rules may name repositories that do not exist).
  */
-import { type ExpressionBuilder, type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
+import { type ExpressionBuilder, type RawBuilder, type Selectable, sql } from 'kysely';
+import { transact } from './common';
 import type { Database, Dialect, Executor, IndexTagsTable } from './database';
 import { checkFilter, ilike, type ListQuery, type ListResult, likePattern, pageOf, runList } from './list-query';
 import { versionKey } from './version-key';
@@ -292,7 +293,7 @@ async function applyTagsIn(trx: Executor, repositoryId: number, change: TagChang
 const FEW = 5000;
 const PROBE = 500;
 
-export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) {
+export function registryIndexRepository(db: Executor, dialect: Dialect) {
   /** `column in (ids)` with the whole list as one bound value (lists can exceed the driver's parameter limit). */
   // biome-ignore lint/suspicious/noExplicitAny: used on several tables.
   const inIds = (eb: ExpressionBuilder<Database, any>, column: string, ids: readonly number[]) =>
@@ -442,13 +443,13 @@ export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) 
       syncedAt?: Date,
       manifests: IndexedManifest[] = [],
     ): Promise<void> {
-      await db.transaction().execute((trx) => applyTagsIn(trx, repositoryId, { set, remove, syncedAt, manifests }));
+      await transact(db, (trx) => applyTagsIn(trx, repositoryId, { set, remove, syncedAt, manifests }));
     },
 
     /** Several repositories' changes in one transaction (a sync writes in batches). */
     async applyChanges(changes: ReadonlyArray<{ repositoryId: number } & TagChange>): Promise<void> {
       if (changes.length === 0) return;
-      await db.transaction().execute(async (trx) => {
+      await transact(db, async (trx) => {
         for (const change of changes) await applyTagsIn(trx, change.repositoryId, change);
       });
     },
@@ -456,7 +457,7 @@ export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) 
     /** Ids of these repositories, creating those the index does not have yet (one transaction). */
     async ensureRepositories(names: readonly string[]): Promise<Map<string, number>> {
       const ids = new Map<string, number>();
-      await db.transaction().execute(async (trx) => {
+      await transact(db, async (trx) => {
         for (let i = 0; i < names.length; i += 200) {
           const chunk = names.slice(i, i + 200);
           await trx
@@ -501,7 +502,7 @@ export function registryIndexRepository(db: Kysely<Database>, dialect: Dialect) 
 
     /** Adds pulls (coalesced by the caller) to tags and their repositories. */
     async addPulls(pulls: Array<{ repository: string; tag: string | null; count: number; at: string }>): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      await transact(db, async (trx) => {
         for (const pull of pulls) {
           const repo = await trx
             .selectFrom('index_repositories')

@@ -1,7 +1,5 @@
-/** Service accounts: credentials for CI and deployments, with their own access rules, no UI login. */
-import type { Kysely } from 'kysely';
-import { bumpRevision, lockNames, mapConstraint, nowIso, requireNameFree, requireText } from './common';
-import type { Database, Dialect, Executor, ServiceAccountRow } from './database';
+import { bumpRevision, type Clock, lockNames, mapConstraint, requireNameFree, requireText, transact } from './common';
+import type { Dialect, Executor, ServiceAccountRow } from './database';
 import { StoreError } from './errors';
 import { checkFilter, ilike, type ListQuery, type ListResult, pageOf, runList } from './list-query';
 
@@ -51,7 +49,7 @@ async function getAccount(db: Executor, id: number): Promise<ServiceAccount | un
   return row ? toServiceAccount(row) : undefined;
 }
 
-export function serviceAccountsRepository(db: Kysely<Database>, dialect: Dialect) {
+export function serviceAccountsRepository(db: Executor, dialect: Dialect, now: Clock) {
   return {
     async create(input: {
       name: string;
@@ -62,10 +60,10 @@ export function serviceAccountsRepository(db: Kysely<Database>, dialect: Dialect
       const name = requireText(input.name, 'name', 64);
       const secretHash = requireText(input.secretHash, 'secretHash', 256);
       const description = requireText(input.description ?? '', 'description', 2000, true);
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
         await lockNames(trx, dialect);
         await requireNameFree(trx, 'users', name, 'name');
-        const at = nowIso();
+        const at = now().toISOString();
         const row = await mapConstraint(
           () =>
             trx
@@ -99,7 +97,7 @@ export function serviceAccountsRepository(db: Kysely<Database>, dialect: Dialect
       if (patch.disabled !== undefined) values.disabled = patch.disabled ? 1 : 0;
       if (patch.expiresAt !== undefined) values.expires_at = patch.expiresAt ? patch.expiresAt.toISOString() : null;
       if (patch.secretHash !== undefined) values.secret_hash = requireText(patch.secretHash, 'secretHash', 256);
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
         const current = await getAccount(trx, id);
         if (!current) throw new StoreError('ERR_STORE_NOT_FOUND', `no service account with id ${id}`);
         if (typeof values.name === 'string' && values.name !== current.name) {
@@ -110,7 +108,7 @@ export function serviceAccountsRepository(db: Kysely<Database>, dialect: Dialect
           () =>
             trx
               .updateTable('service_accounts')
-              .set({ ...values, updated_at: nowIso() })
+              .set({ ...values, updated_at: now().toISOString() })
               .where('id', '=', id)
               .execute(),
           { unique: 'name' },
@@ -121,7 +119,7 @@ export function serviceAccountsRepository(db: Kysely<Database>, dialect: Dialect
     },
 
     async delete(id: number): Promise<ServiceAccount> {
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
         const account = await getAccount(trx, id);
         if (!account) throw new StoreError('ERR_STORE_NOT_FOUND', `no service account with id ${id}`);
         await trx

@@ -1,9 +1,5 @@
-/**
- * Server-side UI sessions, keyed by the hash of the cookie token. A user holds a bounded number of them: opening one
- * past the limit ends the oldest in the same transaction, so concurrent sign-ins cannot overshoot it.
- */
-import type { Kysely } from 'kysely';
-import type { Database, Dialect, SessionRow } from './database';
+import { type Clock, transact } from './common';
+import type { Dialect, Executor, SessionRow } from './database';
 
 export interface Session {
   id: string;
@@ -25,7 +21,7 @@ const toSession = (row: SessionRow): Session => ({
   userAgent: row.user_agent,
 });
 
-export function sessionsRepository(db: Kysely<Database>, dialect: Dialect) {
+export function sessionsRepository(db: Executor, dialect: Dialect, now: Clock) {
   return {
     async create(input: {
       id: string;
@@ -38,7 +34,7 @@ export function sessionsRepository(db: Kysely<Database>, dialect: Dialect) {
       /** The most sessions the user may hold, this one included; the oldest others end. Unlimited when absent. */
       maxPerUser?: number;
     }): Promise<Session> {
-      const at = (input.createdAt ?? new Date()).toISOString();
+      const at = (input.createdAt ?? now()).toISOString();
       const row = {
         id: input.id,
         user_id: input.userId,
@@ -53,7 +49,7 @@ export function sessionsRepository(db: Kysely<Database>, dialect: Dialect) {
         await db.insertInto('sessions').values(row).execute();
         return toSession(row);
       }
-      await db.transaction().execute(async (trx) => {
+      await transact(db, async (trx) => {
         // Sign-ins of one user queue here on PostgreSQL; SQLite runs one write transaction at a time anyway.
         if (dialect === 'postgres') {
           await trx.selectFrom('users').select('id').where('id', '=', input.userId).forUpdate().execute();

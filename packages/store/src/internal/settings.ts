@@ -1,8 +1,6 @@
-/** Small JSON settings shared by every replica (secrets generated once, preferences). */
-import type { Kysely } from 'kysely';
-import type { Database } from './database';
+import type { Executor } from './database';
 
-export function settingsRepository(db: Kysely<Database>) {
+export function settingsRepository(db: Executor) {
   const get = async <T = unknown>(key: string): Promise<T | undefined> => {
     const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
     return row ? (JSON.parse(row.value) as T) : undefined;

@@ -7,8 +7,8 @@ import pg from 'pg';
 import { type AccessRule, accessRulesRepository, toAccessRule } from './access-rules';
 import { type ApiTokenKind, apiTokensRepository } from './api-tokens';
 import { auditEventsRepository } from './audit-events';
-import { readRevision } from './common';
-import type { Database, Dialect } from './database';
+import { type Clock, readRevision } from './common';
+import type { Database, Dialect, Executor } from './database';
 import { StoreError } from './errors';
 import { groupsRepository } from './groups';
 import { loginFailuresRepository } from './login-failures';
@@ -40,9 +40,8 @@ export interface AccessSnapshot {
   }>;
 }
 
-export interface Store {
-  readonly dialect: Dialect;
-  readonly db: Kysely<Database>;
+/** What the store offers inside and outside a transaction: every repository, bound to the one or the other. */
+export interface StoreRepositories {
   users: ReturnType<typeof usersRepository>;
   groups: ReturnType<typeof groupsRepository>;
   rules: ReturnType<typeof accessRulesRepository>;
@@ -55,6 +54,33 @@ export interface Store {
   passwordResets: ReturnType<typeof passwordResetsRepository>;
   registryEvents: ReturnType<typeof registryEventsRepository>;
   index: ReturnType<typeof registryIndexRepository>;
+}
+
+/** The repositories bound to one open transaction (see `Store.transaction`). */
+export type StoreTransaction = StoreRepositories;
+
+export interface StoreOptions {
+  /** The clock of every timestamp the store sets itself (created, changed, received); defaults to the system's. */
+  now?: Clock;
+}
+
+export interface Store extends StoreRepositories {
+  readonly dialect: Dialect;
+  readonly db: Kysely<Database>;
+  /**
+   * Runs `work` in one transaction: what it does through `tx` commits together, or nothing does if it throws.
+   * Repositories' own multi-statement writes join it rather than opening another. Do no slow I/O inside (a SQLite
+   * write lock or a PostgreSQL transaction is held meanwhile), and use only `tx` there: on SQLite the store's other
+   * calls wait for the transaction's end.
+   *
+   * @example
+   * await store.transaction(async (tx) => {
+   *   const user = await tx.users.create({ login: 'alice', passwordHash });
+   *   await tx.audit.record({ actorId: null, actorName: 'cli', action: 'user.create', targetType: 'user',
+   *     targetId: String(user.id), targetName: user.login, address: null, details: {} });
+   * });
+   */
+  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
   revision(): Promise<number>;
   loadAccessSnapshot(): Promise<AccessSnapshot>;
   close(): Promise<void>;
@@ -142,12 +168,31 @@ async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {
   });
 }
 
+/** Every repository on one executor: the store's connection pool, or one transaction. */
+function repositories(db: Executor, dialect: Dialect, now: Clock): StoreRepositories {
+  return {
+    users: usersRepository(db, dialect, now),
+    groups: groupsRepository(db, now),
+    rules: accessRulesRepository(db, now),
+    sessions: sessionsRepository(db, dialect, now),
+    settings: settingsRepository(db),
+    serviceAccounts: serviceAccountsRepository(db, dialect, now),
+    tokens: apiTokensRepository(db, dialect, now),
+    loginFailures: loginFailuresRepository(db, dialect),
+    audit: auditEventsRepository(db, now),
+    passwordResets: passwordResetsRepository(db, now),
+    registryEvents: registryEventsRepository(db, now),
+    index: registryIndexRepository(db, dialect),
+  };
+}
+
 /**
  * @example
  * const store = await openStore({ type: 'sqlite', path: './data/registry-admin.db' });
  * const { items, total } = await store.users.list({ sort: ['login', 'ASC'], range: [0, 24] });
  */
-export async function openStore(config: StoreConfig): Promise<Store> {
+export async function openStore(config: StoreConfig, options: StoreOptions = {}): Promise<Store> {
+  const now = options.now ?? (() => new Date());
   const dialect: Dialect = config.type;
   const db = await connect(config);
   try {
@@ -159,18 +204,8 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   return {
     dialect,
     db,
-    users: usersRepository(db, dialect),
-    groups: groupsRepository(db),
-    rules: accessRulesRepository(db),
-    sessions: sessionsRepository(db, dialect),
-    settings: settingsRepository(db),
-    serviceAccounts: serviceAccountsRepository(db, dialect),
-    tokens: apiTokensRepository(db, dialect),
-    loginFailures: loginFailuresRepository(db, dialect),
-    audit: auditEventsRepository(db),
-    passwordResets: passwordResetsRepository(db),
-    registryEvents: registryEventsRepository(db),
-    index: registryIndexRepository(db, dialect),
+    ...repositories(db, dialect, now),
+    transaction: (work) => db.transaction().execute((trx) => work(repositories(trx, dialect, now))),
     revision: () => readRevision(db),
     loadAccessSnapshot: () =>
       db.transaction().execute(async (trx) => {

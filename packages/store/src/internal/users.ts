@@ -1,18 +1,18 @@
 /** Accounts: CRUD, credentials lookup, list queries, and the rule that the last enabled admin stays. */
 
-import type { Kysely } from 'kysely';
 import {
   bumpRevision,
+  type Clock,
   lockAdmins,
   lockNames,
   mapConstraint,
-  nowIso,
   requireExisting,
   requireIds,
   requireNameFree,
   requireText,
+  transact,
 } from './common';
-import type { Database, Dialect, Executor, UserRow } from './database';
+import type { Dialect, Executor, UserRow } from './database';
 import { StoreError } from './errors';
 import { checkFilter, ilike, type ListQuery, type ListResult, pageOf, runList } from './list-query';
 
@@ -174,7 +174,7 @@ async function setGroups(db: Executor, userId: number, groups: number[]): Promis
   }
 }
 
-export function usersRepository(db: Kysely<Database>, dialect: Dialect) {
+export function usersRepository(db: Executor, dialect: Dialect, now: Clock) {
   return {
     async create(input: NewUser): Promise<User> {
       const login = requireText(input.login, 'login', 255);
@@ -183,10 +183,10 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect) {
       const email = checkEmail(input.email);
       const name = requireText(input.name ?? '', 'name', 200, true);
       const groups = requireIds(input.groups ?? [], 'groups');
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
         await lockNames(trx, dialect);
         await requireNameFree(trx, 'service_accounts', login, 'login');
-        const at = nowIso();
+        const at = now().toISOString();
         const row = await mapConstraint(
           () =>
             trx
@@ -232,7 +232,7 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect) {
       if (patch.passwordHash !== undefined)
         values.password_hash = requireText(patch.passwordHash, 'passwordHash', 1024);
       const groups = patch.groups === undefined ? undefined : requireIds(patch.groups, 'groups');
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
         await lockAdmins(trx, dialect);
         const current = await trx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
         if (!current) throw new StoreError('ERR_STORE_NOT_FOUND', `no user with id ${id}`);
@@ -250,7 +250,7 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect) {
             patch.disabled ? 'disabled' : 'role',
           );
         }
-        const at = nowIso();
+        const at = now().toISOString();
         if (values.password_hash !== undefined) values.password_changed_at = at;
         await mapConstraint(
           () =>
@@ -278,7 +278,7 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect) {
      */
     async replacePasswordHash(id: number, expected: string, passwordHash: string): Promise<boolean> {
       requireText(passwordHash, 'passwordHash', 1024);
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
         const result = await trx
           .updateTable('users')
           .set({ password_hash: passwordHash })
@@ -292,7 +292,7 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async delete(id: number): Promise<User> {
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
         await lockAdmins(trx, dialect);
         const user = await getUser(trx, id);
         if (!user) throw new StoreError('ERR_STORE_NOT_FOUND', `no user with id ${id}`);
