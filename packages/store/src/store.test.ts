@@ -633,6 +633,7 @@ describe.each(targets)('store on $name', (target) => {
       ).toEqual(['e1', 'e2']);
       expect(await store.registryEvents.record([event('e1', 'push'), event('e2', 'pull')])).toEqual([]);
       expect(await store.registryEvents.record([event('e3', 'delete', { actor: 'bob', tag: null })])).toEqual(['e3']);
+      expect([...(await store.registryEvents.known(['e3', 'e9', 'e1', 'e3']))].sort()).toEqual(['e1', 'e3']);
       const all = await store.registryEvents.list({});
       expect(all.total).toBe(3);
       expect(all.items[0]?.id).toBe('e2');

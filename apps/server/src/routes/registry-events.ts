@@ -4,54 +4,18 @@
  * that `registry-admin registry-config` prints; anyone else — logged-in users included — gets 401.
  * Unknown actions, and events naming a repository, tag or digest outside the registry's grammar (which the registry
  * itself never sends), are answered 2xx and ignored — each invalid one logged — so the registry does not retry them
- * forever and nothing impossible reaches the index or the activity log.
+ * forever and nothing impossible reaches the index or the activity log. Each event is recorded with its index change
+ * in one transaction (`@registry-admin/registry-index`); when the store cannot take one, the answer is 503 and the
+ * registry delivers the envelope again.
  */
 import { timingSafeEqual } from 'node:crypto';
-import {
-  isDigest,
-  isRepositoryName,
-  isTag,
-  type NotificationEvent,
-  notificationEnvelopeSchema,
-} from '@registry-admin/registry-client';
-import type { NewRegistryEvent } from '@registry-admin/store';
+import { notificationEnvelopeSchema } from '@registry-admin/registry-client';
+import { readNotificationEvents } from '@registry-admin/registry-index';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireAdmin } from '../http/authentication';
 import { parseListQuery, sendList } from '../http/list-query';
 
-const ACTIONS = new Set(['push', 'pull', 'delete', 'mount']);
-
-/** Why an event names something the registry could not hold; undefined when its names are valid. */
-function invalidNames(event: NotificationEvent): string | undefined {
-  const { repository, tag, digest } = event.target;
-  if (repository !== undefined && !isRepositoryName(repository)) return 'invalid repository name';
-  if (tag !== undefined && tag !== '' && !isTag(tag)) return 'invalid tag';
-  if (digest !== undefined && digest !== '' && !isDigest(digest)) return 'invalid digest';
-  return undefined;
-}
-
-function toStored(event: NotificationEvent): NewRegistryEvent | undefined {
-  const repository = event.target.repository;
-  if (!ACTIONS.has(event.action) || !repository) return undefined;
-  const timestamp = Date.parse(event.timestamp);
-  const size = event.target.size ?? event.target.length;
-  return {
-    id: event.id,
-    timestamp: Number.isNaN(timestamp) ? new Date().toISOString() : new Date(timestamp).toISOString(),
-    action: event.action,
-    repository,
-    tag: event.target.tag || null,
-    digest: event.target.digest || null,
-    mediaType: event.target.mediaType?.slice(0, 200) ?? null,
-    size: typeof size === 'number' && Number.isFinite(size) ? size : null,
-    actor: event.actor?.name?.slice(0, 200) ?? '',
-    address: event.request?.addr?.slice(0, 100) ?? null,
-    userAgent: event.request?.useragent?.slice(0, 300) ?? null,
-  };
-}
-
 export async function registryEventRoutes(app: FastifyInstance): Promise<void> {
-  const { store } = app.services;
   const expected = Buffer.from(`Bearer ${app.services.notificationSecret}`);
 
   // The registry posts application/vnd.docker.distribution.events.v1+json (v2 on 3.x).
@@ -83,9 +47,8 @@ export async function registryEventRoutes(app: FastifyInstance): Promise<void> {
         .code(400)
         .send({ error: { code: 'ERR_VALIDATION', message: `${where}: ${issue?.message ?? 'invalid'}`, field: where } });
     }
-    const valid = parsed.data.events.filter((event) => {
-      const reason = invalidNames(event);
-      if (reason === undefined) return true;
+    const { events, invalid, ignored } = readNotificationEvents(parsed.data.events);
+    for (const { event, reason } of invalid) {
       // Cut short: the names are text anyone holding the secret chose (the JSON log escapes them).
       request.log.warn(
         {
@@ -98,15 +61,24 @@ export async function registryEventRoutes(app: FastifyInstance): Promise<void> {
         },
         'registry event skipped: names outside the registry grammar',
       );
-      return false;
+    }
+    const outcome = await app.services.indexEvents.record(events, {
+      onError: (error, event) =>
+        request.log.warn({ err: error, code: error.code, eventId: event.id }, 'registry event not applied fully'),
     });
-    const events = valid.map(toStored).filter((event): event is NewRegistryEvent => event !== undefined);
-    const fresh = new Set(await store.registryEvents.record(events));
-    await app.services.indexEvents.apply(events.filter((event) => fresh.has(event.id)));
+    if (outcome.failed.length > 0) {
+      // Neither recorded nor applied: the registry delivers the envelope again (the events recorded now are skipped).
+      return reply.code(503).send({
+        error: {
+          code: 'ERR_EVENTS_NOT_STORED',
+          message: `${outcome.failed.length} event(s) could not be stored; send them again`,
+        },
+      });
+    }
     return {
       received: parsed.data.events.length,
-      recorded: fresh.size,
-      ignored: parsed.data.events.length - events.length,
+      recorded: outcome.recorded.length,
+      ignored,
     };
   });
 }

@@ -1,9 +1,9 @@
 /** The registry as this server talks to it: a client that mints its own tokens, and the index sync over it. */
 import { createRegistryClient, createStorageReader, type RegistryClient } from '@registry-admin/registry-client';
+import { createIndexSync, type IndexSync } from '@registry-admin/registry-index';
 import type { Store } from '@registry-admin/store';
 import { parseScopes, type TokenIssuer } from '@registry-admin/token-service';
 import type { Config } from '../config/schema';
-import { createIndexSync, type IndexSync } from '../services/index-sync';
 
 /** undefined when --registry.host is not set. */
 export function registryBaseUrl(config: Config): string | undefined {

@@ -6,14 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { type CertificateSet, ensureCertificateSet } from '@registry-admin/cert-builder';
 import type { RegistryClient } from '@registry-admin/registry-client';
+import { createIndexEvents, type IndexEvents, type IndexSync } from '@registry-admin/registry-index';
 import { type Store, StoreError } from '@registry-admin/store';
 import { createJwks, createTokenIssuer, type TokenIssuer } from '@registry-admin/token-service';
 import type { Config } from '../config/schema';
 import { type AccessState, createAccessState } from '../services/access-state';
 import { type Authenticator, createAuthenticator } from '../services/authenticator';
 import { type CredentialCache, createCredentialCache } from '../services/credential-cache';
-import { createIndexEvents, type IndexEvents } from '../services/index-events';
-import type { IndexSync } from '../services/index-sync';
 import { createLoginThrottle, type LoginThrottle } from '../services/login-throttle';
 import { createMailer, type Mailer } from '../services/mailer';
 import type { PasswordHasher } from '../services/passwords';
@@ -129,7 +128,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
       ...(options.onBackgroundError ? { onError: options.onBackgroundError } : {}),
     });
     stopPruning = () => pruning.close();
-    const indexEvents = createIndexEvents(store, registry, (error) => options.onSyncError?.(error, 'notification'));
+    const indexEvents = createIndexEvents(store, {
+      client: registry,
+      onError: (error) => options.onSyncError?.(error, 'notification'),
+    });
     return {
       config,
       paths,

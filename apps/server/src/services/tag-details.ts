@@ -13,7 +13,7 @@ import {
   type RegistryClient,
   RegistryError,
 } from '@registry-admin/registry-client';
-import { mapBounded } from './bounded-concurrency';
+import { mapBounded } from '@registry-admin/registry-index';
 
 export interface ImageDetail {
   digest: string;

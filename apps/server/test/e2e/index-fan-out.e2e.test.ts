@@ -17,7 +17,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort, type RunningRegistryAdmin, registryConfig, startRegistryAdmin } from './harness/registry-admin';
 
 const PLATFORMS = 100;
-/** Children whose manifests are read when an index is indexed (see manifest-description.ts). */
+/** Children whose manifests are read when an index is indexed (see packages/registry-index, manifest-description.ts). */
 const READ = 64;
 
 interface Tag {

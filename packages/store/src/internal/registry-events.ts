@@ -91,6 +91,21 @@ export function registryEventsRepository(db: Executor, now: Clock) {
       });
     },
 
+    /** Which of these event ids are recorded already (a redelivery), to skip the work of applying them again. */
+    async known(ids: readonly string[]): Promise<Set<string>> {
+      const found = new Set<string>();
+      const unique = [...new Set(ids)];
+      for (let i = 0; i < unique.length; i += 500) {
+        const rows = await db
+          .selectFrom('registry_events')
+          .select('id')
+          .where('id', 'in', unique.slice(i, i + 500))
+          .execute();
+        for (const row of rows) found.add(row.id);
+      }
+      return found;
+    },
+
     async list(query: ListQuery): Promise<ListResult<RegistryEvent>> {
       const page = pageOf(query.sort ? query : { ...query, sort: ['timestamp', 'DESC'] }, SORT, 'timestamp');
       const filter = checkFilter(query.filter, FILTERS);

@@ -16,6 +16,9 @@ import {
 import type { IndexedManifest, IndexedPlatform } from '@registry-admin/store';
 import { mapBounded } from './bounded-concurrency';
 
+/** What describing a manifest reads of the registry (a `RegistryClient` or a storage reader has it). */
+export type ManifestReader = Pick<RegistrySource, 'getManifest' | 'getImageConfig'>;
+
 /** Platform children of an index whose manifests are read, at most; the others are indexed from their descriptors. */
 export const MAX_CHILDREN_READ = 64;
 /** Registry reads in flight at once while one index is described. */
@@ -39,7 +42,7 @@ const imageBlobs = (image: ImageManifest): Array<[string, number]> => [
 
 /** Platform and created time from the image's config; nothing is read for an artifact (a config of another type). */
 async function readConfig(
-  client: RegistrySource,
+  client: ManifestReader,
   repository: string,
   image: ImageManifest,
 ): Promise<{ platform: IndexedPlatform | null; created: string | null }> {
@@ -60,9 +63,13 @@ async function readConfig(
  * of its first child (for the created time), `CHILD_READ_CONCURRENCY` at a time; nested indexes and attestations are
  * not read. The size counts each blob once as far as it is known: the config and layers of every child read, and for
  * each child not read, its manifest as the index's descriptor sizes it.
+ *
+ * @example
+ * const manifest = await describeManifest(client, 'team/app', await client.getManifest('team/app', 'v1'));
+ * // { digest, mediaType, size, created, platforms, blobs, details }
  */
 export async function describeManifest(
-  client: RegistrySource,
+  client: ManifestReader,
   repository: string,
   fetched: FetchedManifest,
 ): Promise<IndexedManifest> {
@@ -88,7 +95,7 @@ export async function describeManifest(
 }
 
 async function describeIndex(
-  client: RegistrySource,
+  client: ManifestReader,
   repository: string,
   digest: string,
   mediaType: string,

@@ -7,6 +7,7 @@
 import { type FetchedManifest, RegistryError, type RegistrySource } from '@registry-admin/registry-client';
 import type { IndexedManifest, Store, TagChange } from '@registry-admin/store';
 import { mapBounded } from './bounded-concurrency';
+import { messageOf, RegistryIndexError } from './errors';
 import { describeManifest } from './manifest-description';
 
 export interface SyncReport {
@@ -31,13 +32,33 @@ export interface IndexSync {
   readonly running: boolean;
 }
 
+export interface IndexSyncOptions {
+  /** Registry reads (and repositories) in flight at once; default 8. */
+  concurrency?: number;
+  /** Told of each tag or repository skipped (`where` is `repository:tag` or `repository`); the run goes on. */
+  onError?: (error: unknown, where: string) => void;
+  /** The clock of `syncedAt` and `durationMs`; default the system's. */
+  now?: () => Date;
+}
+
+/**
+ * Sync over the registry's HTTP API (a `RegistryClient`) or its storage (`createStorageReader`).
+ *
+ * @example
+ * const sync = createIndexSync(store, client, { concurrency: 8, onError: (error, where) => log.warn({ where }) });
+ * const report = await sync.run(); // { repositories, tags, fetched, removedRepositories, removedTags, skipped, durationMs }
+ */
 export function createIndexSync(
-  store: Store,
+  store: Pick<Store, 'index'>,
   client: RegistrySource,
-  options: { concurrency?: number; onError?: (error: unknown, where: string) => void } = {},
+  options: IndexSyncOptions = {},
 ): IndexSync {
   let current: Promise<SyncReport> | undefined;
   const concurrency = options.concurrency ?? 8;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+    throw new RegistryIndexError('ERR_INDEX_INVALID_OPTION', 'concurrency must be a whole number of at least 1');
+  }
+  const now = options.now ?? (() => new Date());
 
   /** What changed in one repository (undefined: nothing), to be written with others in one transaction. */
   async function syncRepository(
@@ -93,7 +114,7 @@ export function createIndexSync(
         set.push({ name: tag, digest: fetched.digest });
       } catch (error) {
         if (known.has(tag)) present.add(tag); // keep what the index had rather than drop it on a bad read
-        report.skipped.push({ repository, tag, reason: error instanceof Error ? error.message : String(error) });
+        report.skipped.push({ repository, tag, reason: messageOf(error) });
         options.onError?.(error, `${repository}:${tag}`);
       }
     });
@@ -105,7 +126,7 @@ export function createIndexSync(
   }
 
   async function run(onProgress?: (progress: SyncProgress) => void): Promise<SyncReport> {
-    const started = Date.now();
+    const started = now().getTime();
     const report: SyncReport = {
       repositories: 0,
       tags: 0,
@@ -126,7 +147,7 @@ export function createIndexSync(
       ...known,
       ...(await store.index.ensureRepositories(repositories.filter((r) => !known.has(r)))),
     ]);
-    const syncedAt = new Date();
+    const syncedAt = now();
     const unchanged: number[] = [];
     // Changes are written a batch at a time, in one transaction each; a crash loses at most the batch, and the next
     // sync redoes it.
@@ -165,7 +186,7 @@ export function createIndexSync(
           unchanged.push(id);
         }
       } catch (error) {
-        report.skipped.push({ repository, tag: '', reason: error instanceof Error ? error.message : String(error) });
+        report.skipped.push({ repository, tag: '', reason: messageOf(error) });
         options.onError?.(error, repository);
       }
       report.repositories++;
@@ -173,7 +194,7 @@ export function createIndexSync(
     });
     await flush();
     await store.index.markSynced(unchanged, syncedAt);
-    report.durationMs = Date.now() - started;
+    report.durationMs = now().getTime() - started;
     return report;
   }
 
