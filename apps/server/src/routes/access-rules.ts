@@ -2,7 +2,7 @@
 import { ACTIONS, validatePattern } from '@registry-admin/acl';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { audit, changedFields } from '../http/audit';
+import { audited, changedFields } from '../http/audit';
 import { requireAdmin } from '../http/authentication';
 import { parseBody } from '../http/body';
 import { badRequest, notFound } from '../http/errors';
@@ -63,18 +63,16 @@ export async function accessRuleRoutes(app: FastifyInstance): Promise<void> {
   app.post('/api/v1/access-rules', async (request, reply) => {
     requireAdmin(request, 'write');
     const input = parseBody(createSchema, request.body);
-    const rule = await store.rules.create({ ...input, subjectId: input.subjectId ?? null });
-    await access.refresh();
-    await audit(
+    const rule = await audited(
       request,
       'rule.create',
-      { type: 'access-rule', id: rule.id, name: rule.pattern },
-      {
-        subjectType: rule.subjectType,
-        subjectId: rule.subjectId,
-        actions: rule.actions,
-      },
+      (tx) => tx.rules.create({ ...input, subjectId: input.subjectId ?? null }),
+      (created) => ({
+        target: { type: 'access-rule', id: created.id, name: created.pattern },
+        details: { subjectType: created.subjectType, subjectId: created.subjectId, actions: created.actions },
+      }),
     );
+    await access.refresh();
     request.log.info({ ruleId: rule.id }, 'access rule created');
     return reply.code(201).send(rule);
   });
@@ -84,23 +82,30 @@ export async function accessRuleRoutes(app: FastifyInstance): Promise<void> {
     const id = parseId(request.params);
     const { id: bodyId, createdAt: _c, updatedAt: _u, ...patch } = parseBody(updateSchema, request.body);
     if (bodyId !== undefined && bodyId !== id) throw badRequest('id in the body does not match the URL', 'id');
-    const rule = await store.rules.update(id, patch);
-    await access.refresh();
-    await audit(
+    const rule = await audited(
       request,
       'rule.update',
-      { type: 'access-rule', id, name: rule.pattern },
-      { fields: changedFields(patch) },
+      (tx) => tx.rules.update(id, patch),
+      (updated) => ({
+        target: { type: 'access-rule', id, name: updated.pattern },
+        details: { fields: changedFields(patch) },
+      }),
     );
+    await access.refresh();
     request.log.info({ ruleId: id }, 'access rule updated');
     return rule;
   });
 
   app.delete('/api/v1/access-rules/:id', async (request) => {
     requireAdmin(request, 'write');
-    const rule = await store.rules.delete(parseId(request.params));
+    const id = parseId(request.params);
+    const rule = await audited(
+      request,
+      'rule.delete',
+      (tx) => tx.rules.delete(id),
+      (deleted) => ({ target: { type: 'access-rule', id: deleted.id, name: deleted.pattern } }),
+    );
     await access.refresh();
-    await audit(request, 'rule.delete', { type: 'access-rule', id: rule.id, name: rule.pattern });
     request.log.info({ ruleId: rule.id }, 'access rule deleted');
     return rule;
   });

@@ -1,7 +1,7 @@
 /** `/api/v1/groups`: named sets of users that access rules can name. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { audit, changedFields } from '../http/audit';
+import { audited, changedFields } from '../http/audit';
 import { requireAdmin } from '../http/authentication';
 import { parseBody } from '../http/body';
 import { badRequest, notFound } from '../http/errors';
@@ -47,9 +47,14 @@ export async function groupRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/api/v1/groups', async (request, reply) => {
     requireAdmin(request, 'write');
-    const group = await store.groups.create(parseBody(createSchema, request.body));
+    const input = parseBody(createSchema, request.body);
+    const group = await audited(
+      request,
+      'group.create',
+      (tx) => tx.groups.create(input),
+      (created) => ({ target: { type: 'group', id: created.id, name: created.name } }),
+    );
     await access.refresh();
-    await audit(request, 'group.create', { type: 'group', id: group.id, name: group.name });
     request.log.info({ groupId: group.id }, 'group created');
     return reply.code(201).send(group);
   });
@@ -59,18 +64,27 @@ export async function groupRoutes(app: FastifyInstance): Promise<void> {
     const id = parseId(request.params);
     const { id: bodyId, createdAt: _c, updatedAt: _u, ...patch } = parseBody(updateSchema, request.body);
     if (bodyId !== undefined && bodyId !== id) throw badRequest('id in the body does not match the URL', 'id');
-    const group = await store.groups.update(id, patch);
+    const group = await audited(
+      request,
+      'group.update',
+      (tx) => tx.groups.update(id, patch),
+      (updated) => ({ target: { type: 'group', id, name: updated.name }, details: { fields: changedFields(patch) } }),
+    );
     await access.refresh();
-    await audit(request, 'group.update', { type: 'group', id, name: group.name }, { fields: changedFields(patch) });
     request.log.info({ groupId: id }, 'group updated');
     return group;
   });
 
   app.delete('/api/v1/groups/:id', async (request) => {
     requireAdmin(request, 'write');
-    const group = await store.groups.delete(parseId(request.params));
+    const id = parseId(request.params);
+    const group = await audited(
+      request,
+      'group.delete',
+      (tx) => tx.groups.delete(id),
+      (deleted) => ({ target: { type: 'group', id: deleted.id, name: deleted.name } }),
+    );
     await access.refresh();
-    await audit(request, 'group.delete', { type: 'group', id: group.id, name: group.name });
     request.log.info({ groupId: group.id }, 'group deleted');
     return group;
   });
