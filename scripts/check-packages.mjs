@@ -10,7 +10,7 @@
  *
  * Usage: pnpm check:packages
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -51,49 +51,63 @@ if (build.status !== 0) {
   process.exit(1);
 }
 
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+/** Like `run`, without blocking: packages are checked a few at a time (attw spends most of its time loading). */
+function runAsync(command, args, options = {}) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('close', (status) => resolvePromise({ status, stdout, stderr }));
+  });
+}
+
+async function check({ dir, manifest }, out) {
+  const problems = [];
+  // Each package packs into its own folder, so the tarball is the only file there.
+  const destination = mkdtempSync(join(out, 'pack-'));
+  const pack = await runAsync('pnpm', ['pack', '--pack-destination', destination], { cwd: dir });
+  const tarballs = readdirSync(destination).filter((file) => file.endsWith('.tgz'));
+  if (pack.status !== 0 || tarballs.length !== 1) return [`pnpm pack failed\n${pack.stdout}${pack.stderr}`];
+  const tarball = join(destination, tarballs[0]);
+
+  // What a consumer unpacks: the README, no workspace ranges, no tests or sources.
+  const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
+  if (!files.includes('package/README.md')) problems.push('README.md is not in the tarball');
+  const stray = files.filter((file) => /\.test\.|\/src\//.test(file));
+  if (stray.length > 0) problems.push(`tests or sources in the tarball: ${stray.join(', ')}`);
+  const packed = execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' });
+  if (packed.includes('workspace:')) problems.push('package.json still has workspace: ranges');
+
+  const [publint, attw] = await Promise.all([
+    // --strict: warnings fail too; suggestions are printed but pass.
+    runAsync(bin('publint'), ['run', tarball, '--strict']),
+    runAsync(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'ascii', '--no-emoji', '--no-color']),
+  ]);
+  if (publint.status !== 0) problems.push(`publint:\n${publint.stdout}${publint.stderr}`);
+  if (attw.status !== 0) problems.push(`are-the-types-wrong:\n${attw.stdout}${attw.stderr}`);
+  console.log(`${problems.length === 0 ? 'ok  ' : 'FAIL'} ${manifest.name} (${files.length} files)`);
+  return problems;
+}
+
 const out = mkdtempSync(join(tmpdir(), 'ra-pack-'));
 const failures = [];
 try {
-  for (const { dir, manifest } of libraries) {
-    const problems = [];
-    const before = new Set(readdirSync(out));
-    const pack = run('pnpm', ['pack', '--pack-destination', out], { cwd: dir });
-    const tarballs = readdirSync(out).filter((file) => file.endsWith('.tgz') && !before.has(file));
-    if (pack.status !== 0 || tarballs.length !== 1) {
-      failures.push(`${manifest.name}: pnpm pack failed\n${pack.stdout}${pack.stderr}`);
-      continue;
+  const queue = [...libraries];
+  const worker = async () => {
+    for (let library = queue.shift(); library; library = queue.shift()) {
+      const problems = await check(library, out);
+      if (problems.length > 0) failures.push(`${library.manifest.name}:\n  ${problems.join('\n  ')}`);
     }
-    const tarball = join(out, tarballs[0]);
-
-    // What a consumer unpacks: the README, no workspace ranges, no tests or sources.
-    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
-    if (!files.includes('package/README.md')) problems.push('README.md is not in the tarball');
-    const stray = files.filter((file) => /\.test\.|\/src\//.test(file));
-    if (stray.length > 0) problems.push(`tests or sources in the tarball: ${stray.join(', ')}`);
-    const packed = execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' });
-    if (packed.includes('workspace:')) problems.push('package.json still has workspace: ranges');
-
-    // --strict: warnings fail too; suggestions are printed but pass.
-    const publint = run('pnpm', ['exec', 'publint', 'run', tarball, '--strict']);
-    if (publint.status !== 0) {
-      problems.push(`publint:\n${publint.stdout}${publint.stderr}`);
-    }
-    const attw = run('pnpm', [
-      'exec',
-      'attw',
-      tarball,
-      '--profile',
-      'esm-only',
-      '--format',
-      'ascii',
-      '--no-emoji',
-      '--no-color',
-    ]);
-    if (attw.status !== 0) problems.push(`are-the-types-wrong:\n${attw.stdout}${attw.stderr}`);
-
-    if (problems.length > 0) failures.push(`${manifest.name}:\n  ${problems.join('\n  ')}`);
-    console.log(`${problems.length === 0 ? 'ok  ' : 'FAIL'} ${manifest.name} (${files.length} files)`);
-  }
+  };
+  await Promise.all([worker(), worker()]);
 } finally {
   rmSync(out, { recursive: true, force: true });
 }
