@@ -1,11 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  ACTIONS,
   AclError,
+  type Action,
   compilePattern,
   compilePolicy,
   evaluate,
   explain,
+  type Policy,
   type Principal,
   type RequestedScope,
   type Rule,
@@ -238,5 +241,98 @@ describe('decisions', () => {
         },
       ),
     );
+  });
+});
+
+describe('the compiled policy is opaque', () => {
+  const rules: Rule[] = [{ id: '1', subject: { kind: 'everyone' }, pattern: 'public/*', actions: ['pull'] }];
+  const codeOf = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      return error instanceof AclError ? error.code : `not an AclError: ${String(error)}`;
+    }
+    return 'no error';
+  };
+
+  it('evaluate, explain and whoCan refuse anything compilePolicy did not make, with ERR_ACL_POLICY_INVALID', () => {
+    const forged = [
+      { rules: [] },
+      { rules },
+      { rules, bySubject: new Map(), compiled: [] },
+      Object.create(Object.getPrototypeOf(compilePolicy(rules))),
+      null,
+      undefined,
+      'policy',
+    ] as unknown as Policy[];
+    for (const policy of forged) {
+      expect(codeOf(() => evaluate(policy, anonymous, [repo('public/app', 'pull')]))).toBe('ERR_ACL_POLICY_INVALID');
+      // The admin short-cut does not skip the check.
+      expect(codeOf(() => evaluate(policy, { ...alice, admin: true }, []))).toBe('ERR_ACL_POLICY_INVALID');
+      expect(codeOf(() => explain(policy, anonymous, [repo('public/app', 'pull')]))).toBe('ERR_ACL_POLICY_INVALID');
+      expect(codeOf(() => whoCan(policy, 'public/app'))).toBe('ERR_ACL_POLICY_INVALID');
+    }
+    // biome-ignore lint/suspicious/noExplicitAny: the untyped caller the check exists for
+    expect(() => evaluate({ rules: [] } as any, anonymous, [])).toThrow(
+      /evaluate: expected a Policy made by compilePolicy/,
+    );
+  });
+
+  it('a plain object is not a Policy for the type checker', () => {
+    // @ts-expect-error a structurally similar object lacks the private field
+    const plain: Policy = { rules };
+    expect(codeOf(() => evaluate(plain, anonymous, []))).toBe('ERR_ACL_POLICY_INVALID');
+  });
+
+  it('the constructor cannot be reached to forge one', () => {
+    const Constructor = compilePolicy(rules).constructor as new (...args: unknown[]) => Policy;
+    expect(codeOf(() => new Constructor(Symbol('Policy.construct'), rules, {}))).toBe('ERR_ACL_POLICY_INVALID');
+  });
+
+  it('a compiled policy keeps a frozen copy of its rules', () => {
+    const input = [...rules];
+    const policy = compilePolicy(input);
+    input.push({ id: '2', subject: { kind: 'everyone' }, pattern: 'x', actions: ['push'] });
+    expect(policy.rules.map((rule) => rule.id)).toEqual(['1']);
+    expect(Object.isFrozen(policy.rules)).toBe(true);
+    expect(evaluate(policy, anonymous, [repo('public/app', 'pull')])[0]?.actions).toEqual(['pull']);
+  });
+});
+
+describe('errors', () => {
+  it('a rule with a bad pattern names the rule and keeps the pattern error as its cause', () => {
+    let caught: unknown;
+    try {
+      compilePolicy([{ id: 'r9', subject: { kind: 'everyone' }, pattern: 'Bad Pattern', actions: ['pull'] }]);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(AclError);
+    const error = caught as AclError;
+    expect(error.code).toBe('ERR_ACL_PATTERN_INVALID');
+    expect(error.message).toMatch(/^rule r9: /);
+    expect(error.cause).toBeInstanceOf(AclError);
+    expect((error.cause as AclError).code).toBe('ERR_ACL_PATTERN_INVALID');
+  });
+
+  it('passes ErrorOptions through', () => {
+    const cause = new Error('root');
+    expect(new AclError('ERR_ACL_RULE_INVALID', 'x', { cause }).cause).toBe(cause);
+    expect(new AclError('ERR_ACL_RULE_INVALID', 'x').cause).toBeUndefined();
+  });
+});
+
+describe('actions', () => {
+  it('are a frozen readonly tuple that Action is derived from', () => {
+    const tuple: readonly ['pull', 'push', 'delete', '*'] = ACTIONS;
+    const first: Action = ACTIONS[0];
+    expect(tuple).toEqual(['pull', 'push', 'delete', '*']);
+    expect(first).toBe('pull');
+    expect(Object.isFrozen(ACTIONS)).toBe(true);
+    // @ts-expect-error not an action
+    const bogus: Action = 'steal';
+    expect(ACTIONS).not.toContain(bogus);
+    // @ts-expect-error the tuple is readonly
+    expect(() => ACTIONS.push('steal')).toThrow(TypeError);
   });
 });

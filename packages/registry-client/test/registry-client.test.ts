@@ -13,6 +13,7 @@ import {
   type OciImage,
   type OciIndex,
   type RunningRegistry,
+  runReadmeExample,
   startRegistry,
 } from '@registry-admin/test-support';
 import { createTokenIssuer, parseScopes } from '@registry-admin/token-service';
@@ -303,6 +304,20 @@ describeE2E('registry client against the real registry', () => {
     const error = await kept.deleteManifest('kept/oci', oci.manifestDigest).catch((e: unknown) => e as RegistryError);
     expect((error as RegistryError).code).toBe('ERR_REGISTRY_DELETE_DISABLED');
     expect((error as RegistryError).message).toContain('storage.delete.enabled');
+  });
+
+  it("runs the README's example against the real registry and prints what the README says", async () => {
+    process.env.REGISTRY_URL = noDelete.url;
+    try {
+      const run = await runReadmeExample(
+        new URL('../README.md', import.meta.url),
+        { '@registry-admin/registry-client': new URL('../src/index.ts', import.meta.url) },
+        (file) => import(file),
+      );
+      expect(run.printed).toBe(run.expected);
+    } finally {
+      delete process.env.REGISTRY_URL;
+    }
   });
 });
 

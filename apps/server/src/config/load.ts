@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { type Config, configSchema } from './schema';
+import { type Config, configSchema, formatSeconds, type NumericRange, numericRangeOf } from './schema';
 
 export type OptionKind = 'string' | 'boolean' | 'list';
 
@@ -19,6 +19,8 @@ export interface OptionSpec {
   env: string;
   kind: OptionKind;
   choices?: string[];
+  /** For numeric options: what is accepted (also shown in the help). */
+  range?: NumericRange;
   description?: string;
   secret: boolean;
 }
@@ -95,18 +97,27 @@ function collect(schema: z.ZodType, prefix: string[]): OptionSpec[] {
       continue;
     }
     const flag = path.join('.');
-    const description =
+    const range = numericRangeOf(inner);
+    const described =
       (field as { description?: string }).description ?? (inner as { description?: string }).description;
+    const description = range && described ? `${described} (${formatRange(range)})` : described;
     specs.push({
       path,
       flag,
       env: envName(flag),
       ...kindOf(inner),
+      ...(range ? { range } : {}),
       ...(description ? { description } : {}),
       secret: SECRET_OPTIONS.has(flag),
     });
   }
   return specs;
+}
+
+function formatRange(range: NumericRange): string {
+  return range.unit === 'count'
+    ? `${range.min}..${range.max}`
+    : `${formatSeconds(range.min)}..${formatSeconds(range.max)}`;
 }
 
 let cachedOptions: OptionSpec[] | undefined;

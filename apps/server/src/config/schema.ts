@@ -6,16 +6,88 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
-/** Durations in seconds, from a bare number in `unit`, or a string with a unit (`90s`, `5m`, `12h`, `7d`). */
-function duration(unit: 's' | 'm') {
-  const factors = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 } as const;
-  return z.union([z.number(), z.string()]).transform((value, ctx) => {
+/**
+ * The accepted range of a numeric option. Kept with the option's schema (see `numericRangeOf`) so the help text and
+ * the tests that run every numeric option's extremes through start-up find each one without a second list.
+ */
+export interface NumericRange {
+  min: number;
+  max: number;
+  /** `count`: a whole number; `s` / `m`: a duration in whole seconds whose bare numbers are seconds / minutes. */
+  unit: 'count' | 's' | 'm';
+}
+
+const numericRanges = new WeakMap<z.ZodType, NumericRange>();
+
+/** The range of a numeric option's input schema (as `inputType` in load.ts finds it), or undefined. */
+export function numericRangeOf(schema: z.ZodType): NumericRange | undefined {
+  return numericRanges.get(schema);
+}
+
+/**
+ * What a numeric option reads: a number (from a config file; YAML's `.nan` and `.inf` included, so they get the
+ * range message too) or a string (flags, the environment).
+ */
+const numberOrString = () =>
+  z.custom<number | string>((value) => typeof value === 'number' || typeof value === 'string', {
+    message: 'must be a number',
+  });
+
+const DURATION_FACTORS = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 } as const;
+
+/** `86400` → `24h`: how ranges of durations read in messages and help. */
+export function formatSeconds(seconds: number): string {
+  for (const [unit, factor] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const) {
+    if (seconds >= factor && seconds % factor === 0) return `${seconds / factor}${unit}`;
+  }
+  return `${seconds}s`;
+}
+
+/** A number of the input (JSON/YAML numbers or strings from flags and the environment) as written, or NaN. */
+function numberOf(value: number | string): number {
+  if (typeof value === 'number') return value;
+  return /^[+-]?\d+(?:\.\d+)?$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+}
+
+/** A whole number from `min` to `max`, from a number or a decimal string; anything else names the range. */
+function integer(min: number, max: number) {
+  const input = numberOrString();
+  numericRanges.set(input, { min, max, unit: 'count' });
+  return input.transform((value, ctx) => {
+    const number = numberOf(value);
+    if (!Number.isSafeInteger(number) || number < min || number > max) {
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a whole number from ${min} to ${max}` });
+      return z.NEVER;
+    }
+    return number;
+  });
+}
+
+/**
+ * A duration in whole seconds from `min` to `max`: a bare number in `unit`, or a string with a unit (`90s`, `5m`,
+ * `12h`, `7d`). Fractions are accepted when they make whole seconds (`1.5m`); `90.5` seconds is refused, since the
+ * token lifetime, cookie ages and timers all count whole seconds.
+ */
+function duration(unit: 's' | 'm', min: number, max: number) {
+  const input = numberOrString();
+  numericRanges.set(input, { min, max, unit });
+  return input.transform((value, ctx) => {
     const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(String(value).trim());
-    const seconds = match ? Number(match[1]) * factors[(match[2] ?? unit) as keyof typeof factors] : Number.NaN;
-    if (!(seconds > 0) || !Number.isFinite(seconds)) {
+    // Rounded to milliseconds so that `1.1m` is 66 seconds, not 66.00000000000001.
+    const seconds = match
+      ? Math.round(Number(match[1]) * DURATION_FACTORS[(match[2] ?? unit) as keyof typeof DURATION_FACTORS] * 1000) /
+        1000
+      : Number.NaN;
+    if (!Number.isSafeInteger(seconds) || seconds < min || seconds > max) {
       ctx.addIssue({
         code: 'custom',
-        message: `"${value}" is not a positive duration (use e.g. 300, 90s, 5m, 12h, 7d)`,
+        message:
+          `"${value}" is not a duration of whole seconds from ${formatSeconds(min)} to ${formatSeconds(max)} ` +
+          `(a bare number is in ${unit === 's' ? 'seconds' : 'minutes'}; or e.g. 90s, 5m, 12h, 7d)`,
       });
       return z.NEVER;
     }
@@ -23,10 +95,13 @@ function duration(unit: 's' | 'm') {
   });
 }
 
-/** Durations: a number of seconds, or a string with a unit. */
-export const durationSeconds = duration('s');
+const DAY = 86400;
+/** setInterval takes at most 2^31-1 ms (about 24.8 days); a longer interval would fire at once, over and over. */
+export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
-const port = z.coerce.number().int().min(0).max(65535);
+/** A port to connect to. */
+const port = integer(1, 65535);
+
 const stringList = z.union([z.string(), z.array(z.string())]).transform((value) =>
   (Array.isArray(value) ? value : value.split(','))
     .flatMap((item) => item.split(','))
@@ -41,7 +116,7 @@ export const configSchema = z
   .object({
     listen: z.string().min(1).default('0.0.0.0').describe('address to listen on'),
     hostname: z.string().min(1).default('localhost').describe('host name clients use to reach this server'),
-    port: port.default(8080).describe('HTTP(S) port (0 picks a free port)'),
+    port: integer(0, 65535).default(8080).describe('HTTP(S) port (0 picks a free port)'),
     'public-url': z
       .url({ protocol: /^https?$/ })
       .optional()
@@ -90,8 +165,7 @@ export const configSchema = z
         sync: booleanish
           .default(true)
           .describe('sync the index at start and every gc-interval (false: only notifications and on demand)'),
-        'gc-interval': duration('m')
-          .pipe(z.number().min(10))
+        'gc-interval': duration('m', 60, 7 * DAY)
           .default(3600)
           .describe('how often the index is re-synced with the registry (bare numbers are minutes: 60, or 30m, 2h)'),
         service: z
@@ -100,10 +174,7 @@ export const configSchema = z
           .default('container_registry')
           .describe('service name (registry auth.token.service, token aud)'),
         issuer: z.string().min(1).default('registry-admin').describe('token issuer (registry auth.token.issuer)'),
-        'token-ttl': durationSeconds
-          .pipe(z.number().min(60).max(86400))
-          .default(300)
-          .describe('lifetime of registry tokens in seconds (60..86400)'),
+        'token-ttl': duration('s', 60, DAY).default(300).describe('lifetime of registry tokens in seconds'),
         'key-id': z
           .enum(['libtrust', 'thumbprint'])
           .default('libtrust')
@@ -171,70 +242,40 @@ export const configSchema = z
       .prefault({}),
     auth: z
       .object({
-        'session-ttl': durationSeconds.default(86400).describe('absolute lifetime of a UI session'),
-        'session-idle': durationSeconds.default(7200).describe('a UI session ends after this long without requests'),
-        'max-sessions': z.coerce
-          .number()
-          .int()
-          .min(1)
-          .max(1000)
+        'session-ttl': duration('s', 60, 365 * DAY)
+          .default(86400)
+          .describe('absolute lifetime of a UI session'),
+        'session-idle': duration('s', 60, 365 * DAY)
+          .default(7200)
+          .describe('a UI session ends after this long without requests'),
+        'max-sessions': integer(1, 1000)
           .default(20)
           .describe('UI sessions one user may hold at once; signing in past it ends the oldest'),
-        'max-failures': z.coerce
-          .number()
-          .int()
-          .min(1)
-          .max(1000)
+        'max-failures': integer(1, 1000)
           .default(5)
           .describe('failed sign-ins of one account from one address before it is locked out there'),
-        'max-failures-address': z.coerce
-          .number()
-          .int()
-          .min(1)
-          .max(10000)
+        'max-failures-address': integer(1, 10000)
           .default(20)
           .describe('failed sign-ins from one address, over all accounts, before the address is locked out'),
-        lockout: durationSeconds
-          .pipe(z.number().max(86400))
+        lockout: duration('s', 1, DAY)
           .default(60)
           .describe('first lockout; each further one within 15 minutes lasts twice as long (at most 1 hour)'),
-        'max-refresh-tokens': z.coerce
-          .number()
-          .int()
-          .min(1)
-          .max(10000)
+        'max-refresh-tokens': integer(1, 10000)
           .default(50)
           .describe('signed-in registry clients (docker login refresh tokens) per user; a new login ends the oldest'),
-        'max-personal-tokens': z.coerce
-          .number()
-          .int()
-          .min(1)
-          .max(10000)
+        'max-personal-tokens': integer(1, 10000)
           .default(100)
           .describe('personal access tokens per user; creating one more is refused until one is revoked'),
-        'password-min-length': z.coerce
-          .number()
-          .int()
-          .min(8)
-          .max(128)
+        'password-min-length': integer(8, 128)
           .default(8)
           .describe('shortest password accepted for new and changed passwords'),
-        'argon2-memory': z.coerce
-          .number()
-          .int()
-          .min(8192)
-          .max(4 * 1024 * 1024)
+        'argon2-memory': integer(8192, 256 * 1024)
           .default(19456)
           .describe('argon2id memory in KiB; raising it re-hashes each password at its next sign-in'),
-        'argon2-time': z.coerce
-          .number()
-          .int()
-          .min(1)
-          .max(20)
+        'argon2-time': integer(1, 20)
           .default(2)
           .describe('argon2id passes; raising it re-hashes each password at its next sign-in'),
-        'cache-ttl': durationSeconds
-          .pipe(z.number().max(3600))
+        'cache-ttl': duration('s', 1, 3600)
           .default(60)
           .describe('how long a successful password check is remembered for token requests'),
       })

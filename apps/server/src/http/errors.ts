@@ -73,7 +73,9 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     };
   }
   if (error instanceof ZodError) return toErrorResponse(zodToApiError(error));
-  if (error instanceof StoreError || error instanceof AclError || error instanceof TokenServiceError) {
+  // A policy not made by compilePolicy is a bug of ours, not the caller's: it falls through to the logged 500.
+  const callerAclError = error instanceof AclError && error.code !== 'ERR_ACL_POLICY_INVALID';
+  if (error instanceof StoreError || callerAclError || error instanceof TokenServiceError) {
     const field = error instanceof StoreError ? error.field : undefined;
     return {
       status: STATUS_BY_CODE[error.code] ?? 400,

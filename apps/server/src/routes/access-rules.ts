@@ -16,10 +16,7 @@ const patternSchema = z
     const problem = validatePattern(pattern);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
-const actionsSchema = z
-  .array(z.enum(ACTIONS as unknown as ['pull', 'push', 'delete', '*']))
-  .min(1)
-  .max(4);
+const actionsSchema = z.array(z.enum(ACTIONS)).min(1).max(4);
 const subjectTypeSchema = z.enum(['user', 'group', 'service-account', 'registered', 'everyone']);
 
 const createSchema = z

@@ -6,8 +6,9 @@
 import { AclError } from './errors';
 import { type CompiledPattern, compilePattern } from './pattern';
 
-export type Action = 'pull' | 'push' | 'delete' | '*';
-export const ACTIONS: readonly Action[] = ['pull', 'push', 'delete', '*'];
+/** Every action a rule may name, in a fixed order; `*` means pull, push and delete. */
+export const ACTIONS = Object.freeze(['pull', 'push', 'delete', '*'] as const);
+export type Action = (typeof ACTIONS)[number];
 
 export type Subject =
   | { kind: 'user'; id: string }
@@ -65,13 +66,42 @@ interface CompiledRule {
   mask: number;
 }
 
-export interface Policy {
-  readonly rules: readonly Rule[];
-}
-
-interface CompiledPolicy extends Policy {
+interface PolicyInternals {
   readonly bySubject: ReadonlyMap<string, readonly CompiledRule[]>;
   readonly compiled: readonly CompiledRule[];
+}
+
+/** Only `compilePolicy` passes this to the constructor; `policy.constructor` cannot be used to forge a policy. */
+const CONSTRUCT = Symbol('Policy.construct');
+let createPolicy: (rules: readonly Rule[], internals: PolicyInternals) => Policy;
+let internalsOf: (policy: unknown, caller: string) => PolicyInternals;
+
+/**
+ * Rules compiled by `compilePolicy`. Opaque: the compiled patterns and the subject index live in a private field,
+ * so a plain object (`{ rules: [...] }`) is neither accepted by the type checker nor, at run time, by `evaluate`,
+ * `explain` or `whoCan`, which throw `ERR_ACL_POLICY_INVALID` for it.
+ */
+export class Policy {
+  /** The rules as given to `compilePolicy`, in order. */
+  readonly rules: readonly Rule[];
+  readonly #internals: PolicyInternals;
+
+  private constructor(token: symbol, rules: readonly Rule[], internals: PolicyInternals) {
+    if (token !== CONSTRUCT) throw new AclError('ERR_ACL_POLICY_INVALID', 'a Policy is made by compilePolicy only');
+    this.rules = Object.freeze([...rules]);
+    this.#internals = internals;
+    Object.freeze(this);
+  }
+
+  static {
+    createPolicy = (rules, internals) => new Policy(CONSTRUCT, rules, internals);
+    internalsOf = (policy, caller) => {
+      if (typeof policy !== 'object' || policy === null || !(#internals in policy)) {
+        throw new AclError('ERR_ACL_POLICY_INVALID', `${caller}: expected a Policy made by compilePolicy`);
+      }
+      return policy.#internals;
+    };
+  }
 }
 
 const PULL = 1;
@@ -131,7 +161,7 @@ export function compilePolicy(rules: readonly Rule[]): Policy {
     try {
       pattern = compilePattern(rule.pattern);
     } catch (error) {
-      throw new AclError('ERR_ACL_PATTERN_INVALID', `rule ${rule.id}: ${(error as Error).message}`);
+      throw new AclError('ERR_ACL_PATTERN_INVALID', `rule ${rule.id}: ${(error as Error).message}`, { cause: error });
     }
     let mask = 0;
     for (const action of rule.actions) {
@@ -146,11 +176,10 @@ export function compilePolicy(rules: readonly Rule[]): Policy {
     if (list) list.push(entry);
     else bySubject.set(key, [entry]);
   }
-  const policy: CompiledPolicy = { rules: [...rules], bySubject, compiled };
-  return policy;
+  return createPolicy(rules, { bySubject, compiled });
 }
 
-function allowedMask(policy: CompiledPolicy, keys: readonly string[], name: string, own: string | undefined): number {
+function allowedMask(policy: PolicyInternals, keys: readonly string[], name: string, own: string | undefined): number {
   let mask = 0;
   for (const key of keys) {
     const rules = policy.bySubject.get(key);
@@ -187,7 +216,7 @@ function unique(actions: readonly string[]): string[] {
  * // → [{ type: 'repository', name: 'public/app', actions: ['pull'] }]
  */
 export function evaluate(policy: Policy, principal: Principal, requested: readonly RequestedScope[]): GrantedScope[] {
-  const compiled = policy as CompiledPolicy;
+  const compiled = internalsOf(policy, 'evaluate');
   if (isAdmin(principal)) {
     return requested.map((scope) => ({ type: scope.type, name: scope.name, actions: unique(scope.actions) }));
   }
@@ -213,7 +242,7 @@ export function explain(
   principal: Principal,
   requested: readonly RequestedScope[],
 ): ScopeExplanation[] {
-  const compiled = policy as CompiledPolicy;
+  const compiled = internalsOf(policy, 'explain');
   const admin = isAdmin(principal);
   const keys = principalKeys(principal);
   const own = ownName(principal);
@@ -277,7 +306,7 @@ export function whoCan(
   repository: string,
   options: { ownNames?: Iterable<string> } = {},
 ): WhoCanEntry[] {
-  const compiled = policy as CompiledPolicy;
+  const compiled = internalsOf(policy, 'whoCan');
   const ownNames = [...(options.ownNames ?? [])];
   const entries = new Map<string, { subject: Subject; ownName?: string; mask: number; ruleIds: string[] }>();
   const add = (entry: CompiledRule, ownName?: string) => {

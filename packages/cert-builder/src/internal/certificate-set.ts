@@ -2,7 +2,6 @@
  * A signing key with its self-signed CA certificate: generated with @peculiar/x509, or parsed from PEM and checked
  * (key and certificate belong together, certificate in date).
  */
-import 'reflect-metadata';
 import {
   createPrivateKey,
   createPublicKey,
@@ -12,10 +11,25 @@ import {
   X509Certificate,
 } from 'node:crypto';
 import { isIP } from 'node:net';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { CertError } from './errors';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+type X509Module = typeof X509;
+let x509Module: Promise<X509Module> | undefined;
+
+/**
+ * @peculiar/x509 is loaded on the first generation, not at import: it needs the reflect-metadata polyfill (which
+ * patches the global `Reflect`) loaded before it, and only generating uses it. Node's webcrypto is passed to each
+ * call instead of being installed as its global crypto provider, so importing this package changes nothing global.
+ */
+function loadX509(): Promise<X509Module> {
+  x509Module ??= import('reflect-metadata').then(() => import('@peculiar/x509'));
+  return x509Module;
+}
+
+/** The WebCrypto type @peculiar/x509 names (from the DOM library) is Node's webcrypto. */
+type X509Crypto = NonNullable<Parameters<X509Module['X509CertificateGenerator']['createSelfSigned']>[1]>;
+const crypto = webcrypto as unknown as X509Crypto;
 
 export type KeyAlgorithm = 'ec-p256' | 'rsa-2048' | 'rsa-4096';
 
@@ -91,7 +105,8 @@ export async function generateCertificateSet(options: GenerateOptions = {}): Pro
   const commonName = (options.commonName ?? dnsNames[0] ?? 'registry-admin token signer').replace(/[,=+<>#;"\\]/g, ' ');
   const serial = randomBytes(16);
   serial[0] = (serial[0] as number) & 0x7f;
-  const extensions: x509.Extension[] = [
+  const x509 = await loadX509();
+  const extensions: X509.Extension[] = [
     new x509.BasicConstraintsExtension(true, undefined, true),
     new x509.KeyUsagesExtension(
       x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
@@ -99,6 +114,8 @@ export async function generateCertificateSet(options: GenerateOptions = {}): Pro
     ),
     await x509.SubjectKeyIdentifierExtension.create(
       keys.publicKey as unknown as Parameters<typeof x509.SubjectKeyIdentifierExtension.create>[0],
+      false,
+      crypto,
     ),
   ];
   const names = [
@@ -106,15 +123,18 @@ export async function generateCertificateSet(options: GenerateOptions = {}): Pro
     ...ipAddresses.map((value) => ({ type: 'ip' as const, value })),
   ];
   if (names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(names));
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial.toString('hex'),
-    name: `CN=${commonName}`,
-    notBefore: new Date(now.getTime() - 60_000),
-    notAfter: new Date(now.getTime() + validityDays * 86_400_000),
-    signingAlgorithm: params.sign,
-    keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
-    extensions,
-  });
+  const cert = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      serialNumber: serial.toString('hex'),
+      name: `CN=${commonName}`,
+      notBefore: new Date(now.getTime() - 60_000),
+      notAfter: new Date(now.getTime() + validityDays * 86_400_000),
+      signingAlgorithm: params.sign,
+      keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
+      extensions,
+    },
+    crypto,
+  );
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
   const privateKey = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
   const publicKey = createPublicKey(privateKey);

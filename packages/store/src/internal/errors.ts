@@ -5,13 +5,14 @@ export type StoreErrorCode =
   | 'ERR_STORE_LAST_ADMIN'
   | 'ERR_STORE_REFERENCE'
   | 'ERR_STORE_QUERY_INVALID'
-  | 'ERR_STORE_INVALID';
+  | 'ERR_STORE_INVALID'
+  | 'ERR_STORE_DRIVER_MISSING';
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode;
   readonly field: string | undefined;
-  constructor(code: StoreErrorCode, message: string, field?: string) {
-    super(message);
+  constructor(code: StoreErrorCode, message: string, field?: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'StoreError';
     this.code = code;
     this.field = field;

@@ -1,14 +1,14 @@
 /** Opens the store on SQLite or PostgreSQL, runs pending migrations, and wires the repositories. */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import SQLite from 'better-sqlite3';
+import type SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import { type AccessRule, accessRulesRepository, toAccessRule } from './access-rules';
 import { type ApiTokenKind, apiTokensRepository } from './api-tokens';
 import { auditEventsRepository } from './audit-events';
 import { type Clock, readRevision } from './common';
 import type { Database, Dialect, Executor } from './database';
+import { loadPostgresDriver, loadSqliteDriver } from './drivers';
 import { StoreError } from './errors';
 import { groupsRepository } from './groups';
 import { loginFailuresRepository } from './login-failures';
@@ -117,8 +117,9 @@ function withStatementCache(database: SQLite.Database): SQLite.Database {
 
 async function connect(config: StoreConfig): Promise<Kysely<Database>> {
   if (config.type === 'sqlite') {
+    const Database = await loadSqliteDriver();
     mkdirSync(dirname(config.path), { recursive: true, mode: 0o700 });
-    const database = new SQLite(config.path);
+    const database = new Database(config.path);
     database.pragma('journal_mode = WAL');
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
@@ -129,6 +130,7 @@ async function connect(config: StoreConfig): Promise<Kysely<Database>> {
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new StoreError('ERR_STORE_INVALID', 'schema must match [a-z_][a-z0-9_]*', 'schema');
   }
+  const pg = await loadPostgresDriver();
   if (schema) {
     // Create the schema before the pool pins search_path to it.
     const client = new pg.Client({ connectionString: config.url });
