@@ -43,6 +43,11 @@ export async function registerApiDocs(app: FastifyInstance, version: string): Pr
           session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
           basic: { type: 'http', scheme: 'basic' },
           bearer: { type: 'http', scheme: 'bearer', description: 'a personal access token' },
+          notifications: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'the registry only: the notification secret `registry-admin registry-config` prints',
+          },
         },
       },
       security: [{ session: [] }, { basic: [] }, { bearer: [] }],

@@ -21,7 +21,7 @@ export async function authRoutes(instance: FastifyInstance): Promise<void> {
 
   app.post(
     '/api/v1/auth/login',
-    { schema: { body: loginSchema, response: { 200: signedInSchema, ...errorResponses } } },
+    { schema: { security: [], body: loginSchema, response: { 200: signedInSchema, ...errorResponses } } },
     async (request, reply) => {
       const { login, password } = request.body;
       const user = await authenticator.verifyPassword(login, password, request.ip);

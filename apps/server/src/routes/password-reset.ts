@@ -38,7 +38,7 @@ export async function passwordResetRoutes(instance: FastifyInstance): Promise<vo
 
   app.post(
     '/api/v1/auth/password-reset',
-    { schema: { body: requestSchema, response: { 202: messageSchema, ...errorResponses } } },
+    { schema: { security: [], body: requestSchema, response: { 202: messageSchema, ...errorResponses } } },
     async (request, reply) => {
       const { login } = request.body;
       if (!mailer) {
@@ -79,7 +79,7 @@ export async function passwordResetRoutes(instance: FastifyInstance): Promise<vo
 
   app.post(
     '/api/v1/auth/password-reset/complete',
-    { schema: { body: completeSchema, response: { 200: messageSchema, ...errorResponses } } },
+    { schema: { security: [], body: completeSchema, response: { 200: messageSchema, ...errorResponses } } },
     async (request) => {
       const { token, password } = request.body;
       // Anyone may call this: the attempt is counted against the address before the link is even looked up (a locked
