@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { registerAuthentication } from './http/authentication';
 import { installErrorHandler } from './http/errors';
-import { openApiRoutes, registerApiDocs } from './http/openapi';
+import { openApiRoutes, registerApiDocs, requireSchemas } from './http/openapi';
 import { registerSignInGuard } from './http/request-origin';
 import { accessCheckRoutes } from './routes/access-check';
 import { accessRuleRoutes } from './routes/access-rules';
@@ -82,6 +82,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     // not name are dropped, so no stored secret can leave by accident) and make the OpenAPI document.
     schemed.setValidatorCompiler(validatorCompiler);
     schemed.setSerializerCompiler(serializerCompiler);
+    schemed.addHook('onRoute', requireSchemas);
     await schemed.register(openApiRoutes);
     await schemed.register(healthRoutes);
     await schemed.register(registryEventRoutes);

@@ -56,9 +56,9 @@ const STATUS_BY_CODE: Record<string, number> = {
 };
 
 /** Converts a zod error into the first issue's path and message. */
-export function zodToApiError(error: ZodError, prefix?: string): ApiError {
+function zodToApiError(error: ZodError): ApiError {
   const issue = error.issues[0];
-  const path = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
+  const path = (issue?.path ?? []).map(String).join('.');
   return badRequest(`${path ? `${path}: ` : ''}${issue?.message ?? 'invalid'}`, path || undefined);
 }
 

@@ -6,7 +6,7 @@
 import type { ListQuery, ListResult } from '@registry-admin/store';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { badRequest, zodToApiError } from './errors';
+import { badRequest } from './errors';
 
 const MAX_PARAM_LENGTH = 8192;
 
@@ -88,17 +88,4 @@ export function sendList<T>(reply: FastifyReply, resource: string, query: ListQu
   reply.header('Content-Range', `${resource} ${start}-${end}/${result.total}`);
   reply.header('Access-Control-Expose-Headers', 'Content-Range');
   return result.items;
-}
-
-/** For routes that do not declare their schemas yet: the same checks, by hand. */
-export function parseListQuery(query: unknown): ListQuery {
-  const parsed = listQuerySchema.safeParse(query ?? {});
-  if (!parsed.success) throw zodToApiError(parsed.error);
-  return parsed.data;
-}
-
-export function parseId(params: unknown): number {
-  const parsed = idParamsSchema.safeParse(params);
-  if (!parsed.success) throw zodToApiError(parsed.error);
-  return parsed.data.id;
 }

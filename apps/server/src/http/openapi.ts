@@ -5,7 +5,7 @@
  */
 import swagger, { type SwaggerTransform } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SESSION_COOKIE } from './session-cookie';
@@ -24,6 +24,21 @@ const transform: SwaggerTransform = (route) => {
   const parts = schema ? [schema.body, schema.querystring, schema.params, ...Object.values(schema.response ?? {})] : [];
   return parts.some(isZodSchema) ? jsonSchemaTransform(route) : { schema, url: route.url };
 };
+
+/**
+ * An `onRoute` hook for the schema-driven context: a route without a success response schema, or with path parameters
+ * but no params schema, or a PUT without a body schema, fails the build instead of going out undocumented and
+ * unchecked. (HEAD routes are Fastify's copies of GET routes, schemas included.)
+ */
+export function requireSchemas(route: RouteOptions): void {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  const schema = route.schema ?? {};
+  const where = `${methods.join(',')} ${route.url}`;
+  const statuses = Object.keys((schema.response ?? {}) as Record<string, unknown>);
+  if (!statuses.some((status) => /^2/.test(status))) throw new Error(`${where} declares no success response schema`);
+  if (/[:*]/.test(route.url) && !schema.params) throw new Error(`${where} has path parameters but no params schema`);
+  if (methods.includes('PUT') && !schema.body) throw new Error(`${where} declares no body schema`);
+}
 
 /** Registers the document generator and the docs page; call on the root instance before any route. */
 export async function registerApiDocs(app: FastifyInstance, version: string): Promise<void> {
