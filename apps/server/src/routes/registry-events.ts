@@ -19,7 +19,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { adminOnly } from '../http/authentication';
-import { errorResponses } from '../http/errors';
+import { errorResponses, unauthorized } from '../http/errors';
 import { listQuerySchema, sendList } from '../http/list-query';
 
 const ACTIONS = new Set(['push', 'pull', 'delete', 'mount']);
@@ -80,13 +80,11 @@ export async function registryEventRoutes(instance: FastifyInstance): Promise<vo
   }
 
   /** Before the body is validated: whoever lacks the secret learns nothing about the envelope's shape. */
-  async function registryOnly(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-    if (authorized(request)) return undefined;
+  async function registryOnly(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (authorized(request)) return;
     request.log.warn({ address: request.ip }, 'registry event refused: wrong or missing notification secret');
-    return reply
-      .code(401)
-      .header('WWW-Authenticate', 'Bearer realm="registry-admin notifications"')
-      .send({ error: { code: 'ERR_UNAUTHORIZED', message: 'only the registry may post events' } });
+    reply.header('WWW-Authenticate', 'Bearer realm="registry-admin notifications"');
+    throw unauthorized('only the registry may post events');
   }
 
   const schema = {

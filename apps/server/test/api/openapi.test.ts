@@ -195,6 +195,10 @@ describe('OpenAPI document and schema-driven routes', () => {
       payload: '[]',
     });
     expect(events.statusCode).toBe(401);
+    expect(events.headers['www-authenticate']).toBe('Bearer realm="registry-admin notifications"');
+    expect(events.json()).toEqual({
+      error: { code: 'ERR_UNAUTHORIZED', message: 'only the registry may post events' },
+    });
   });
 
   it('sends only the fields a response schema names: a stored secret cannot leave', async () => {
