@@ -3,7 +3,7 @@
  * at `/api/v1/docs` (Swagger UI, served from the installed package: no file comes from anywhere else). Both are
  * public, like the routes they describe; what a route needs is in the document.
  */
-import swagger, { type SwaggerTransform } from '@fastify/swagger';
+import swagger, { type SwaggerTransform, type SwaggerTransformObject } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -23,6 +23,23 @@ const transform: SwaggerTransform = (route) => {
   const { schema } = route;
   const parts = schema ? [schema.body, schema.querystring, schema.params, ...Object.values(schema.response ?? {})] : [];
   return parts.some(isZodSchema) ? jsonSchemaTransform(route) : { schema, url: route.url };
+};
+
+/**
+ * Named schemas as components. The provider makes an input and an output variant of each; the variants no route
+ * refers to (our records are only ever answers) are left out.
+ */
+const transformObject: SwaggerTransformObject = (document) => {
+  const object = jsonSchemaTransformObject(document) as { components?: { schemas?: Record<string, unknown> } };
+  const schemas = object.components?.schemas;
+  for (const name of Object.keys(schemas ?? {})) {
+    if (!schemas || !name.endsWith('Input')) continue;
+    const { [name]: _candidate, ...others } = schemas;
+    const rest = JSON.stringify({ ...object, components: { ...object.components, schemas: others } });
+    // Dropped only when nothing else refers to it, so no reference is ever left dangling.
+    if (!rest.includes(`"#/components/schemas/${name}"`)) delete schemas[name];
+  }
+  return object as ReturnType<SwaggerTransformObject>;
 };
 
 /**
@@ -68,7 +85,7 @@ export async function registerApiDocs(app: FastifyInstance, version: string): Pr
       security: [{ session: [] }, { basic: [] }, { bearer: [] }],
     },
     transform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject,
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
 }

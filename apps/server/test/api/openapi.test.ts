@@ -72,6 +72,10 @@ describe('OpenAPI document and schema-driven routes', () => {
     expect(result.valid, JSON.stringify(result.errors, null, 1)?.slice(0, 2000)).toBe(true);
     expect(validator.version).toBe('3.1');
     expect(doc.openapi).toBe('3.1.0');
+    const components = (doc as { components?: { schemas?: Record<string, unknown> } }).components?.schemas ?? {};
+    const refs = [...JSON.stringify(doc).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1] as string);
+    expect(refs).toContain('User');
+    for (const ref of refs) expect(components[ref], ref).toBeDefined();
   });
 
   it('describes every route with its params, query, body and responses', () => {
