@@ -2,11 +2,14 @@
  * The HTTP application as a Fastify instance built from ready services. `server.ts` listens and shuts down;
  * tests build this and call `app.inject()`.
  */
+import { createRequire } from 'node:module';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { registerAuthentication } from './http/authentication';
 import { installErrorHandler } from './http/errors';
+import { openApiRoutes, registerApiDocs, requireSchemas } from './http/openapi';
 import { registerSignInGuard } from './http/request-origin';
 import { accessCheckRoutes } from './routes/access-check';
 import { accessRuleRoutes } from './routes/access-rules';
@@ -24,6 +27,9 @@ import { userRoutes } from './routes/users';
 import type { Services } from './runtime/services';
 
 export type { Services } from './runtime/services';
+
+// One level below the package in the sources and in the bundle alike.
+const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -68,24 +74,34 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
-  await app.register(healthRoutes);
+  await registerApiDocs(app, version);
+  // The registry protocol's token endpoint keeps Fastify's own compilers (its own wire format and error bodies).
   await app.register(tokenRoutes);
-  await app.register(registryEventRoutes);
-  await app.register(async (api) => {
-    // Before authentication, so a refused sign-in request checks no credentials.
-    await registerSignInGuard(api);
-    await registerAuthentication(api);
-    await api.register(authRoutes);
-    await api.register(userRoutes);
-    await api.register(groupRoutes);
-    await api.register(accessRuleRoutes);
-    await api.register(accessCheckRoutes);
-    await api.register(serviceAccountRoutes);
-    await api.register(tokenManagementRoutes);
-    await api.register(auditEventRoutes);
-    await api.register(passwordResetRoutes);
-    await api.register(activityRoutes);
-    await api.register(repositoryRoutes);
+  await app.register(async (schemed) => {
+    // Every other route declares zod schemas: they validate the request, serialize the answer (fields a schema does
+    // not name are dropped, so no stored secret can leave by accident) and make the OpenAPI document.
+    schemed.setValidatorCompiler(validatorCompiler);
+    schemed.setSerializerCompiler(serializerCompiler);
+    schemed.addHook('onRoute', requireSchemas);
+    await schemed.register(openApiRoutes);
+    await schemed.register(healthRoutes);
+    await schemed.register(registryEventRoutes);
+    await schemed.register(async (api) => {
+      // Before authentication, so a refused sign-in request checks no credentials.
+      await registerSignInGuard(api);
+      await registerAuthentication(api);
+      await api.register(authRoutes);
+      await api.register(userRoutes);
+      await api.register(groupRoutes);
+      await api.register(accessRuleRoutes);
+      await api.register(accessCheckRoutes);
+      await api.register(serviceAccountRoutes);
+      await api.register(tokenManagementRoutes);
+      await api.register(auditEventRoutes);
+      await api.register(passwordResetRoutes);
+      await api.register(activityRoutes);
+      await api.register(repositoryRoutes);
+    });
   });
   return app;
 }

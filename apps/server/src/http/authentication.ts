@@ -147,3 +147,27 @@ export function requireAdmin(request: FastifyRequest, access: 'read' | 'write'):
   if (user.role === 'admin' || (access === 'read' && user.role === 'manager')) return user;
   throw forbidden(access === 'read' ? 'admin or manager role required' : 'admin role required');
 }
+
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+/*
+ * Guards as `onRequest` hooks: a group of routes adds one with `app.addHook('onRequest', …)` in its plugin (or a single
+ * route names one in its `onRequest`), so the caller is refused before its input is even validated, as before schemas.
+ */
+
+/** Admin-only routes: reading needs admin or manager, everything else admin. */
+export async function adminOnly(request: FastifyRequest): Promise<void> {
+  requireAdmin(request, READ_METHODS.has(request.method) ? 'read' : 'write');
+}
+
+/** Routes for any signed-in user. */
+export async function signedIn(request: FastifyRequest): Promise<void> {
+  requireUser(request);
+}
+
+/** A route that needs a session or the password (see requireSessionOrPassword). */
+export function sessionOrPassword(what: string): (request: FastifyRequest) => Promise<void> {
+  return async (request) => {
+    requireSessionOrPassword(request, what);
+  };
+}

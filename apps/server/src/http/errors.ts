@@ -1,14 +1,16 @@
 /**
  * The one table from error codes to HTTP statuses, and the JSON error body every API route answers with:
  * `{ "error": { "code": "...", "message": "...", "field"?: "..." } }`. Libraries throw coded errors and never know
- * about HTTP; this module is the only place that does the mapping.
+ * about HTTP; this module is the only place that does the mapping, for every kind of error a request can end in:
+ * the routes' own, schema validation, the store, the access rules, the registry, throttling and Fastify's.
  */
 import { AclError } from '@registry-admin/acl';
 import { RegistryError } from '@registry-admin/registry-client';
 import { StoreError } from '@registry-admin/store';
 import { TokenServiceError } from '@registry-admin/token-service';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ZodError } from 'zod';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { ZodError, z } from 'zod';
 import { TooManyAttempts } from '../services/login-throttle';
 
 export type ApiErrorCode =
@@ -54,14 +56,42 @@ const STATUS_BY_CODE: Record<string, number> = {
 };
 
 /** Converts a zod error into the first issue's path and message. */
-export function zodToApiError(error: ZodError, prefix?: string): ApiError {
+function zodToApiError(error: ZodError): ApiError {
   const issue = error.issues[0];
-  const path = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
+  const path = (issue?.path ?? []).map(String).join('.');
   return badRequest(`${path ? `${path}: ` : ''}${issue?.message ?? 'invalid'}`, path || undefined);
 }
 
 export interface ErrorBody {
   error: { code: string; message: string; field?: string };
+}
+
+/** The error body as a schema, for the API's response declarations and its OpenAPI document. */
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ example: 'ERR_VALIDATION' }),
+      message: z.string(),
+      field: z.string().optional().meta({ description: 'the offending field or parameter, dotted' }),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+/** Every route may answer with an error body; declared once, spread into each route's `response`. */
+export const errorResponses = { '4xx': errorBodySchema, '5xx': errorBodySchema } as const;
+
+/**
+ * A request that failed its route's schema: the first issue, with its dotted path as `field` (`actions.0`). A body
+ * that is not an object at all says so, as before schemas: the path is empty then.
+ */
+function validationFailure(error: FastifyError): ApiError | undefined {
+  if (!hasZodFastifySchemaValidationErrors(error)) return undefined;
+  const issue = error.validation[0];
+  const path = (issue?.instancePath ?? '/').split('/').filter(Boolean).join('.');
+  if (!path && error.validationContext === 'body' && issue?.keyword === 'invalid_type') {
+    return badRequest('a JSON object body is required');
+  }
+  return badRequest(`${path ? `${path}: ` : ''}${issue?.message ?? 'invalid'}`, path || undefined);
 }
 
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody; internal: boolean } {
@@ -73,6 +103,8 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     };
   }
   if (error instanceof ZodError) return toErrorResponse(zodToApiError(error));
+  const invalid = validationFailure(error as FastifyError);
+  if (invalid) return toErrorResponse(invalid);
   // A policy not made by compilePolicy is a bug of ours, not the caller's: it falls through to the logged 500.
   const callerAclError = error instanceof AclError && error.code !== 'ERR_ACL_POLICY_INVALID';
   if (error instanceof StoreError || callerAclError || error instanceof TokenServiceError) {

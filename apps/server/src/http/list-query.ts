@@ -1,11 +1,14 @@
 /**
- * react-admin "simple REST" list convention: `?sort=["login","ASC"]&range=[0,24]&filter={"q":"al"}` in, a JSON array
- * plus `Content-Range: users 0-24/319` out. Field allow-lists live in the store; this only checks the shapes.
+ * react-admin "simple REST" convention as schemas: `?sort=["login","ASC"]&range=[0,24]&filter={"q":"al"}` in (each a
+ * JSON text in one query parameter), a JSON array plus `Content-Range: users 0-24/319` out, and `/:id` paths. Field
+ * allow-lists live in the store; these only check the shapes.
  */
 import type { ListQuery, ListResult } from '@registry-admin/store';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { badRequest } from './errors';
+
+const MAX_PARAM_LENGTH = 8192;
 
 const sortSchema = z.tuple([z.string().min(1).max(64), z.enum(['ASC', 'DESC', 'asc', 'desc'])]);
 const rangeSchema = z.tuple([z.number().int().min(0), z.number().int().min(0)]).refine(([a, b]) => a <= b, {
@@ -13,31 +16,70 @@ const rangeSchema = z.tuple([z.number().int().min(0), z.number().int().min(0)]).
 });
 const filterSchema = z.record(z.string(), z.unknown());
 
-function parseJsonParam<T>(name: string, raw: unknown, schema: z.ZodType<T>): T | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  if (typeof raw !== 'string') throw badRequest(`${name} must be given once`, name);
-  if (raw.length > 8192) throw badRequest(`${name} is too long`, name);
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    throw badRequest(`${name} must be JSON`, name);
-  }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw badRequest(`${name}: ${parsed.error.issues[0]?.message ?? 'invalid'}`, name);
-  return parsed.data;
+/**
+ * One query parameter holding JSON that `inner` checks. Absent or empty means not given; the issue of any failure is
+ * the parameter's own, so the error names `sort`, `range` or `filter` rather than a position inside it.
+ */
+function jsonParam<T extends z.ZodType>(inner: T, description: string, example: string) {
+  return z
+    .string({ error: 'must be given once' })
+    .max(MAX_PARAM_LENGTH, 'is too long')
+    .optional()
+    .transform((raw, ctx): z.output<T> | undefined => {
+      if (raw === undefined || raw === '') return undefined;
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+      const parsed = inner.safeParse(value);
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'invalid' });
+        return z.NEVER;
+      }
+      return parsed.data;
+    })
+    .meta({ description, example });
 }
 
-export function parseListQuery(query: unknown): ListQuery {
-  const params = (query ?? {}) as Record<string, unknown>;
-  const sort = parseJsonParam('sort', params.sort, sortSchema);
-  const range = parseJsonParam('range', params.range, rangeSchema);
-  const filter = parseJsonParam('filter', params.filter, filterSchema);
-  return {
-    ...(sort ? { sort: [sort[0], sort[1].toUpperCase() as 'ASC' | 'DESC'] as const } : {}),
-    ...(range ? { range } : {}),
-    ...(filter ? { filter } : {}),
-  };
+/** The list parameters of every collection; other query parameters are ignored. */
+export const listQuerySchema = z
+  .object({
+    sort: jsonParam(
+      sortSchema,
+      'JSON ["field","ASC"|"DESC"]; the fields each list sorts by are its own',
+      '["id","ASC"]',
+    ),
+    range: jsonParam(rangeSchema, 'JSON [start,end], inclusive, at most 1000 rows (default [0,24])', '[0,24]'),
+    filter: jsonParam(
+      filterSchema,
+      'JSON object: "q" searches, "id" takes a list, other keys match fields',
+      '{"q":"al"}',
+    ),
+  })
+  .transform(
+    ({ sort, range, filter }): ListQuery => ({
+      ...(sort ? { sort: [sort[0], sort[1].toUpperCase() as 'ASC' | 'DESC'] as const } : {}),
+      ...(range ? { range } : {}),
+      ...(filter ? { filter } : {}),
+    }),
+  );
+
+/** `/:id` of a stored record. */
+export const idParamsSchema = z.object({
+  id: z.coerce
+    .number({ error: 'must be a positive integer' })
+    .int('must be a positive integer')
+    .positive('must be a positive integer')
+    .max(2 ** 31 - 1, 'must be a positive integer')
+    .meta({ description: 'the record id' }),
+});
+
+/** react-admin sends the whole record back on update: an `id` in the body must be the one in the URL. */
+export function checkBodyId(bodyId: number | undefined, id: number): void {
+  if (bodyId !== undefined && bodyId !== id) throw badRequest('id in the body does not match the URL', 'id');
 }
 
 export function sendList<T>(reply: FastifyReply, resource: string, query: ListQuery, result: ListResult<T>): T[] {
@@ -46,18 +88,4 @@ export function sendList<T>(reply: FastifyReply, resource: string, query: ListQu
   reply.header('Content-Range', `${resource} ${start}-${end}/${result.total}`);
   reply.header('Access-Control-Expose-Headers', 'Content-Range');
   return result.items;
-}
-
-export const idParamSchema = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 31 - 1),
-});
-
-export function parseId(params: unknown): number {
-  const parsed = idParamSchema.safeParse(params);
-  if (!parsed.success) throw badRequest('id must be a positive integer', 'id');
-  return parsed.data.id;
 }

@@ -1,12 +1,12 @@
 /** `/api/v1/access-rules`: who may pull, push or delete which repositories. */
 import { ACTIONS, validatePattern } from '@registry-admin/acl';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { audited, changedFields } from '../http/audit';
-import { requireAdmin } from '../http/authentication';
-import { parseBody } from '../http/body';
-import { badRequest, notFound } from '../http/errors';
-import { parseId, parseListQuery, sendList } from '../http/list-query';
+import { adminOnly } from '../http/authentication';
+import { errorResponses, notFound } from '../http/errors';
+import { checkBodyId, idParamsSchema, listQuerySchema, sendList } from '../http/list-query';
 
 const patternSchema = z
   .string()
@@ -41,65 +41,88 @@ const updateSchema = z
   })
   .strict();
 
-export async function accessRuleRoutes(app: FastifyInstance): Promise<void> {
+const ruleRecordSchema = z
+  .object({
+    id: z.number().int(),
+    subjectType: subjectTypeSchema,
+    subjectId: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'the user, group or service account; null for the others' }),
+    pattern: z.string(),
+    actions: z.array(z.enum(['pull', 'push', 'delete', '*'])),
+    description: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'AccessRule' });
+
+export async function accessRuleRoutes(instance: FastifyInstance): Promise<void> {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
   const { store, access } = app.services;
+  app.addHook('onRequest', adminOnly);
+  const one = { 200: ruleRecordSchema, ...errorResponses };
 
-  app.get('/api/v1/access-rules', async (request, reply) => {
-    requireAdmin(request, 'read');
-    const query = parseListQuery(request.query);
-    return sendList(reply, 'access-rules', query, await store.rules.list(query));
-  });
+  app.get(
+    '/api/v1/access-rules',
+    { schema: { querystring: listQuerySchema, response: { 200: z.array(ruleRecordSchema), ...errorResponses } } },
+    async (request, reply) => sendList(reply, 'access-rules', request.query, await store.rules.list(request.query)),
+  );
 
-  app.get('/api/v1/access-rules/:id', async (request) => {
-    requireAdmin(request, 'read');
-    const rule = await store.rules.get(parseId(request.params));
+  app.get('/api/v1/access-rules/:id', { schema: { params: idParamsSchema, response: one } }, async (request) => {
+    const rule = await store.rules.get(request.params.id);
     if (!rule) throw notFound('access rule not found');
     return rule;
   });
 
-  app.post('/api/v1/access-rules', async (request, reply) => {
-    requireAdmin(request, 'write');
-    const input = parseBody(createSchema, request.body);
-    const rule = await audited(
-      request,
-      'rule.create',
-      (tx) => tx.rules.create({ ...input, subjectId: input.subjectId ?? null }),
-      (created) => ({
-        target: { type: 'access-rule', id: created.id, name: created.pattern },
-        details: { subjectType: created.subjectType, subjectId: created.subjectId, actions: created.actions },
-      }),
-    );
-    await access.refresh();
-    request.log.info({ ruleId: rule.id }, 'access rule created');
-    return reply.code(201).send(rule);
-  });
+  app.post(
+    '/api/v1/access-rules',
+    { schema: { body: createSchema, response: { 201: ruleRecordSchema, ...errorResponses } } },
+    async (request, reply) => {
+      const input = request.body;
+      const rule = await audited(
+        request,
+        'rule.create',
+        (tx) => tx.rules.create({ ...input, subjectId: input.subjectId ?? null }),
+        (created) => ({
+          target: { type: 'access-rule', id: created.id, name: created.pattern },
+          details: { subjectType: created.subjectType, subjectId: created.subjectId, actions: created.actions },
+        }),
+      );
+      await access.refresh();
+      request.log.info({ ruleId: rule.id }, 'access rule created');
+      return reply.code(201).send(rule);
+    },
+  );
 
-  app.put('/api/v1/access-rules/:id', async (request) => {
-    requireAdmin(request, 'write');
-    const id = parseId(request.params);
-    const { id: bodyId, createdAt: _c, updatedAt: _u, ...patch } = parseBody(updateSchema, request.body);
-    if (bodyId !== undefined && bodyId !== id) throw badRequest('id in the body does not match the URL', 'id');
-    const rule = await audited(
-      request,
-      'rule.update',
-      (tx) => tx.rules.update(id, patch),
-      (updated) => ({
-        target: { type: 'access-rule', id, name: updated.pattern },
-        details: { fields: changedFields(patch) },
-      }),
-    );
-    await access.refresh();
-    request.log.info({ ruleId: id }, 'access rule updated');
-    return rule;
-  });
+  app.put(
+    '/api/v1/access-rules/:id',
+    { schema: { params: idParamsSchema, body: updateSchema, response: one } },
+    async (request) => {
+      const { id } = request.params;
+      checkBodyId(request.body.id, id);
+      const { id: _id, createdAt: _c, updatedAt: _u, ...patch } = request.body;
+      const rule = await audited(
+        request,
+        'rule.update',
+        (tx) => tx.rules.update(id, patch),
+        (updated) => ({
+          target: { type: 'access-rule', id, name: updated.pattern },
+          details: { fields: changedFields(patch) },
+        }),
+      );
+      await access.refresh();
+      request.log.info({ ruleId: id }, 'access rule updated');
+      return rule;
+    },
+  );
 
-  app.delete('/api/v1/access-rules/:id', async (request) => {
-    requireAdmin(request, 'write');
-    const id = parseId(request.params);
+  app.delete('/api/v1/access-rules/:id', { schema: { params: idParamsSchema, response: one } }, async (request) => {
     const rule = await audited(
       request,
       'rule.delete',
-      (tx) => tx.rules.delete(id),
+      (tx) => tx.rules.delete(request.params.id),
       (deleted) => ({ target: { type: 'access-rule', id: deleted.id, name: deleted.pattern } }),
     );
     await access.refresh();

@@ -1,11 +1,11 @@
 /** `/api/v1/groups`: named sets of users that access rules can name. */
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { audited, changedFields } from '../http/audit';
-import { requireAdmin } from '../http/authentication';
-import { parseBody } from '../http/body';
-import { badRequest, notFound } from '../http/errors';
-import { parseId, parseListQuery, sendList } from '../http/list-query';
+import { adminOnly } from '../http/authentication';
+import { errorResponses, notFound } from '../http/errors';
+import { checkBodyId, idParamsSchema, listQuerySchema, sendList } from '../http/list-query';
 
 const nameSchema = z
   .string()
@@ -29,59 +29,76 @@ const updateSchema = z
   })
   .strict();
 
-export async function groupRoutes(app: FastifyInstance): Promise<void> {
+const groupRecordSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    description: z.string(),
+    members: z.array(z.number().int()).meta({ description: 'ids of the member users' }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Group' });
+
+export async function groupRoutes(instance: FastifyInstance): Promise<void> {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
   const { store, access } = app.services;
+  app.addHook('onRequest', adminOnly);
+  const one = { 200: groupRecordSchema, ...errorResponses };
 
-  app.get('/api/v1/groups', async (request, reply) => {
-    requireAdmin(request, 'read');
-    const query = parseListQuery(request.query);
-    return sendList(reply, 'groups', query, await store.groups.list(query));
-  });
+  app.get(
+    '/api/v1/groups',
+    { schema: { querystring: listQuerySchema, response: { 200: z.array(groupRecordSchema), ...errorResponses } } },
+    async (request, reply) => sendList(reply, 'groups', request.query, await store.groups.list(request.query)),
+  );
 
-  app.get('/api/v1/groups/:id', async (request) => {
-    requireAdmin(request, 'read');
-    const group = await store.groups.get(parseId(request.params));
+  app.get('/api/v1/groups/:id', { schema: { params: idParamsSchema, response: one } }, async (request) => {
+    const group = await store.groups.get(request.params.id);
     if (!group) throw notFound('group not found');
     return group;
   });
 
-  app.post('/api/v1/groups', async (request, reply) => {
-    requireAdmin(request, 'write');
-    const input = parseBody(createSchema, request.body);
-    const group = await audited(
-      request,
-      'group.create',
-      (tx) => tx.groups.create(input),
-      (created) => ({ target: { type: 'group', id: created.id, name: created.name } }),
-    );
-    await access.refresh();
-    request.log.info({ groupId: group.id }, 'group created');
-    return reply.code(201).send(group);
-  });
+  app.post(
+    '/api/v1/groups',
+    { schema: { body: createSchema, response: { 201: groupRecordSchema, ...errorResponses } } },
+    async (request, reply) => {
+      const input = request.body;
+      const group = await audited(
+        request,
+        'group.create',
+        (tx) => tx.groups.create(input),
+        (created) => ({ target: { type: 'group', id: created.id, name: created.name } }),
+      );
+      await access.refresh();
+      request.log.info({ groupId: group.id }, 'group created');
+      return reply.code(201).send(group);
+    },
+  );
 
-  app.put('/api/v1/groups/:id', async (request) => {
-    requireAdmin(request, 'write');
-    const id = parseId(request.params);
-    const { id: bodyId, createdAt: _c, updatedAt: _u, ...patch } = parseBody(updateSchema, request.body);
-    if (bodyId !== undefined && bodyId !== id) throw badRequest('id in the body does not match the URL', 'id');
-    const group = await audited(
-      request,
-      'group.update',
-      (tx) => tx.groups.update(id, patch),
-      (updated) => ({ target: { type: 'group', id, name: updated.name }, details: { fields: changedFields(patch) } }),
-    );
-    await access.refresh();
-    request.log.info({ groupId: id }, 'group updated');
-    return group;
-  });
+  app.put(
+    '/api/v1/groups/:id',
+    { schema: { params: idParamsSchema, body: updateSchema, response: one } },
+    async (request) => {
+      const { id } = request.params;
+      checkBodyId(request.body.id, id);
+      const { id: _id, createdAt: _c, updatedAt: _u, ...patch } = request.body;
+      const group = await audited(
+        request,
+        'group.update',
+        (tx) => tx.groups.update(id, patch),
+        (updated) => ({ target: { type: 'group', id, name: updated.name }, details: { fields: changedFields(patch) } }),
+      );
+      await access.refresh();
+      request.log.info({ groupId: id }, 'group updated');
+      return group;
+    },
+  );
 
-  app.delete('/api/v1/groups/:id', async (request) => {
-    requireAdmin(request, 'write');
-    const id = parseId(request.params);
+  app.delete('/api/v1/groups/:id', { schema: { params: idParamsSchema, response: one } }, async (request) => {
     const group = await audited(
       request,
       'group.delete',
-      (tx) => tx.groups.delete(id),
+      (tx) => tx.groups.delete(request.params.id),
       (deleted) => ({ target: { type: 'group', id: deleted.id, name: deleted.name } }),
     );
     await access.refresh();

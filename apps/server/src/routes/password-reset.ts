@@ -5,10 +5,10 @@
  * address, so it reveals nothing; mail is sent in the background so timing does not either.
  */
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { audit } from '../http/audit';
-import { parseBody } from '../http/body';
-import { ApiError, badRequest } from '../http/errors';
+import { ApiError, badRequest, errorResponses } from '../http/errors';
 import { publicUrl } from '../runtime/public-url';
 import { hashSecret, newSecret } from '../services/secrets';
 import { passwordSchema } from './users';
@@ -23,63 +23,79 @@ export const RESET_ANSWER =
 
 const invalidLink = () => badRequest('this link is invalid, expired or already used', 'token');
 
-export async function passwordResetRoutes(app: FastifyInstance): Promise<void> {
+const messageSchema = z.object({ message: z.string() });
+
+export async function passwordResetRoutes(instance: FastifyInstance): Promise<void> {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
   const { store, access, mailer, passwords, config, throttle } = app.services;
   const requestSchema = z.object({ login: z.string().min(1).max(320) }).strict();
-  const completeSchema = z.object({ token: z.string().min(1).max(200), password: passwordSchema(passwords) }).strict();
+  const completeSchema = z
+    .object({
+      token: z.string().min(1).max(200).meta({ description: 'from the link in the mail' }),
+      password: passwordSchema(passwords),
+    })
+    .strict();
 
-  app.post('/api/v1/auth/password-reset', async (request, reply) => {
-    const { login } = parseBody(requestSchema, request.body);
-    if (!mailer) {
-      throw new ApiError(
-        503,
-        'ERR_RESET_UNAVAILABLE',
-        'password reset by e-mail is not configured: ask an administrator',
-      );
-    }
-    const snapshotUser = access.userByLogin(login);
-    const send = async () => {
-      if (!snapshotUser || snapshotUser.disabled) return;
-      const user = await store.users.get(snapshotUser.id);
-      if (!user?.email) return;
-      const latest = await store.passwordResets.latestFor(user.id);
-      if (latest && latest.getTime() + MAIL_INTERVAL_MS > Date.now()) return;
-      const secret = newSecret('reset');
-      await store.passwordResets.create({
-        userId: user.id,
-        tokenHash: secret.hash,
-        expiresAt: new Date(Date.now() + LINK_LIFETIME_MS),
-      });
-      const link = `${publicUrl(config)}/#/reset-password?token=${encodeURIComponent(secret.value)}`;
-      await mailer.send({
-        to: user.email,
-        subject: 'Set a new registry-admin password',
-        text:
-          `Someone (hopefully you) asked to set a new password for the registry-admin account "${user.login}".\n\n` +
-          `Open this link within one hour to choose it; it works once:\n\n${link}\n\n` +
-          'If you did not ask for this, ignore this mail: your password stays as it is.\n',
-      });
-      request.log.info({ userId: user.id }, 'password reset link sent');
-    };
-    send().catch((error: unknown) => request.log.error({ err: error }, 'password reset mail failed'));
-    return reply.code(202).send({ message: RESET_ANSWER });
-  });
+  app.post(
+    '/api/v1/auth/password-reset',
+    { schema: { security: [], body: requestSchema, response: { 202: messageSchema, ...errorResponses } } },
+    async (request, reply) => {
+      const { login } = request.body;
+      if (!mailer) {
+        throw new ApiError(
+          503,
+          'ERR_RESET_UNAVAILABLE',
+          'password reset by e-mail is not configured: ask an administrator',
+        );
+      }
+      const snapshotUser = access.userByLogin(login);
+      const send = async () => {
+        if (!snapshotUser || snapshotUser.disabled) return;
+        const user = await store.users.get(snapshotUser.id);
+        if (!user?.email) return;
+        const latest = await store.passwordResets.latestFor(user.id);
+        if (latest && latest.getTime() + MAIL_INTERVAL_MS > Date.now()) return;
+        const secret = newSecret('reset');
+        await store.passwordResets.create({
+          userId: user.id,
+          tokenHash: secret.hash,
+          expiresAt: new Date(Date.now() + LINK_LIFETIME_MS),
+        });
+        const link = `${publicUrl(config)}/#/reset-password?token=${encodeURIComponent(secret.value)}`;
+        await mailer.send({
+          to: user.email,
+          subject: 'Set a new registry-admin password',
+          text:
+            `Someone (hopefully you) asked to set a new password for the registry-admin account "${user.login}".\n\n` +
+            `Open this link within one hour to choose it; it works once:\n\n${link}\n\n` +
+            'If you did not ask for this, ignore this mail: your password stays as it is.\n',
+        });
+        request.log.info({ userId: user.id }, 'password reset link sent');
+      };
+      send().catch((error: unknown) => request.log.error({ err: error }, 'password reset mail failed'));
+      return reply.code(202).send({ message: RESET_ANSWER });
+    },
+  );
 
-  app.post('/api/v1/auth/password-reset/complete', async (request) => {
-    const { token, password } = parseBody(completeSchema, request.body);
-    // Anyone may call this: the attempt is counted against the address before the link is even looked up (a locked
-    // address gets 429), and the new password is hashed only for a link that works, so guesses never reach argon2.
-    await throttle.reserve(request.ip);
-    const tokenHash = hashSecret(token);
-    if ((await store.passwordResets.usable(tokenHash)) === undefined) throw invalidLink();
-    // The link may be used by a concurrent request while the password is hashed: consume decides, once.
-    const userId = await store.passwordResets.consume(tokenHash, await passwords.hash(password));
-    if (userId === undefined) throw invalidLink();
-    await throttle.succeeded(request.ip);
-    app.services.credentialCache.forgetUser(userId);
-    await access.refresh();
-    const user = access.userById(userId);
-    await audit(request, 'user.password-reset', { type: 'user', id: userId, name: user?.login ?? '' });
-    return { message: 'password changed; sign in with the new password' };
-  });
+  app.post(
+    '/api/v1/auth/password-reset/complete',
+    { schema: { security: [], body: completeSchema, response: { 200: messageSchema, ...errorResponses } } },
+    async (request) => {
+      const { token, password } = request.body;
+      // Anyone may call this: the attempt is counted against the address before the link is even looked up (a locked
+      // address gets 429), and the new password is hashed only for a link that works, so guesses never reach argon2.
+      await throttle.reserve(request.ip);
+      const tokenHash = hashSecret(token);
+      if ((await store.passwordResets.usable(tokenHash)) === undefined) throw invalidLink();
+      // The link may be used by a concurrent request while the password is hashed: consume decides, once.
+      const userId = await store.passwordResets.consume(tokenHash, await passwords.hash(password));
+      if (userId === undefined) throw invalidLink();
+      await throttle.succeeded(request.ip);
+      app.services.credentialCache.forgetUser(userId);
+      await access.refresh();
+      const user = access.userById(userId);
+      await audit(request, 'user.password-reset', { type: 'user', id: userId, name: user?.login ?? '' });
+      return { message: 'password changed; sign in with the new password' };
+    },
+  );
 }

@@ -12,10 +12,23 @@ import { timingSafeEqual } from 'node:crypto';
 import { notificationEnvelopeSchema } from '@registry-admin/registry-client';
 import { readNotificationEvents } from '@registry-admin/registry-index';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { requireAdmin } from '../http/authentication';
-import { parseListQuery, sendList } from '../http/list-query';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { adminOnly } from '../http/authentication';
+import { ApiError, errorResponses, unauthorized } from '../http/errors';
+import { listQuerySchema, sendList } from '../http/list-query';
 
-export async function registryEventRoutes(app: FastifyInstance): Promise<void> {
+const receivedSchema = z.object({
+  received: z.number().int(),
+  recorded: z.number().int().meta({ description: 'events not seen before' }),
+  ignored: z
+    .number()
+    .int()
+    .meta({ description: 'actions the index does not follow, or names the registry cannot hold' }),
+});
+
+export async function registryEventRoutes(instance: FastifyInstance): Promise<void> {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
   const expected = Buffer.from(`Bearer ${app.services.notificationSecret}`);
 
   // The registry posts application/vnd.docker.distribution.events.v1+json (v2 on 3.x).
@@ -30,24 +43,23 @@ export async function registryEventRoutes(app: FastifyInstance): Promise<void> {
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
-  app.post('/api/v1/registry/events', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!authorized(request)) {
-      request.log.warn({ address: request.ip }, 'registry event refused: wrong or missing notification secret');
-      return reply
-        .code(401)
-        .header('WWW-Authenticate', 'Bearer realm="registry-admin notifications"')
-        .send({ error: { code: 'ERR_UNAUTHORIZED', message: 'only the registry may post events' } });
-    }
-    const parsed = notificationEnvelopeSchema.safeParse(request.body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue?.path.join('.') || 'body';
-      request.log.warn({ where, reason: issue?.message }, 'malformed registry event envelope');
-      return reply
-        .code(400)
-        .send({ error: { code: 'ERR_VALIDATION', message: `${where}: ${issue?.message ?? 'invalid'}`, field: where } });
-    }
-    const { events, invalid, ignored } = readNotificationEvents(parsed.data.events);
+  /** Before the body is validated: whoever lacks the secret learns nothing about the envelope's shape. */
+  async function registryOnly(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (authorized(request)) return;
+    request.log.warn({ address: request.ip }, 'registry event refused: wrong or missing notification secret');
+    reply.header('WWW-Authenticate', 'Bearer realm="registry-admin notifications"');
+    throw unauthorized('only the registry may post events');
+  }
+
+  const schema = {
+    security: [{ notifications: [] }],
+    body: notificationEnvelopeSchema,
+    response: { 200: receivedSchema, ...errorResponses },
+  };
+
+  app.post('/api/v1/registry/events', { onRequest: registryOnly, schema }, async (request) => {
+    const envelope = request.body;
+    const { events, invalid, ignored } = readNotificationEvents(envelope.events);
     for (const { event, reason } of invalid) {
       // Cut short: the names are text anyone holding the secret chose (the JSON log escapes them).
       request.log.warn(
@@ -68,26 +80,41 @@ export async function registryEventRoutes(app: FastifyInstance): Promise<void> {
     });
     if (outcome.failed.length > 0) {
       // Neither recorded nor applied: the registry delivers the envelope again (the events recorded now are skipped).
-      return reply.code(503).send({
-        error: {
-          code: 'ERR_EVENTS_NOT_STORED',
-          message: `${outcome.failed.length} event(s) could not be stored; send them again`,
-        },
-      });
+      throw new ApiError(
+        503,
+        'ERR_EVENTS_NOT_STORED',
+        `${outcome.failed.length} event(s) could not be stored; send them again`,
+      );
     }
-    return {
-      received: parsed.data.events.length,
-      recorded: outcome.recorded.length,
-      ignored,
-    };
+    return { received: envelope.events.length, recorded: outcome.recorded.length, ignored };
   });
 }
 
 /** `GET /api/v1/events`: the activity log (admins and managers), filters repository, actor, action, tag, since, until. */
-export async function activityRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/api/v1/events', async (request, reply) => {
-    requireAdmin(request, 'read');
-    const query = parseListQuery(request.query);
-    return sendList(reply, 'events', query, await app.services.store.registryEvents.list(query));
-  });
+const registryEventSchema = z
+  .object({
+    id: z.string(),
+    receivedAt: z.string(),
+    timestamp: z.string(),
+    action: z.string(),
+    repository: z.string(),
+    tag: z.string().nullable(),
+    digest: z.string().nullable(),
+    mediaType: z.string().nullable(),
+    size: z.number().nullable(),
+    actor: z.string(),
+    address: z.string().nullable(),
+    userAgent: z.string().nullable(),
+  })
+  .meta({ id: 'RegistryEvent' });
+
+export async function activityRoutes(instance: FastifyInstance): Promise<void> {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
+  app.addHook('onRequest', adminOnly);
+  app.get(
+    '/api/v1/events',
+    { schema: { querystring: listQuerySchema, response: { 200: z.array(registryEventSchema), ...errorResponses } } },
+    async (request, reply) =>
+      sendList(reply, 'events', request.query, await app.services.store.registryEvents.list(request.query)),
+  );
 }

@@ -10,11 +10,12 @@ import { evaluate, type Subject, whoCan } from '@registry-admin/acl';
 import { isRepositoryName, isTag, RegistryError } from '@registry-admin/registry-client';
 import type { IndexedTag, ListResult } from '@registry-admin/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { audit } from '../http/audit';
-import { requireAdmin, requireUser } from '../http/authentication';
-import { ApiError, badRequest, forbidden, notFound } from '../http/errors';
-import { parseId, parseListQuery, sendList } from '../http/list-query';
+import { adminOnly, requireUser, signedIn } from '../http/authentication';
+import { ApiError, badRequest, errorResponses, forbidden, notFound } from '../http/errors';
+import { idParamsSchema, listQuerySchema, sendList } from '../http/list-query';
 import { MAX_CHILDREN_PER_READ } from '../services/tag-details';
 
 /** `?offset=&limit=`: which platform children of an index a tag detail describes (the others are listed only). */
@@ -24,17 +25,166 @@ const childrenPageSchema = z.object({
 });
 
 /** `<repository>:<tag>` from the path. */
-function parseTagTarget(request: FastifyRequest): { repository: string; tag: string } {
-  const target = (request.params as { '*': string })['*'];
-  const colon = target.lastIndexOf(':');
-  const repository = colon > 0 ? target.slice(0, colon) : '';
-  const tag = colon > 0 ? target.slice(colon + 1) : '';
-  if (!isRepositoryName(repository)) {
-    throw badRequest('expected /api/v1/tags/<repository>:<tag>', 'repository');
-  }
-  if (!isTag(tag)) throw badRequest('invalid tag', 'tag');
-  return { repository, tag };
-}
+const tagTargetSchema = z
+  .object({ '*': z.string().meta({ description: '<repository>:<tag>', example: 'team/app:1.2.0' }) })
+  .transform((params, ctx) => {
+    const target = params['*'];
+    const colon = target.lastIndexOf(':');
+    const repository = colon > 0 ? target.slice(0, colon) : '';
+    const tag = colon > 0 ? target.slice(colon + 1) : '';
+    if (!isRepositoryName(repository)) {
+      ctx.addIssue({ code: 'custom', message: 'expected /api/v1/tags/<repository>:<tag>', path: ['repository'] });
+      return z.NEVER;
+    }
+    if (!isTag(tag)) {
+      ctx.addIssue({ code: 'custom', message: 'invalid tag', path: ['tag'] });
+      return z.NEVER;
+    }
+    return { repository, tag };
+  });
+
+const platformSchema = z.object({ os: z.string(), architecture: z.string(), variant: z.string().optional() });
+const repositoryRecordSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    tagCount: z.number().int(),
+    size: z.number().meta({ description: 'bytes of every blob its tags need' }),
+    lastPushAt: z.string().nullable(),
+    pulls: z.number().int(),
+    lastPullAt: z.string().nullable(),
+    syncedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Repository' });
+const tagRecordSchema = z
+  .object({
+    id: z.string().meta({ description: '<repository>:<tag>' }),
+    repository: z.string(),
+    name: z.string(),
+    digest: z.string(),
+    mediaType: z.string(),
+    size: z.number(),
+    created: z.string().nullable(),
+    platforms: z.array(platformSchema),
+    pushedAt: z.string().nullable(),
+    lastPulledAt: z.string().nullable(),
+    pullCount: z.number().int(),
+  })
+  .meta({ id: 'Tag' });
+const imageDetailSchema = z.object({
+  digest: z.string(),
+  mediaType: z.string(),
+  platform: platformSchema.nullable(),
+  size: z.number(),
+  artifactType: z.string().nullable(),
+  config: z.object({
+    digest: z.string(),
+    mediaType: z.string(),
+    size: z.number(),
+    created: z.string().nullable(),
+    author: z.string().nullable(),
+    env: z.array(z.string()),
+    labels: z.record(z.string(), z.string()),
+    entrypoint: z.array(z.string()).nullable(),
+    cmd: z.array(z.string()).nullable(),
+    exposedPorts: z.array(z.string()),
+    workingDir: z.string().nullable(),
+    user: z.string().nullable(),
+    volumes: z.array(z.string()),
+  }),
+  layers: z.array(z.object({ digest: z.string(), mediaType: z.string(), size: z.number() })),
+  history: z.array(
+    z.object({
+      created: z.string().nullable(),
+      createdBy: z.string().nullable(),
+      comment: z.string().nullable(),
+      emptyLayer: z.boolean(),
+    }),
+  ),
+});
+const tagDetailSchema = z.object({
+  id: z.string(),
+  repository: z.string(),
+  name: z.string(),
+  indexed: tagRecordSchema.nullable().meta({ description: 'what the index holds, null if it does not know the tag' }),
+  digest: z.string(),
+  mediaType: z.string(),
+  manifest: z.unknown().meta({ description: 'the manifest as the registry serves it' }),
+  images: z.array(imageDetailSchema),
+  children: z
+    .object({ offset: z.number().int(), limit: z.number().int(), total: z.number().int() })
+    .nullable()
+    .meta({ description: 'for an index: which of its platform children `images` describes; null for an image' }),
+  otherImages: z.array(
+    z.object({ digest: z.string(), mediaType: z.string(), size: z.number(), platform: platformSchema.nullable() }),
+  ),
+  attestations: z.array(z.object({ digest: z.string(), mediaType: z.string(), refersTo: z.string().nullable() })),
+});
+const actionSchema = z.enum(['pull', 'push', 'delete']);
+const accessSchema = z.object({
+  repository: z.string(),
+  entries: z.array(
+    z.object({
+      subject: z.object({
+        type: z.enum(['user', 'group', 'service-account', 'registered', 'everyone']),
+        id: z.number().int().optional(),
+        name: z.string().nullable().optional(),
+      }),
+      ownName: z.string().optional().meta({ description: 'for {user} rules: whose own namespace this is' }),
+      actions: z.array(actionSchema),
+      ruleIds: z.array(z.number().int()),
+    }),
+  ),
+  admins: z.array(z.string()).meta({ description: 'admins may do everything everywhere, without a rule' }),
+});
+const syncReportSchema = z.object({
+  repositories: z.number().int(),
+  tags: z.number().int(),
+  fetched: z.number().int(),
+  removedRepositories: z.number().int(),
+  removedTags: z.number().int(),
+  skipped: z.array(z.object({ repository: z.string(), tag: z.string(), reason: z.string() })),
+  durationMs: z.number(),
+});
+
+const listRepositoriesSchema = {
+  querystring: listQuerySchema,
+  response: { 200: z.array(repositoryRecordSchema), ...errorResponses },
+};
+const repositorySchema = {
+  params: idParamsSchema,
+  response: { 200: repositoryRecordSchema.extend({ actions: z.array(z.string()) }), ...errorResponses },
+};
+const repositoryAccessSchema = { params: idParamsSchema, response: { 200: accessSchema, ...errorResponses } };
+const statsSchema = {
+  response: {
+    200: z.object({
+      repositories: z.number().int(),
+      tags: z.number().int(),
+      size: z.number().meta({ description: 'sum of the repositories sizes' }),
+    }),
+    ...errorResponses,
+  },
+};
+const listTagsSchema = { querystring: listQuerySchema, response: { 200: z.array(tagRecordSchema), ...errorResponses } };
+const readTagSchema = {
+  params: tagTargetSchema,
+  querystring: childrenPageSchema,
+  response: { 200: tagDetailSchema, ...errorResponses },
+};
+const deleteTagSchema = {
+  params: tagTargetSchema,
+  response: {
+    200: z.object({
+      repository: z.string(),
+      tag: z.string(),
+      digest: z.string(),
+      alsoRemoved: z.array(z.string()).meta({ description: 'the other tags of the deleted manifest, gone with it' }),
+    }),
+    ...errorResponses,
+  },
+};
+const syncSchema = { response: { 200: syncReportSchema, ...errorResponses } };
 
 /** A tag as the API shows it: react-admin needs an `id`. */
 const tagRecord = (tag: IndexedTag) => ({ id: `${tag.repository}:${tag.name}`, ...tag });
@@ -48,8 +198,10 @@ function registryFailure(error: unknown, what: string): never {
   throw error;
 }
 
-export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
+export async function repositoryRoutes(instance: FastifyInstance): Promise<void> {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
   const { store, visibility, access } = app.services;
+  app.addHook('onRequest', signedIn);
 
   /** The repository if the caller may see it; otherwise the same 404 as for one that does not exist. */
   const visibleRepository = async (request: FastifyRequest, key: { id: number } | { name: string }) => {
@@ -59,16 +211,16 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
     return { user, repository };
   };
 
-  app.get('/api/v1/repositories', async (request, reply) => {
+  app.get('/api/v1/repositories', { schema: listRepositoriesSchema }, async (request, reply) => {
     const user = requireUser(request);
-    const query = parseListQuery(request.query);
+    const query = request.query;
     const only = await visibility.visibleIds(user);
     return sendList(reply, 'repositories', query, await store.index.listRepositories(query, only ? { only } : {}));
   });
 
   /** One repository, with what the caller may do in it. */
-  app.get('/api/v1/repositories/:id', async (request) => {
-    const { user, repository } = await visibleRepository(request, { id: parseId(request.params) });
+  app.get('/api/v1/repositories/:id', { schema: repositorySchema }, async (request) => {
+    const { user, repository } = await visibleRepository(request, { id: request.params.id });
     const [granted] = evaluate(access.policy, access.principalOf(user), [
       { type: 'repository', name: repository.name, actions: ['pull', 'push', 'delete'] },
     ]);
@@ -76,22 +228,25 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
   });
 
   /** Who can access a repository (admins and managers): every rule that matches it, by subject, and the admins. */
-  app.get('/api/v1/repositories/:id/access', async (request) => {
-    requireAdmin(request, 'read');
-    const repository = await store.index.getRepository({ id: parseId(request.params) });
-    if (!repository) throw notFound('no such repository');
-    return { repository: repository.name, ...(await describeAccess(app, repository.name)) };
-  });
+  app.get(
+    '/api/v1/repositories/:id/access',
+    { onRequest: adminOnly, schema: repositoryAccessSchema },
+    async (request) => {
+      const repository = await store.index.getRepository({ id: request.params.id });
+      if (!repository) throw notFound('no such repository');
+      return { repository: repository.name, ...(await describeAccess(app, repository.name)) };
+    },
+  );
 
   /** Totals over what the caller may see. */
-  app.get('/api/v1/registry/stats', async (request) => {
+  app.get('/api/v1/registry/stats', { schema: statsSchema }, async (request) => {
     const only = await visibility.visibleIds(requireUser(request));
     return store.index.stats(only ? { only } : {});
   });
 
-  app.get('/api/v1/tags', async (request, reply) => {
+  app.get('/api/v1/tags', { schema: listTagsSchema }, async (request, reply) => {
     const user = requireUser(request);
-    const query = parseListQuery(request.query);
+    const query = request.query;
     const { repository, ...filter } = query.filter ?? {};
     if (repository !== undefined && (typeof repository !== 'string' || !isRepositoryName(repository))) {
       throw badRequest('filter.repository must be a repository name', 'filter');
@@ -106,18 +261,14 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
    * read now. Of an index, at most 32 platform children are described per request (`offset`, default 0; `limit`,
    * default and at most 32); `otherImages` lists the rest from the index itself.
    */
-  app.get('/api/v1/tags/*', async (request) => {
-    const { repository, tag } = parseTagTarget(request);
-    const page = childrenPageSchema.safeParse(request.query ?? {});
-    if (!page.success) {
-      throw badRequest(`offset must be an integer >= 0, limit 1..${MAX_CHILDREN_PER_READ}`, 'offset');
-    }
+  app.get('/api/v1/tags/*', { schema: readTagSchema }, async (request) => {
+    const { repository, tag } = request.params;
     await visibleRepository(request, { name: repository });
     const details = app.services.tagDetails;
     if (!details) throw new ApiError(409, 'ERR_NO_REGISTRY', 'no registry configured: set --registry.host');
     const indexed = await store.index.getTag(repository, tag);
     const detail = await details
-      .read(repository, tag, page.data)
+      .read(repository, tag, request.query)
       .catch((error: unknown) => registryFailure(error, `${repository}:${tag}`));
     return {
       id: `${repository}:${tag}`,
@@ -132,9 +283,9 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
    * `DELETE /api/v1/tags/<repository>:<tag>`: needs the delete action on the repository (or admin). The digest is
    * resolved fresh with a HEAD; deleting the manifest removes every tag that pointed at it, and the answer says which.
    */
-  app.delete('/api/v1/tags/*', async (request) => {
+  app.delete('/api/v1/tags/*', { schema: deleteTagSchema }, async (request) => {
     const user = requireUser(request);
-    const { repository, tag } = parseTagTarget(request);
+    const { repository, tag } = request.params;
     const [decision] = evaluate(app.services.access.policy, app.services.access.principalOf(user), [
       { type: 'repository', name: repository, actions: ['delete'] },
     ]);
@@ -177,8 +328,7 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
     return { repository, tag, digest: head.digest, alsoRemoved };
   });
 
-  app.post('/api/v1/registry/sync', async (request) => {
-    requireAdmin(request, 'write');
+  app.post('/api/v1/registry/sync', { onRequest: adminOnly, schema: syncSchema }, async (request) => {
     const sync = app.services.indexSync;
     if (!sync) throw new ApiError(409, 'ERR_NO_REGISTRY', 'no registry configured: set --registry.host');
     const report = await sync.run().catch((error: unknown) => {

@@ -3,12 +3,12 @@
  * rotation (`POST /:id/secret`); only its hash is kept.
  */
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { audit, changedFields } from '../http/audit';
-import { requireAdmin, requireSessionOrPassword } from '../http/authentication';
-import { parseBody } from '../http/body';
-import { badRequest, notFound } from '../http/errors';
-import { parseId, parseListQuery, sendList } from '../http/list-query';
+import { adminOnly, sessionOrPassword } from '../http/authentication';
+import { errorResponses, notFound } from '../http/errors';
+import { checkBodyId, idParamsSchema, listQuerySchema, sendList } from '../http/list-query';
 import { newSecret } from '../services/secrets';
 
 const nameSchema = z
@@ -39,79 +39,111 @@ const updateSchema = z
 const toDate = (value: string | null | undefined) =>
   value === undefined ? undefined : value === null ? null : new Date(value);
 
-export async function serviceAccountRoutes(app: FastifyInstance): Promise<void> {
+const accountRecordSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    description: z.string(),
+    disabled: z.boolean(),
+    expiresAt: z.string().nullable(),
+    lastUsedAt: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'ServiceAccount' });
+/** At creation and rotation only: the secret, which is never shown again. */
+const accountWithSecretSchema = accountRecordSchema
+  .extend({ secret: z.string().meta({ description: 'shown once; only its hash is kept' }) })
+  .meta({ id: 'ServiceAccountWithSecret' });
+
+export async function serviceAccountRoutes(instance: FastifyInstance): Promise<void> {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
   const { store, access } = app.services;
+  app.addHook('onRequest', adminOnly);
+  const one = { 200: accountRecordSchema, ...errorResponses };
 
-  app.get('/api/v1/service-accounts', async (request, reply) => {
-    requireAdmin(request, 'read');
-    const query = parseListQuery(request.query);
-    return sendList(reply, 'service-accounts', query, await store.serviceAccounts.list(query));
-  });
+  app.get(
+    '/api/v1/service-accounts',
+    { schema: { querystring: listQuerySchema, response: { 200: z.array(accountRecordSchema), ...errorResponses } } },
+    async (request, reply) =>
+      sendList(reply, 'service-accounts', request.query, await store.serviceAccounts.list(request.query)),
+  );
 
-  app.get('/api/v1/service-accounts/:id', async (request) => {
-    requireAdmin(request, 'read');
-    const account = await store.serviceAccounts.get(parseId(request.params));
+  app.get('/api/v1/service-accounts/:id', { schema: { params: idParamsSchema, response: one } }, async (request) => {
+    const account = await store.serviceAccounts.get(request.params.id);
     if (!account) throw notFound('service account not found');
     return account;
   });
 
-  app.post('/api/v1/service-accounts', async (request, reply) => {
-    requireAdmin(request, 'write');
-    requireSessionOrPassword(request, 'create service accounts (it makes a secret)');
-    const input = parseBody(createSchema, request.body);
-    const secret = newSecret('serviceAccount');
-    const account = await store.serviceAccounts.create({
-      name: input.name,
-      secretHash: secret.hash,
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      expiresAt: toDate(input.expiresAt) ?? null,
-    });
-    await access.refresh();
-    await audit(request, 'service-account.create', { type: 'service-account', id: account.id, name: account.name });
-    request.log.info({ serviceAccountId: account.id }, 'service account created');
-    return reply.code(201).send({ ...account, secret: secret.value });
-  });
+  app.post(
+    '/api/v1/service-accounts',
+    {
+      onRequest: sessionOrPassword('create service accounts (it makes a secret)'),
+      schema: { body: createSchema, response: { 201: accountWithSecretSchema, ...errorResponses } },
+    },
+    async (request, reply) => {
+      const input = request.body;
+      const secret = newSecret('serviceAccount');
+      const account = await store.serviceAccounts.create({
+        name: input.name,
+        secretHash: secret.hash,
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        expiresAt: toDate(input.expiresAt) ?? null,
+      });
+      await access.refresh();
+      await audit(request, 'service-account.create', { type: 'service-account', id: account.id, name: account.name });
+      request.log.info({ serviceAccountId: account.id }, 'service account created');
+      return reply.code(201).send({ ...account, secret: secret.value });
+    },
+  );
 
-  app.put('/api/v1/service-accounts/:id', async (request) => {
-    requireAdmin(request, 'write');
-    const id = parseId(request.params);
-    const input = parseBody(updateSchema, request.body);
-    if (input.id !== undefined && input.id !== id) throw badRequest('id in the body does not match the URL', 'id');
-    const expiresAt = toDate(input.expiresAt);
-    const account = await store.serviceAccounts.update(id, {
-      ...(input.name !== undefined ? { name: input.name } : {}),
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      ...(input.disabled !== undefined ? { disabled: input.disabled } : {}),
-      ...(expiresAt !== undefined ? { expiresAt } : {}),
-    });
-    await access.refresh();
-    const action = input.disabled === true ? 'service-account.disable' : 'service-account.update';
-    const { id: _id, lastUsedAt: _l, createdAt: _c, updatedAt: _u, ...fields } = input;
-    await audit(
-      request,
-      action,
-      { type: 'service-account', id, name: account.name },
-      { fields: changedFields(fields) },
-    );
-    request.log.info({ serviceAccountId: id }, 'service account updated');
-    return account;
-  });
+  app.put(
+    '/api/v1/service-accounts/:id',
+    { schema: { params: idParamsSchema, body: updateSchema, response: one } },
+    async (request) => {
+      const { id } = request.params;
+      const input = request.body;
+      checkBodyId(input.id, id);
+      const expiresAt = toDate(input.expiresAt);
+      const account = await store.serviceAccounts.update(id, {
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        ...(input.disabled !== undefined ? { disabled: input.disabled } : {}),
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+      });
+      await access.refresh();
+      const action = input.disabled === true ? 'service-account.disable' : 'service-account.update';
+      const { id: _id, lastUsedAt: _l, createdAt: _c, updatedAt: _u, ...fields } = input;
+      await audit(
+        request,
+        action,
+        { type: 'service-account', id, name: account.name },
+        { fields: changedFields(fields) },
+      );
+      request.log.info({ serviceAccountId: id }, 'service account updated');
+      return account;
+    },
+  );
 
-  app.post('/api/v1/service-accounts/:id/secret', async (request) => {
-    requireAdmin(request, 'write');
-    requireSessionOrPassword(request, 'make service-account secrets');
-    const id = parseId(request.params);
-    const secret = newSecret('serviceAccount');
-    const account = await store.serviceAccounts.update(id, { secretHash: secret.hash });
-    await access.refresh();
-    await audit(request, 'service-account.rotate-secret', { type: 'service-account', id, name: account.name });
-    request.log.info({ serviceAccountId: id }, 'service account secret rotated');
-    return { ...account, secret: secret.value };
-  });
+  app.post(
+    '/api/v1/service-accounts/:id/secret',
+    {
+      onRequest: sessionOrPassword('make service-account secrets'),
+      schema: { params: idParamsSchema, response: { 200: accountWithSecretSchema, ...errorResponses } },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const secret = newSecret('serviceAccount');
+      const account = await store.serviceAccounts.update(id, { secretHash: secret.hash });
+      await access.refresh();
+      await audit(request, 'service-account.rotate-secret', { type: 'service-account', id, name: account.name });
+      request.log.info({ serviceAccountId: id }, 'service account secret rotated');
+      return { ...account, secret: secret.value };
+    },
+  );
 
-  app.delete('/api/v1/service-accounts/:id', async (request) => {
-    requireAdmin(request, 'write');
-    const account = await store.serviceAccounts.delete(parseId(request.params));
+  app.delete('/api/v1/service-accounts/:id', { schema: { params: idParamsSchema, response: one } }, async (request) => {
+    const account = await store.serviceAccounts.delete(request.params.id);
     await access.refresh();
     await audit(request, 'service-account.delete', { type: 'service-account', id: account.id, name: account.name });
     request.log.info({ serviceAccountId: account.id }, 'service account deleted');

@@ -5,12 +5,12 @@
  */
 import type { ApiTokenKind } from '@registry-admin/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { audit } from '../http/audit';
-import { requireSessionOrPassword, requireUser } from '../http/authentication';
-import { parseBody } from '../http/body';
-import { forbidden, notFound } from '../http/errors';
-import { parseId, parseListQuery, sendList } from '../http/list-query';
+import { requireUser, sessionOrPassword, signedIn } from '../http/authentication';
+import { errorResponses, forbidden, notFound } from '../http/errors';
+import { idParamsSchema, listQuerySchema, sendList } from '../http/list-query';
 import type { SnapshotToken } from '../services/access-state';
 import { snapshotTokenOf } from '../services/refresh-tokens';
 import { newSecret } from '../services/secrets';
@@ -26,6 +26,25 @@ const createSchema = z
     readOnly: z.boolean().optional(),
   })
   .strict();
+
+const tokenRecordSchema = z
+  .object({
+    id: z.number().int(),
+    kind: z.enum(['pat', 'refresh']),
+    userId: z.number().int(),
+    name: z.string(),
+    prefix: z.string().meta({ description: 'the first characters of the secret, to recognise it' }),
+    readOnly: z.boolean(),
+    clientId: z.string().nullable(),
+    address: z.string().nullable(),
+    expiresAt: z.string().nullable(),
+    lastUsedAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'ApiToken' });
+const createdTokenSchema = tokenRecordSchema
+  .extend({ token: z.string().meta({ description: 'the personal access token: shown once, only its hash is kept' }) })
+  .meta({ id: 'CreatedApiToken' });
 
 /**
  * A token made while signed in with another token never outlives or outranks it: it expires no later and is pull-only
@@ -46,8 +65,10 @@ export function boundByCallerToken(
   return { readOnly: requested.readOnly || callerToken.readOnly, expiresAt };
 }
 
-export async function tokenManagementRoutes(app: FastifyInstance): Promise<void> {
+export async function tokenManagementRoutes(instance: FastifyInstance): Promise<void> {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
   const { store, access, config } = app.services;
+  app.addHook('onRequest', signedIn);
 
   /** The user whose tokens a request may see: the caller, or (admins, managers for reading) the filtered user. */
   function ownerFilter(request: FastifyRequest, filter: Record<string, unknown> | undefined, write: boolean): number {
@@ -67,68 +88,83 @@ export async function tokenManagementRoutes(app: FastifyInstance): Promise<void>
   ] as Array<[string, ApiTokenKind]>) {
     const resource = path.split('/').pop() as string;
 
-    app.get(path, async (request, reply) => {
-      const query = parseListQuery(request.query);
-      const userId = ownerFilter(request, query.filter, false);
-      const scoped = { ...query, filter: { ...query.filter, userId, kind } };
-      return sendList(reply, resource, query, await store.tokens.list(scoped));
-    });
+    app.get(
+      path,
+      { schema: { querystring: listQuerySchema, response: { 200: z.array(tokenRecordSchema), ...errorResponses } } },
+      async (request, reply) => {
+        const query = request.query;
+        const userId = ownerFilter(request, query.filter, false);
+        const scoped = { ...query, filter: { ...query.filter, userId, kind } };
+        return sendList(reply, resource, query, await store.tokens.list(scoped));
+      },
+    );
 
-    app.delete(`${path}/:id`, async (request) => {
-      const caller = requireSessionOrPassword(
-        request,
-        kind === 'pat' ? 'revoke personal access tokens' : 'sign out registry clients',
-      );
-      const token = await store.tokens.get(parseId(request.params));
-      if (!token || token.kind !== kind) throw notFound('no such token');
-      if (token.userId !== caller.id && caller.role !== 'admin') throw notFound('no such token');
-      const { token: deleted, revision } = await store.tokens.revoke(token.id);
-      await access.applyTokenChange({ revision, removed: [token.id] });
-      await audit(
-        request,
-        kind === 'pat' ? 'token.revoke' : 'client.revoke',
-        { type: kind === 'pat' ? 'token' : 'client', id: token.id, name: token.name },
-        { owner: token.userId },
-      );
-      request.log.info({ tokenId: token.id, kind }, 'token revoked');
-      return deleted;
-    });
+    app.delete(
+      `${path}/:id`,
+      {
+        onRequest: sessionOrPassword(kind === 'pat' ? 'revoke personal access tokens' : 'sign out registry clients'),
+        schema: { params: idParamsSchema, response: { 200: tokenRecordSchema, ...errorResponses } },
+      },
+      async (request) => {
+        const caller = requireUser(request);
+        const token = await store.tokens.get(request.params.id);
+        if (!token || token.kind !== kind) throw notFound('no such token');
+        if (token.userId !== caller.id && caller.role !== 'admin') throw notFound('no such token');
+        const { token: deleted, revision } = await store.tokens.revoke(token.id);
+        await access.applyTokenChange({ revision, removed: [token.id] });
+        await audit(
+          request,
+          kind === 'pat' ? 'token.revoke' : 'client.revoke',
+          { type: kind === 'pat' ? 'token' : 'client', id: token.id, name: token.name },
+          { owner: token.userId },
+        );
+        request.log.info({ tokenId: token.id, kind }, 'token revoked');
+        return deleted;
+      },
+    );
   }
 
-  app.post('/api/v1/tokens', async (request, reply) => {
-    const caller = requireSessionOrPassword(request, 'create personal access tokens');
-    const input = parseBody(createSchema, request.body);
-    const bounds = boundByCallerToken(
-      { readOnly: input.readOnly ?? false, expiresAt: input.expiresAt ? new Date(input.expiresAt) : null },
-      request.caller.kind === 'user' && request.caller.tokenId !== undefined
-        ? access.tokenById(request.caller.tokenId)
-        : undefined,
-    );
-    const secret = newSecret('pat');
-    const issued = await store.tokens.issue(
-      {
-        kind: 'pat',
-        userId: caller.id,
-        name: input.name,
-        tokenHash: secret.hash,
-        prefix: secret.prefix,
-        readOnly: bounds.readOnly,
-        expiresAt: bounds.expiresAt,
-      },
-      { max: config.auth['max-personal-tokens'], whenFull: 'refuse' },
-    );
-    await access.applyTokenChange({ revision: issued.revision, added: [snapshotTokenOf(issued)] });
-    const token = issued.token;
-    await audit(
-      request,
-      'token.create',
-      { type: 'token', id: token.id, name: token.name },
-      {
-        readOnly: token.readOnly,
-        expiresAt: token.expiresAt,
-      },
-    );
-    request.log.info({ tokenId: token.id }, 'personal access token created');
-    return reply.code(201).send({ ...token, token: secret.value });
-  });
+  app.post(
+    '/api/v1/tokens',
+    {
+      onRequest: sessionOrPassword('create personal access tokens'),
+      schema: { body: createSchema, response: { 201: createdTokenSchema, ...errorResponses } },
+    },
+    async (request, reply) => {
+      const caller = requireUser(request);
+      const input = request.body;
+      const bounds = boundByCallerToken(
+        { readOnly: input.readOnly ?? false, expiresAt: input.expiresAt ? new Date(input.expiresAt) : null },
+        request.caller.kind === 'user' && request.caller.tokenId !== undefined
+          ? access.tokenById(request.caller.tokenId)
+          : undefined,
+      );
+      const secret = newSecret('pat');
+      const issued = await store.tokens.issue(
+        {
+          kind: 'pat',
+          userId: caller.id,
+          name: input.name,
+          tokenHash: secret.hash,
+          prefix: secret.prefix,
+          readOnly: bounds.readOnly,
+          expiresAt: bounds.expiresAt,
+        },
+        { max: config.auth['max-personal-tokens'], whenFull: 'refuse' },
+      );
+      await access.applyTokenChange({ revision: issued.revision, added: [snapshotTokenOf(issued)] });
+      const token = issued.token;
+      await audit(
+        request,
+        'token.create',
+        { type: 'token', id: token.id, name: token.name },
+        {
+          readOnly: token.readOnly,
+          expiresAt: token.expiresAt,
+        },
+      );
+      request.log.info({ tokenId: token.id }, 'personal access token created');
+      return reply.code(201).send({ ...token, token: secret.value });
+    },
+  );
 }

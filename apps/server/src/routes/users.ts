@@ -1,11 +1,11 @@
 /** `/api/v1/users`: admins manage accounts; managers may read them. No password hash ever leaves the server. */
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { audit, changedFields } from '../http/audit';
-import { requireAdmin, requireSessionOrPassword } from '../http/authentication';
-import { parseBody } from '../http/body';
-import { badRequest, notFound } from '../http/errors';
-import { parseId, parseListQuery, sendList } from '../http/list-query';
+import { adminOnly, requireSessionOrPassword, requireUser, sessionOrPassword } from '../http/authentication';
+import { errorResponses, notFound } from '../http/errors';
+import { checkBodyId, idParamsSchema, listQuerySchema, sendList } from '../http/list-query';
 import type { PasswordHasher } from '../services/passwords';
 
 export const loginSchema = z
@@ -21,8 +21,26 @@ export function passwordSchema(passwords: PasswordHasher) {
 const roleSchema = z.enum(['admin', 'manager', 'user']);
 const groupsSchema = z.array(z.number().int().positive()).max(1000);
 
-export async function userRoutes(app: FastifyInstance): Promise<void> {
+/** An account as the API shows it: the password hash is not part of it, so it can never be sent. */
+export const userRecordSchema = z
+  .object({
+    id: z.number().int(),
+    login: z.string(),
+    name: z.string(),
+    email: z.string().nullable(),
+    role: roleSchema,
+    disabled: z.boolean(),
+    groups: z.array(z.number().int()).meta({ description: 'ids of the groups the user belongs to' }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    passwordChangedAt: z.string(),
+  })
+  .meta({ id: 'User' });
+
+export async function userRoutes(instance: FastifyInstance): Promise<void> {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
   const { store, access, credentialCache, passwords } = app.services;
+  app.addHook('onRequest', adminOnly);
   const password = passwordSchema(passwords);
   const createSchema = z
     .object({
@@ -52,68 +70,78 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
     })
     .strict();
 
-  app.get('/api/v1/users', async (request, reply) => {
-    requireAdmin(request, 'read');
-    const query = parseListQuery(request.query);
-    return sendList(reply, 'users', query, await store.users.list(query));
-  });
+  app.get(
+    '/api/v1/users',
+    { schema: { querystring: listQuerySchema, response: { 200: z.array(userRecordSchema), ...errorResponses } } },
+    async (request, reply) => sendList(reply, 'users', request.query, await store.users.list(request.query)),
+  );
 
-  app.get('/api/v1/users/:id', async (request) => {
-    requireAdmin(request, 'read');
-    return (await store.users.get(parseId(request.params))) ?? Promise.reject(notFound('user not found'));
-  });
+  app.get(
+    '/api/v1/users/:id',
+    { schema: { params: idParamsSchema, response: { 200: userRecordSchema, ...errorResponses } } },
+    async (request) => (await store.users.get(request.params.id)) ?? Promise.reject(notFound('user not found')),
+  );
 
-  app.post('/api/v1/users', async (request, reply) => {
-    requireAdmin(request, 'write');
-    // A new account comes with a password the caller chose: a lasting credential.
-    requireSessionOrPassword(request, 'create accounts');
-    const input = parseBody(createSchema, request.body);
-    const { password, ...rest } = input;
-    const user = await store.users.create({ ...rest, passwordHash: await passwords.hash(password) });
-    await access.refresh();
-    await audit(request, 'user.create', { type: 'user', id: user.id, name: user.login }, { role: user.role });
-    request.log.info({ userId: user.id, login: user.login }, 'user created');
-    return reply.code(201).send(user);
-  });
+  app.post(
+    '/api/v1/users',
+    {
+      // A new account comes with a password the caller chose: a lasting credential.
+      onRequest: sessionOrPassword('create accounts'),
+      schema: { body: createSchema, response: { 201: userRecordSchema, ...errorResponses } },
+    },
+    async (request, reply) => {
+      const { password, ...rest } = request.body;
+      const user = await store.users.create({ ...rest, passwordHash: await passwords.hash(password) });
+      await access.refresh();
+      await audit(request, 'user.create', { type: 'user', id: user.id, name: user.login }, { role: user.role });
+      request.log.info({ userId: user.id, login: user.login }, 'user created');
+      return reply.code(201).send(user);
+    },
+  );
 
-  app.put('/api/v1/users/:id', async (request) => {
-    requireAdmin(request, 'write');
-    const id = parseId(request.params);
-    const input = parseBody(updateSchema, request.body);
-    if (input.id !== undefined && input.id !== id) throw badRequest('id in the body does not match the URL', 'id');
-    const { password, id: _id, createdAt: _c, updatedAt: _u, passwordChangedAt: _p, ...patch } = input;
-    if (password) requireSessionOrPassword(request, 'set passwords');
-    // A role or a re-enabled account outlives the token that set it: that needs a session or the password too.
-    const current = access.userById(id);
-    if (current && patch.role !== undefined && patch.role !== current.role) {
-      requireSessionOrPassword(request, 'change roles');
-    }
-    if (current?.disabled && patch.disabled === false) requireSessionOrPassword(request, 're-enable accounts');
-    const user = await store.users.update(id, {
-      ...patch,
-      ...(password ? { passwordHash: await passwords.hash(password) } : {}),
-    });
-    if (password || patch.disabled) credentialCache.forgetUser(id);
-    await access.refresh();
-    const action = patch.disabled === true ? 'user.disable' : 'user.update';
-    await audit(
-      request,
-      action,
-      { type: 'user', id, name: user.login },
-      { fields: changedFields({ ...patch, password }) },
-    );
-    request.log.info({ userId: id }, 'user updated');
-    return user;
-  });
+  app.put(
+    '/api/v1/users/:id',
+    { schema: { params: idParamsSchema, body: updateSchema, response: { 200: userRecordSchema, ...errorResponses } } },
+    async (request) => {
+      const { id } = request.params;
+      checkBodyId(request.body.id, id);
+      const { password, id: _id, createdAt: _c, updatedAt: _u, passwordChangedAt: _p, ...patch } = request.body;
+      if (password) requireSessionOrPassword(request, 'set passwords');
+      // A role or a re-enabled account outlives the token that set it: that needs a session or the password too.
+      const current = access.userById(id);
+      if (current && patch.role !== undefined && patch.role !== current.role) {
+        requireSessionOrPassword(request, 'change roles');
+      }
+      if (current?.disabled && patch.disabled === false) requireSessionOrPassword(request, 're-enable accounts');
+      const user = await store.users.update(id, {
+        ...patch,
+        ...(password ? { passwordHash: await passwords.hash(password) } : {}),
+      });
+      if (password || patch.disabled) credentialCache.forgetUser(id);
+      await access.refresh();
+      const action = patch.disabled === true ? 'user.disable' : 'user.update';
+      await audit(
+        request,
+        action,
+        { type: 'user', id, name: user.login },
+        { fields: changedFields({ ...patch, password }) },
+      );
+      request.log.info({ userId: id }, 'user updated');
+      return user;
+    },
+  );
 
-  app.delete('/api/v1/users/:id', async (request) => {
-    const caller = requireAdmin(request, 'write');
-    const id = parseId(request.params);
-    const user = await store.users.delete(id);
-    credentialCache.forgetUser(id);
-    await access.refresh();
-    await audit(request, 'user.delete', { type: 'user', id, name: user.login });
-    request.log.info({ userId: id, by: caller.login }, 'user deleted');
-    return user;
-  });
+  app.delete(
+    '/api/v1/users/:id',
+    { schema: { params: idParamsSchema, response: { 200: userRecordSchema, ...errorResponses } } },
+    async (request) => {
+      const { id } = request.params;
+      const user = await store.users.delete(id);
+      credentialCache.forgetUser(id);
+      await access.refresh();
+      await audit(request, 'user.delete', { type: 'user', id, name: user.login });
+      request.log.info({ userId: id, by: requireUser(request).login }, 'user deleted');
+      return user;
+    },
+  );
 }

@@ -1,0 +1,101 @@
+/**
+ * The API described by its own route schemas: an OpenAPI 3.1 document at `GET /api/v1/openapi.json` and a docs page
+ * at `/api/v1/docs` (Swagger UI, served from the installed package: no file comes from anywhere else). Both are
+ * public, like the routes they describe; what a route needs is in the document.
+ */
+import swagger, { type SwaggerTransform, type SwaggerTransformObject } from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance, RouteOptions } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { SESSION_COOKIE } from './session-cookie';
+
+export const OPENAPI_PATH = '/api/v1/openapi.json';
+export const DOCS_PREFIX = '/api/v1/docs';
+
+const isZodSchema = (value: unknown) => typeof value === 'object' && value !== null && '_zod' in value;
+
+/**
+ * Routes declare zod schemas, which the provider turns into JSON Schema; the registry's token endpoint keeps a plain
+ * JSON Schema (its answer is serialized on the hot path by Fastify's compiled serializer), which is one already.
+ */
+const transform: SwaggerTransform = (route) => {
+  const { schema } = route;
+  const parts = schema ? [schema.body, schema.querystring, schema.params, ...Object.values(schema.response ?? {})] : [];
+  return parts.some(isZodSchema) ? jsonSchemaTransform(route) : { schema, url: route.url };
+};
+
+/**
+ * Named schemas as components. The provider makes an input and an output variant of each; the variants no route
+ * refers to (our records are only ever answers) are left out.
+ */
+const transformObject: SwaggerTransformObject = (document) => {
+  const object = jsonSchemaTransformObject(document) as { components?: { schemas?: Record<string, unknown> } };
+  const schemas = object.components?.schemas;
+  for (const name of Object.keys(schemas ?? {})) {
+    if (!schemas || !name.endsWith('Input')) continue;
+    const { [name]: _candidate, ...others } = schemas;
+    const rest = JSON.stringify({ ...object, components: { ...object.components, schemas: others } });
+    // Dropped only when nothing else refers to it, so no reference is ever left dangling.
+    if (!rest.includes(`"#/components/schemas/${name}"`)) delete schemas[name];
+  }
+  return object as ReturnType<SwaggerTransformObject>;
+};
+
+/**
+ * An `onRoute` hook for the schema-driven context: a route without a success response schema, or with path parameters
+ * but no params schema, or a PUT without a body schema, fails the build instead of going out undocumented and
+ * unchecked. (HEAD routes are Fastify's copies of GET routes, schemas included.)
+ */
+export function requireSchemas(route: RouteOptions): void {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  const schema = route.schema ?? {};
+  const where = `${methods.join(',')} ${route.url}`;
+  const statuses = Object.keys((schema.response ?? {}) as Record<string, unknown>);
+  if (!statuses.some((status) => /^2/.test(status))) throw new Error(`${where} declares no success response schema`);
+  if (/[:*]/.test(route.url) && !schema.params) throw new Error(`${where} has path parameters but no params schema`);
+  if (methods.includes('PUT') && !schema.body) throw new Error(`${where} declares no body schema`);
+}
+
+/** Registers the document generator and the docs page; call on the root instance before any route. */
+export async function registerApiDocs(app: FastifyInstance, version: string): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'registry-admin',
+        version,
+        description:
+          'Token server and access manager for the distribution container registry. Lists follow the react-admin ' +
+          '"simple REST" convention (`sort`, `range` and `filter` as JSON query parameters, `Content-Range` in the ' +
+          'answer). Every error is `{"error":{"code","message","field"?}}`.',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+          basic: { type: 'http', scheme: 'basic' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'a personal access token' },
+          notifications: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'the registry only: the notification secret `registry-admin registry-config` prints',
+          },
+        },
+      },
+      security: [{ session: [] }, { basic: [] }, { bearer: [] }],
+    },
+    transform,
+    transformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
+}
+
+/** `GET /api/v1/openapi.json`, in the context whose compilers are zod's. */
+export async function openApiRoutes(instance: FastifyInstance): Promise<void> {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
+  app.get(
+    OPENAPI_PATH,
+    { schema: { hide: true, response: { 200: z.looseObject({ openapi: z.string() }) } } },
+    async () => app.swagger() as unknown as { openapi: string },
+  );
+}
