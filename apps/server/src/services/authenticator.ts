@@ -81,10 +81,31 @@ export function createAuthenticator(
     return undefined;
   }
 
+  /**
+   * Checks running now, by credentials and address. A client that sends many requests at once (a pull of many layers,
+   * a CI job) with a password not yet cached gets one reservation and one argon2 check for all of them; each would
+   * otherwise count as an attempt in flight and a valid burst larger than the limit would lock its own account out.
+   */
+  const inFlight = new Map<string, Promise<SnapshotUser | undefined>>();
+
   async function checkPassword(login: string, password: string, address: string): Promise<SnapshotUser | undefined> {
     const user = access.userByLogin(login);
     // Verified recently with this very password: no lockout check, no hashing, no store work.
     if (user && cache.lookup(login, password, user.passwordHash) === user.id) return user.disabled ? undefined : user;
+    const key = `${cache.keyOf(login, password)}@${address}`;
+    const running = inFlight.get(key);
+    if (running) return running;
+    const check = verifyPassword(user, login, password, address).finally(() => inFlight.delete(key));
+    inFlight.set(key, check);
+    return check;
+  }
+
+  async function verifyPassword(
+    user: SnapshotUser | undefined,
+    login: string,
+    password: string,
+    address: string,
+  ): Promise<SnapshotUser | undefined> {
     // The attempt is counted before argon2 runs, so parallel guesses cannot get more checks than the limit.
     await throttle?.reserve(address, login);
     const valid =

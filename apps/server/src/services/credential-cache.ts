@@ -18,6 +18,8 @@ export interface CredentialCache {
   /** The user id when `login`/`password` was verified against `currentStamp` within the TTL. */
   lookup(login: string, password: string, currentStamp: string, now?: number): number | undefined;
   remember(login: string, password: string, userId: number, stamp: string, now?: number): void;
+  /** The key an entry for these credentials has: an HMAC under the per-process key, never the password itself. */
+  keyOf(login: string, password: string): string;
   /** Drops every entry of a user (password change, disable, delete). */
   forgetUser(userId: number): void;
   readonly size: number;
@@ -49,6 +51,7 @@ export function createCredentialCache(options: { ttlMs: number; maxEntries?: num
       }
       entries.set(digest(login, password), { userId, stamp, expiresAt: now + options.ttlMs });
     },
+    keyOf: digest,
     forgetUser(userId) {
       for (const [id, entry] of entries) if (entry.userId === userId) entries.delete(id);
     },

@@ -95,6 +95,20 @@ describe('bursts of bad credentials', { timeout: 60_000 }, () => {
     });
   });
 
+  it('checks a burst of the right password once when nothing is cached yet, and locks nobody out', async () => {
+    await createUser(t.app, 'busy-ci', 'busy-ci-password');
+    hasher.reset();
+    const responses = await burst(() =>
+      t.app.inject({
+        url: `/api/v1/registry/auth?service=${SERVICE}&scope=repository:x/y:pull`,
+        remoteAddress: '10.20.8.1',
+        headers: { authorization: basic('busy-ci', 'busy-ci-password') },
+      }),
+    );
+    expect(statuses(responses)).toEqual({ 200: BURST });
+    expect(hasher.calls).toEqual({ hash: 0, verify: 1 });
+  });
+
   it('does no store work for a burst of already-verified passwords', async () => {
     expect((await routes['the token endpoint (Basic)']?.('target', 'target-password', '10.20.9.1'))?.statusCode).toBe(
       200,
