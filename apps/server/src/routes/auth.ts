@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { audit } from '../http/audit';
+import { audited } from '../http/audit';
 import { logAuthenticationFailure, requireUser, sessionOrPassword, signedIn } from '../http/authentication';
 import { errorResponses, unauthorized } from '../http/errors';
 import { clearSessionCookie, setSessionCookie } from '../http/session-cookie';
@@ -61,16 +61,18 @@ export async function authRoutes(instance: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const user = requireUser(request);
-      const sessionsEnded = await store.sessions.deleteForUser(user.id);
-      const clientsSignedOut = await store.tokens.deleteForUser(user.id, 'refresh');
-      await app.services.access.refresh();
-      clearSessionCookie(request, reply, config);
-      await audit(
+      // Sessions and refresh tokens end together with the audit event, or none of them does.
+      const { sessionsEnded, clientsSignedOut } = await audited(
         request,
         'user.logout-everywhere',
-        { type: 'user', id: user.id, name: user.login },
-        { sessionsEnded, clientsSignedOut },
+        async (tx) => ({
+          sessionsEnded: await tx.sessions.deleteForUser(user.id),
+          clientsSignedOut: await tx.tokens.deleteForUser(user.id, 'refresh'),
+        }),
+        (ended) => ({ target: { type: 'user', id: user.id, name: user.login }, details: ended }),
       );
+      await app.services.access.refresh();
+      clearSessionCookie(request, reply, config);
       request.log.info({ userId: user.id, sessionsEnded, clientsSignedOut }, 'logout everywhere');
       return { sessionsEnded, clientsSignedOut };
     },

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { audit } from '../http/audit';
+import { audited } from '../http/audit';
 import { ApiError, badRequest, errorResponses } from '../http/errors';
 import { publicUrl } from '../runtime/public-url';
 import { hashSecret, newSecret } from '../services/secrets';
@@ -88,13 +88,20 @@ export async function passwordResetRoutes(instance: FastifyInstance): Promise<vo
       const tokenHash = hashSecret(token);
       if ((await store.passwordResets.usable(tokenHash)) === undefined) throw invalidLink();
       // The link may be used by a concurrent request while the password is hashed: consume decides, once.
-      const userId = await store.passwordResets.consume(tokenHash, await passwords.hash(password));
-      if (userId === undefined) throw invalidLink();
+      const passwordHash = await passwords.hash(password);
+      const { userId } = await audited(
+        request,
+        'user.password-reset',
+        async (tx) => {
+          const consumed = await tx.passwordResets.consume(tokenHash, passwordHash);
+          if (consumed === undefined) throw invalidLink();
+          return { userId: consumed, login: (await tx.users.get(consumed))?.login ?? '' };
+        },
+        ({ userId, login }) => ({ target: { type: 'user', id: userId, name: login } }),
+      );
       await throttle.succeeded(request.ip);
       app.services.credentialCache.forgetUser(userId);
       await access.refresh();
-      const user = access.userById(userId);
-      await audit(request, 'user.password-reset', { type: 'user', id: userId, name: user?.login ?? '' });
       return { message: 'password changed; sign in with the new password' };
     },
   );

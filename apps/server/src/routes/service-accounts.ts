@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { audit, changedFields } from '../http/audit';
+import { audited, changedFields } from '../http/audit';
 import { adminOnly, sessionOrPassword } from '../http/authentication';
 import { errorResponses, notFound } from '../http/errors';
 import { checkBodyId, idParamsSchema, listQuerySchema, sendList } from '../http/list-query';
@@ -84,14 +84,19 @@ export async function serviceAccountRoutes(instance: FastifyInstance): Promise<v
     async (request, reply) => {
       const input = request.body;
       const secret = newSecret('serviceAccount');
-      const account = await store.serviceAccounts.create({
-        name: input.name,
-        secretHash: secret.hash,
-        ...(input.description !== undefined ? { description: input.description } : {}),
-        expiresAt: toDate(input.expiresAt) ?? null,
-      });
+      const account = await audited(
+        request,
+        'service-account.create',
+        (tx) =>
+          tx.serviceAccounts.create({
+            name: input.name,
+            secretHash: secret.hash,
+            ...(input.description !== undefined ? { description: input.description } : {}),
+            expiresAt: toDate(input.expiresAt) ?? null,
+          }),
+        (created) => ({ target: { type: 'service-account', id: created.id, name: created.name } }),
+      );
       await access.refresh();
-      await audit(request, 'service-account.create', { type: 'service-account', id: account.id, name: account.name });
       request.log.info({ serviceAccountId: account.id }, 'service account created');
       return reply.code(201).send({ ...account, secret: secret.value });
     },
@@ -105,21 +110,23 @@ export async function serviceAccountRoutes(instance: FastifyInstance): Promise<v
       const input = request.body;
       checkBodyId(input.id, id);
       const expiresAt = toDate(input.expiresAt);
-      const account = await store.serviceAccounts.update(id, {
-        ...(input.name !== undefined ? { name: input.name } : {}),
-        ...(input.description !== undefined ? { description: input.description } : {}),
-        ...(input.disabled !== undefined ? { disabled: input.disabled } : {}),
-        ...(expiresAt !== undefined ? { expiresAt } : {}),
-      });
-      await access.refresh();
-      const action = input.disabled === true ? 'service-account.disable' : 'service-account.update';
       const { id: _id, lastUsedAt: _l, createdAt: _c, updatedAt: _u, ...fields } = input;
-      await audit(
+      const account = await audited(
         request,
-        action,
-        { type: 'service-account', id, name: account.name },
-        { fields: changedFields(fields) },
+        input.disabled === true ? 'service-account.disable' : 'service-account.update',
+        (tx) =>
+          tx.serviceAccounts.update(id, {
+            ...(input.name !== undefined ? { name: input.name } : {}),
+            ...(input.description !== undefined ? { description: input.description } : {}),
+            ...(input.disabled !== undefined ? { disabled: input.disabled } : {}),
+            ...(expiresAt !== undefined ? { expiresAt } : {}),
+          }),
+        (updated) => ({
+          target: { type: 'service-account', id, name: updated.name },
+          details: { fields: changedFields(fields) },
+        }),
       );
+      await access.refresh();
       request.log.info({ serviceAccountId: id }, 'service account updated');
       return account;
     },
@@ -134,18 +141,26 @@ export async function serviceAccountRoutes(instance: FastifyInstance): Promise<v
     async (request) => {
       const { id } = request.params;
       const secret = newSecret('serviceAccount');
-      const account = await store.serviceAccounts.update(id, { secretHash: secret.hash });
+      const account = await audited(
+        request,
+        'service-account.rotate-secret',
+        (tx) => tx.serviceAccounts.update(id, { secretHash: secret.hash }),
+        (updated) => ({ target: { type: 'service-account', id, name: updated.name } }),
+      );
       await access.refresh();
-      await audit(request, 'service-account.rotate-secret', { type: 'service-account', id, name: account.name });
       request.log.info({ serviceAccountId: id }, 'service account secret rotated');
       return { ...account, secret: secret.value };
     },
   );
 
   app.delete('/api/v1/service-accounts/:id', { schema: { params: idParamsSchema, response: one } }, async (request) => {
-    const account = await store.serviceAccounts.delete(request.params.id);
+    const account = await audited(
+      request,
+      'service-account.delete',
+      (tx) => tx.serviceAccounts.delete(request.params.id),
+      (deleted) => ({ target: { type: 'service-account', id: deleted.id, name: deleted.name } }),
+    );
     await access.refresh();
-    await audit(request, 'service-account.delete', { type: 'service-account', id: account.id, name: account.name });
     request.log.info({ serviceAccountId: account.id }, 'service account deleted');
     return account;
   });

@@ -7,7 +7,7 @@ import type { ApiTokenKind } from '@registry-admin/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { audit } from '../http/audit';
+import { audited } from '../http/audit';
 import { requireUser, sessionOrPassword, signedIn } from '../http/authentication';
 import { errorResponses, forbidden, notFound } from '../http/errors';
 import { idParamsSchema, listQuerySchema, sendList } from '../http/list-query';
@@ -110,14 +110,17 @@ export async function tokenManagementRoutes(instance: FastifyInstance): Promise<
         const token = await store.tokens.get(request.params.id);
         if (!token || token.kind !== kind) throw notFound('no such token');
         if (token.userId !== caller.id && caller.role !== 'admin') throw notFound('no such token');
-        const { token: deleted, revision } = await store.tokens.revoke(token.id);
-        await access.applyTokenChange({ revision, removed: [token.id] });
-        await audit(
+        const { token: deleted, revision } = await audited(
           request,
           kind === 'pat' ? 'token.revoke' : 'client.revoke',
-          { type: kind === 'pat' ? 'token' : 'client', id: token.id, name: token.name },
-          { owner: token.userId },
+          (tx) => tx.tokens.revoke(token.id),
+          () => ({
+            target: { type: kind === 'pat' ? 'token' : 'client', id: token.id, name: token.name },
+            details: { owner: token.userId },
+          }),
         );
+        // Only once committed: the snapshot must never hold a change that could still roll back.
+        await access.applyTokenChange({ revision, removed: [token.id] });
         request.log.info({ tokenId: token.id, kind }, 'token revoked');
         return deleted;
       },
@@ -140,29 +143,30 @@ export async function tokenManagementRoutes(instance: FastifyInstance): Promise<
           : undefined,
       );
       const secret = newSecret('pat');
-      const issued = await store.tokens.issue(
-        {
-          kind: 'pat',
-          userId: caller.id,
-          name: input.name,
-          tokenHash: secret.hash,
-          prefix: secret.prefix,
-          readOnly: bounds.readOnly,
-          expiresAt: bounds.expiresAt,
-        },
-        { max: config.auth['max-personal-tokens'], whenFull: 'refuse' },
+      // The revision issue returns is the transaction's own: recording the audit event does not move it.
+      const issued = await audited(
+        request,
+        'token.create',
+        (tx) =>
+          tx.tokens.issue(
+            {
+              kind: 'pat',
+              userId: caller.id,
+              name: input.name,
+              tokenHash: secret.hash,
+              prefix: secret.prefix,
+              readOnly: bounds.readOnly,
+              expiresAt: bounds.expiresAt,
+            },
+            { max: config.auth['max-personal-tokens'], whenFull: 'refuse' },
+          ),
+        ({ token }) => ({
+          target: { type: 'token', id: token.id, name: token.name },
+          details: { readOnly: token.readOnly, expiresAt: token.expiresAt },
+        }),
       );
       await access.applyTokenChange({ revision: issued.revision, added: [snapshotTokenOf(issued)] });
       const token = issued.token;
-      await audit(
-        request,
-        'token.create',
-        { type: 'token', id: token.id, name: token.name },
-        {
-          readOnly: token.readOnly,
-          expiresAt: token.expiresAt,
-        },
-      );
       request.log.info({ tokenId: token.id }, 'personal access token created');
       return reply.code(201).send({ ...token, token: secret.value });
     },

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { audit, changedFields } from '../http/audit';
+import { audited, changedFields } from '../http/audit';
 import { adminOnly, requireSessionOrPassword, requireUser, sessionOrPassword } from '../http/authentication';
 import { errorResponses, notFound } from '../http/errors';
 import { checkBodyId, idParamsSchema, listQuerySchema, sendList } from '../http/list-query';
@@ -91,9 +91,18 @@ export async function userRoutes(instance: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { password, ...rest } = request.body;
-      const user = await store.users.create({ ...rest, passwordHash: await passwords.hash(password) });
+      // Hashed before the transaction opens: argon2 is slow, and a transaction holds the write lock meanwhile.
+      const passwordHash = await passwords.hash(password);
+      const user = await audited(
+        request,
+        'user.create',
+        (tx) => tx.users.create({ ...rest, passwordHash }),
+        (created) => ({
+          target: { type: 'user', id: created.id, name: created.login },
+          details: { role: created.role },
+        }),
+      );
       await access.refresh();
-      await audit(request, 'user.create', { type: 'user', id: user.id, name: user.login }, { role: user.role });
       request.log.info({ userId: user.id, login: user.login }, 'user created');
       return reply.code(201).send(user);
     },
@@ -113,19 +122,18 @@ export async function userRoutes(instance: FastifyInstance): Promise<void> {
         requireSessionOrPassword(request, 'change roles');
       }
       if (current?.disabled && patch.disabled === false) requireSessionOrPassword(request, 're-enable accounts');
-      const user = await store.users.update(id, {
-        ...patch,
-        ...(password ? { passwordHash: await passwords.hash(password) } : {}),
-      });
+      const passwordHash = password ? await passwords.hash(password) : undefined;
+      const user = await audited(
+        request,
+        patch.disabled === true ? 'user.disable' : 'user.update',
+        (tx) => tx.users.update(id, { ...patch, ...(passwordHash ? { passwordHash } : {}) }),
+        (updated) => ({
+          target: { type: 'user', id, name: updated.login },
+          details: { fields: changedFields({ ...patch, password }) },
+        }),
+      );
       if (password || patch.disabled) credentialCache.forgetUser(id);
       await access.refresh();
-      const action = patch.disabled === true ? 'user.disable' : 'user.update';
-      await audit(
-        request,
-        action,
-        { type: 'user', id, name: user.login },
-        { fields: changedFields({ ...patch, password }) },
-      );
       request.log.info({ userId: id }, 'user updated');
       return user;
     },
@@ -136,10 +144,14 @@ export async function userRoutes(instance: FastifyInstance): Promise<void> {
     { schema: { params: idParamsSchema, response: { 200: userRecordSchema, ...errorResponses } } },
     async (request) => {
       const { id } = request.params;
-      const user = await store.users.delete(id);
+      const user = await audited(
+        request,
+        'user.delete',
+        (tx) => tx.users.delete(id),
+        (deleted) => ({ target: { type: 'user', id, name: deleted.login } }),
+      );
       credentialCache.forgetUser(id);
       await access.refresh();
-      await audit(request, 'user.delete', { type: 'user', id, name: user.login });
       request.log.info({ userId: id, by: requireUser(request).login }, 'user deleted');
       return user;
     },
