@@ -1,7 +1,11 @@
 /**
  * Registry notifications: `POST /api/v1/registry/events` takes every event of an envelope, idempotently by event id,
  * and keeps them as the activity log (`GET /api/v1/events`). Only the registry may post: it sends the dedicated secret
- * that `registry-admin registry-config` prints; anyone else — logged-in users included — gets 401.
+ * that `registry-admin registry-config` prints, or — so the notification config written for the Go registry-admin
+ * works unchanged — `Authorization: Basic` with the password of an enabled admin. Anyone else, logged-in users and
+ * non-admins with a valid password included, gets 401 (not 403: the answer does not tell a right password from a
+ * wrong one). The Basic password goes through the authenticator with the client address, so the login throttle and
+ * its lockout apply exactly as at sign-in.
  * Unknown actions, and events naming a repository, tag or digest outside the registry's grammar (which the registry
  * itself never sends), are answered 2xx and ignored — each invalid one logged — so the registry does not retry them
  * forever and nothing impossible reaches the index or the activity log. Each event is recorded with its index change
@@ -14,7 +18,7 @@ import { readNotificationEvents } from '@registry-admin/registry-index';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { adminOnly } from '../http/authentication';
+import { adminOnly, credentialKind, logAuthenticationFailure, parseBasicAuthorization } from '../http/authentication';
 import { ApiError, errorResponses, unauthorized } from '../http/errors';
 import { listQuerySchema, sendList } from '../http/list-query';
 
@@ -38,21 +42,50 @@ export async function registryEventRoutes(instance: FastifyInstance): Promise<vo
     app.getDefaultJsonParser('error', 'ignore'),
   );
 
-  function authorized(request: FastifyRequest): boolean {
-    const given = Buffer.from(request.headers.authorization ?? '');
+  function hasSecret(authorization: string): boolean {
+    const given = Buffer.from(authorization);
     return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  /**
+   * The Go registry-admin's way: an admin's login and password. Only a password (no personal access token, no service
+   * account): that is what such a config holds. A throttled address gets the throttle's 429 with Retry-After.
+   */
+  async function isAdminPassword(request: FastifyRequest, authorization: string): Promise<boolean> {
+    const credentials = parseBasicAuthorization(authorization);
+    if (!credentials) return false;
+    const identity = await app.services.authenticator.authenticateBasic(
+      credentials.login,
+      credentials.password,
+      request.ip,
+    );
+    if (!identity) {
+      logAuthenticationFailure(request, credentials.login, 'registry-events', credentialKind(credentials.password));
+      return false;
+    }
+    if (identity.kind === 'user' && identity.via === 'password' && identity.user.role === 'admin') return true;
+    request.log.warn(
+      { address: request.ip, login: credentials.login.slice(0, 64) },
+      'registry event refused: Basic credentials must be an admin password (or send the notification secret)',
+    );
+    return false;
   }
 
   /** Before the body is validated: whoever lacks the secret learns nothing about the envelope's shape. */
   async function registryOnly(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (authorized(request)) return;
-    request.log.warn({ address: request.ip }, 'registry event refused: wrong or missing notification secret');
+    const authorization = request.headers.authorization ?? '';
+    if (hasSecret(authorization)) return;
+    if (/^Basic\s/i.test(authorization)) {
+      if (await isAdminPassword(request, authorization)) return;
+    } else {
+      request.log.warn({ address: request.ip }, 'registry event refused: wrong or missing notification secret');
+    }
     reply.header('WWW-Authenticate', 'Bearer realm="registry-admin notifications"');
     throw unauthorized('only the registry may post events');
   }
 
   const schema = {
-    security: [{ notifications: [] }],
+    security: [{ notifications: [] }, { basic: [] }] as Array<Record<string, string[]>>,
     body: notificationEnvelopeSchema,
     response: { 200: receivedSchema, ...errorResponses },
   };

@@ -195,7 +195,7 @@ describe('OpenAPI document and schema-driven routes', () => {
     const events = await t.app.inject({
       method: 'POST',
       url: '/api/v1/registry/events',
-      headers: { ...adminAuth(), 'content-type': 'application/json' },
+      headers: { ...plain, 'content-type': 'application/json' },
       payload: '[]',
     });
     expect(events.statusCode).toBe(401);

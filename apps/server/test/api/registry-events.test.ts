@@ -80,18 +80,27 @@ describe('registry notifications', () => {
     expect(json.json().recorded).toBe(1);
   });
 
-  it('refuses everyone but the registry, logged-in users included', async () => {
+  it('refuses everyone but the registry, logged-in users and non-admins with a valid password included', async () => {
     const envelope = { events: [event('ev-forged', 'push')] };
     expect((await post(envelope)).statusCode).toBe(401);
     expect((await post(envelope, `Bearer ${secret}x`)).statusCode).toBe(401);
-    expect((await post(envelope, basic('admin', ADMIN_PASSWORD))).statusCode).toBe(401);
+    expect((await post(envelope, basic('admin', 'not-the-admin-password'))).statusCode).toBe(401);
+    expect((await post(envelope, `Basic ${secret}`)).statusCode).toBe(401);
     await createUser(t.app, 'eve', 'eve-password');
     expect((await post(envelope, basic('eve', 'eve-password'))).statusCode).toBe(401);
+    await createUser(t.app, 'mallory', 'mallory-password', { role: 'manager' });
+    expect((await post(envelope, basic('mallory', 'mallory-password'))).statusCode).toBe(401);
     const list = await t.app.inject({
       url: `/api/v1/events?filter=${encodeURIComponent('{"repository":"team/app","actor":"alice"}')}&range=[0,99]`,
       headers: adminAuth(),
     });
     expect((list.json() as Array<{ id: string }>).some((e) => e.id === 'ev-forged')).toBe(false);
+  });
+
+  it("accepts an admin's Basic credentials, as the Go registry-admin's notification config sends them", async () => {
+    const response = await post({ events: [event('ev-basic', 'push')] }, basic('admin', ADMIN_PASSWORD));
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toEqual({ received: 1, recorded: 1, ignored: 0 });
   });
 
   it('answers malformed envelopes with 400 and stores nothing', async () => {
@@ -172,5 +181,55 @@ describe('registry notifications naming what the registry cannot hold', () => {
     expect(skipped.join('\n')).toContain('bad-dotdot');
     // Nothing was asked of the registry for the invalid names.
     expect(registry.requests.filter((r) => !r.includes('/team/app/'))).toEqual([]);
+  });
+});
+
+describe('registry notifications with Basic credentials', () => {
+  let t: TestApp;
+  let opsId: number;
+  const lines: string[] = [];
+  beforeAll(async () => {
+    t = await createTestApp(
+      { auth: { 'max-failures': 3, 'max-failures-address': 50, lockout: 60 } },
+      { logLines: lines },
+    );
+    opsId = await createUser(t.app, 'ops', 'ops-admin-password', { role: 'admin' });
+  });
+  afterAll(() => t.close());
+
+  const post = (id: string, authorization: string, remoteAddress: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/registry/events',
+      remoteAddress,
+      headers: { 'content-type': MEDIA_TYPE, authorization },
+      payload: JSON.stringify({ events: [event(id, 'push')] }),
+    });
+
+  it('counts wrong passwords against the login throttle and locks the account out at that address', async () => {
+    for (let i = 0; i < 3; i++) {
+      expect((await post(`ev-guess-${i}`, basic('ops', `guess-${i}-password`), '10.1.1.1')).statusCode).toBe(401);
+    }
+    const locked = await post('ev-locked', basic('ops', 'ops-admin-password'), '10.1.1.1');
+    expect(locked.statusCode).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(
+      lines.filter((line) => line.includes('authentication failed for user \\"ops\\" from 10.1.1.1')),
+    ).toHaveLength(3);
+    // The registry, at its own address, is not locked out by someone else's guesses.
+    expect((await post('ev-registry', basic('ops', 'ops-admin-password'), '10.1.1.2')).statusCode).toBe(200);
+    const recorded = (await t.services.store.registryEvents.list({ range: [0, 99] })).items.map((e) => e.id);
+    expect(recorded).toEqual(['ev-registry']);
+  });
+
+  it('refuses a disabled admin', async () => {
+    const disabled = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/users/${opsId}`,
+      headers: adminAuth(),
+      payload: { disabled: true },
+    });
+    expect(disabled.statusCode, disabled.body).toBe(200);
+    expect((await post('ev-disabled', basic('ops', 'ops-admin-password'), '10.1.1.2')).statusCode).toBe(401);
   });
 });
