@@ -1,6 +1,8 @@
 /** Starts registry-admin: services, the HTTP(S) listener, and a graceful close. */
 import { readFile } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
 import { buildApp, REDACTED_PATHS } from './app';
+import { EVERY_INTERFACE } from './config/listen-address';
 import type { Config } from './config/schema';
 import { createServices } from './runtime/services';
 
@@ -8,6 +10,24 @@ export interface RunningServer {
   url: string;
   port: number;
   close(): Promise<void>;
+}
+
+/**
+ * Every interface is `::` (IPv6 and, on dual-stack systems, IPv4 too); where IPv6 is off, `0.0.0.0`. Fastify itself
+ * would take a missing host for localhost only.
+ */
+async function listen(app: FastifyInstance, host: string, port: number): Promise<void> {
+  if (host !== EVERY_INTERFACE) {
+    await app.listen({ host, port });
+    return;
+  }
+  try {
+    await app.listen({ host: '::', port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL') throw error;
+    await app.listen({ host: '0.0.0.0', port });
+  }
 }
 
 export async function runServer(
@@ -28,11 +48,13 @@ export async function runServer(
       },
       ...(https ? { https } : {}),
     });
-    await app.listen({ host: config.listen, port: config.port });
+    await listen(app, config.listen, config.port);
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const scheme = https ? 'https' : 'http';
-    const host = config.listen.includes(':') ? `[${config.listen}]` : config.listen;
+    const bound =
+      config.listen === EVERY_INTERFACE && typeof address === 'object' && address ? address.address : config.listen;
+    const host = bound.includes(':') ? `[${bound}]` : bound;
     const url = `${scheme}://${host}:${port}`;
     announce(`registry-admin listening on ${url}`);
     // Full sync at start, then every --registry.gc-interval; failures are logged and retried at the next turn.

@@ -106,4 +106,48 @@ describe('configuration', () => {
       'ERR_CONFIG_FILE',
     );
   });
+
+  it('reads --listen as host, host:port, *, *:port, [IPv6] and [IPv6]:port', () => {
+    const listen = (value: string) => {
+      const config = loadConfig({ argv: { listen: value } });
+      return { host: config.listen, port: config.port };
+    };
+    expect(loadConfig({}).listen).toBe('0.0.0.0');
+    expect(listen('127.0.0.1')).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(listen('0.0.0.0:80')).toEqual({ host: '0.0.0.0', port: 80 });
+    expect(listen('*')).toEqual({ host: '*', port: 8080 });
+    expect(listen('*:8443')).toEqual({ host: '*', port: 8443 });
+    expect(listen(':9000')).toEqual({ host: '*', port: 9000 });
+    expect(listen('[::]:5080')).toEqual({ host: '::', port: 5080 });
+    expect(listen('[::1]')).toEqual({ host: '::1', port: 8080 });
+    expect(listen('::1')).toEqual({ host: '::1', port: 8080 });
+    // A bare IPv6 address is all host (`::1:80` is an address): its port needs the brackets.
+    expect(listen('::1:80')).toEqual({ host: '::1:80', port: 8080 });
+    expect(listen('localhost:0')).toEqual({ host: 'localhost', port: 0 });
+    expect(listen('registry-admin.example.com')).toEqual({ host: 'registry-admin.example.com', port: 8080 });
+    // From the environment too.
+    expect(loadConfig({ env: { RA_LISTEN: '0.0.0.0:80' } }).port).toBe(80);
+  });
+
+  it('refuses a --listen that is no address, naming the option', () => {
+    for (const value of ['0.0.0.0:99999', '[::1', '[nothost]:80', 'a b', 'host:', 'http://x:80', '1.2.3.4:-1']) {
+      const error = errorOf(() => loadConfig({ argv: { listen: value } }));
+      expect(error.message, value).toContain('--listen (RA_LISTEN)');
+      expect(error.message, value).toContain('host:port');
+    }
+  });
+
+  it('refuses a port given both in --listen and in --port when they differ, naming both options', async () => {
+    const clash = errorOf(() => loadConfig({ argv: { listen: '0.0.0.0:80', port: '8080' } }));
+    expect(clash.message).toContain('--port (RA_PORT)');
+    expect(clash.message).toContain('--listen (RA_LISTEN)');
+    expect(clash.option).toBe('port');
+    const file = join(dir, 'listen.yml');
+    await writeFile(file, 'port: 81\n');
+    expect(errorOf(() => loadConfig({ argv: { 'config-file': file }, env: { RA_LISTEN: '*:80' } })).message).toContain(
+      'sets port 80',
+    );
+    // The same port twice is no clash.
+    expect(loadConfig({ argv: { listen: '*:80', port: '80' } }).port).toBe(80);
+  });
 });

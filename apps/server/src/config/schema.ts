@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { type ListenAddress, parseListenAddress } from './listen-address';
 
 /**
  * The accepted range of a numeric option. Kept with the option's schema (see `numericRangeOf`) so the help text and
@@ -96,6 +97,7 @@ function duration(unit: 's' | 'm', min: number, max: number) {
 }
 
 const DAY = 86400;
+const DEFAULT_PORT = 8080;
 /** setInterval takes at most 2^31-1 ms (about 24.8 days); a longer interval would fire at once, over and over. */
 export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
@@ -114,9 +116,24 @@ const booleanish = z
 
 export const configSchema = z
   .object({
-    listen: z.string().min(1).default('0.0.0.0').describe('address to listen on'),
+    listen: z
+      .string()
+      .min(1)
+      .default('0.0.0.0')
+      .transform((value, ctx): ListenAddress => {
+        const address = parseListenAddress(value);
+        if (address) return address;
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${value}" is not host, host:port, * (every interface), *:port, [IPv6] or [IPv6]:port`,
+        });
+        return z.NEVER;
+      })
+      .describe('address to listen on: host, host:port, * (every interface), [IPv6]:port'),
     hostname: z.string().min(1).default('localhost').describe('host name clients use to reach this server'),
-    port: integer(0, 65535).default(8080).describe('HTTP(S) port (0 picks a free port)'),
+    port: integer(0, 65535)
+      .optional()
+      .describe(`HTTP(S) port (default ${DEFAULT_PORT}; 0 picks a free port; --listen host:port sets it too)`),
     'public-url': z
       .url({ protocol: /^https?$/ })
       .optional()
@@ -331,7 +348,23 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: ['ssl', key], message: 'is required when ssl.type is static' });
       }
     }
-  });
+    const listenPort = config.listen.port;
+    if (listenPort !== undefined && config.port !== undefined && listenPort !== config.port) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['port'],
+        message:
+          `${config.port} clashes with --listen (RA_LISTEN), which sets port ${listenPort}: ` +
+          'give the port in one of the two',
+      });
+    }
+  })
+  // `--listen host:port` sets the port; `listen` is then the host alone (`*`: every interface).
+  .transform(({ listen, port, ...rest }) => ({
+    ...rest,
+    listen: listen.host,
+    port: listen.port ?? port ?? DEFAULT_PORT,
+  }));
 
 /** The validated configuration. Keys are the option names (kebab-case), nested at the dots. */
 export type Config = z.output<typeof configSchema>;

@@ -46,6 +46,47 @@ describe('first start', () => {
   });
 });
 
+describe('--listen', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ra-listen-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const start = (listen: string) =>
+    runServer(
+      configSchema.parse({
+        'data-dir': dir,
+        listen,
+        logger: { level: 'silent' },
+        store: { 'admin-password': 'admin-password-for-listen' },
+        registry: { sync: false },
+      }),
+      { cwd: dir, stdout: new PassThrough() },
+    );
+
+  it('listens on host:port, taking the port from it', async () => {
+    const server = await start('127.0.0.1:0');
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(server.port).toBeGreaterThan(0);
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('listens on every interface for *', async () => {
+    const server = await start('*:0');
+    try {
+      expect(server.url).not.toContain('*');
+      expect((await fetch(`http://127.0.0.1:${server.port}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('HTTPS with static certificates', () => {
   let dir: string;
   let ca: string;
