@@ -28,14 +28,14 @@ describe('registry-admin CLI', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  async function cli(args: string[], stdin?: string) {
+  async function cli(args: string[], stdin?: string, env: NodeJS.ProcessEnv = {}) {
     const stdout = capture();
     const stderr = capture();
     const input = new PassThrough();
     if (stdin !== undefined) input.end(stdin);
     else input.end();
     const code = await runCli([...args, '--data-dir', dir], {
-      env: {},
+      env,
       cwd: dir,
       stdout: stdout.stream,
       stderr: stderr.stream,
@@ -143,6 +143,21 @@ describe('registry-admin CLI', () => {
       (await cli(['registry-config', '--format', 'json', '--hostname', 'ra.local', '--port', '9000'])).stdout,
     );
     expect(json.auth.token.realm).toBe('http://ra.local:9000/api/v1/registry/auth');
+  });
+
+  it("warns about unknown RA_* variables and takes the Go registry-admin's names and --listen host:port", async () => {
+    const result = await cli(['registry-config', '--listen', '0.0.0.0:80'], undefined, {
+      RA_HOST_NAME: 'ra.example.org',
+      RA_REGISTRY_SERVCE: 'typo',
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(parseYaml(result.stdout).auth.token.realm).toBe('http://ra.example.org:80/api/v1/registry/auth');
+    expect(result.stderr.split('\n').filter(Boolean)).toEqual([
+      'registry-admin: warning: RA_HOST_NAME (--hostname of the Go registry-admin) sets --hostname (RA_HOSTNAME); ' +
+        'rename it to RA_HOSTNAME',
+      'registry-admin: warning: unknown environment variable RA_REGISTRY_SERVCE is ignored ' +
+        '(did you mean RA_REGISTRY_SERVICE?)',
+    ]);
   });
 
   it('prints help and the version', async () => {

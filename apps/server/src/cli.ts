@@ -116,7 +116,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   const debug = args.debug === true || io.env.RA_DEBUG === 'true';
   try {
-    const config = loadConfig({ argv: args, env: io.env, cwd: io.cwd });
+    const config = loadConfig({
+      argv: args,
+      env: io.env,
+      cwd: io.cwd,
+      onWarning: (line) => io.stderr.write(`registry-admin: warning: ${line}\n`),
+    });
     const [command, sub] = args._.map(String);
     switch (command) {
       case undefined:

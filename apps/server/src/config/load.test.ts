@@ -150,4 +150,111 @@ describe('configuration', () => {
     // The same port twice is no clash.
     expect(loadConfig({ argv: { listen: '*:80', port: '80' } }).port).toBe(80);
   });
+
+  const loadWarning = (env: NodeJS.ProcessEnv, argv: Record<string, unknown> = {}) => {
+    const warnings: string[] = [];
+    const config = loadConfig({ env, argv, onWarning: (line) => warnings.push(line) });
+    return { config, warnings };
+  };
+
+  it('reports an RA_* variable that is no option, with the name it probably meant', () => {
+    const { config, warnings } = loadWarning({
+      RA_REGISTRY_TOKN_TTL: '600',
+      RA_PROT: '81',
+      RA_SOMETHING_ELSE_ENTIRELY: 'x',
+      RA_TEST_POSTGRES_URL: 'postgres://test',
+      RA_E2E_REQUIRED: '1',
+      PATH: '/bin',
+    });
+    expect(config.registry['token-ttl']).toBe(300);
+    expect(config.port).toBe(8080);
+    expect(warnings).toEqual([
+      'unknown environment variable RA_PROT is ignored (did you mean RA_PORT?)',
+      'unknown environment variable RA_REGISTRY_TOKN_TTL is ignored (did you mean RA_REGISTRY_TOKEN_TTL?)',
+      'unknown environment variable RA_SOMETHING_ELSE_ENTIRELY is ignored',
+    ]);
+    // A typo of one of the Go tool's names is suggested that name.
+    expect(loadWarning({ RA_HOST_NAM: 'x' }).warnings).toEqual([
+      'unknown environment variable RA_HOST_NAM is ignored (did you mean RA_HOST_NAME?)',
+    ]);
+    expect(loadWarning({ RA_PORT: '81', RA_REGISTRY_HOST: 'http://r' }).warnings).toEqual([]);
+  });
+
+  it("takes the Go registry-admin's names for our options, and says which option each set", () => {
+    const { config, warnings } = loadWarning({
+      RA_HOST_NAME: 'registry-admin.example.com',
+      RA_STORE_DB_TYPE: 'embed',
+      RA_REGISTRY_CERTS_CERT_PATH: '/certs',
+      RA_REGISTRY_CERTS_KEY_PATH: '/certs/registry_auth.key',
+      RA_REGISTRY_CERTS_PUBLIC_KEY_PATH: '/certs/registry_auth.pub',
+      RA_REGISTRY_CERTS_CA_ROOT_PATH: '/certs/registry_auth_ca.crt',
+      RA_AUTH_COOKIE_TTL: '24h',
+    });
+    expect(config.hostname).toBe('registry-admin.example.com');
+    expect(config.store.type).toBe('embed');
+    expect(config.registry.certs).toMatchObject({
+      path: '/certs',
+      key: '/certs/registry_auth.key',
+      'public-key': '/certs/registry_auth.pub',
+      'ca-root': '/certs/registry_auth_ca.crt',
+    });
+    expect(config.auth['session-ttl']).toBe(86400);
+    expect(warnings).toContain(
+      'RA_HOST_NAME (--hostname of the Go registry-admin) sets --hostname (RA_HOSTNAME); rename it to RA_HOSTNAME',
+    );
+    expect(warnings).toContain(
+      'RA_REGISTRY_CERTS_CERT_PATH (--registry.certs.path of the Go registry-admin) sets --registry.certs.path ' +
+        '(RA_REGISTRY_CERTS_PATH); rename it to RA_REGISTRY_CERTS_PATH',
+    );
+    expect(warnings).toHaveLength(7);
+  });
+
+  it('keeps flags over our variables over the Go names over the file', async () => {
+    const file = join(dir, 'go-names.yml');
+    await writeFile(file, 'hostname: from-file\nregistry:\n  certs:\n    key: /file.key\n    path: /file-certs\n');
+    const { config, warnings } = loadWarning(
+      {
+        RA_CONFIG_FILE: file,
+        RA_HOST_NAME: 'from-go-name',
+        RA_HOSTNAME: 'from-our-name',
+        RA_REGISTRY_CERTS_KEY_PATH: '/go.key',
+        RA_REGISTRY_CERTS_CERT_PATH: '/go-certs',
+      },
+      { 'registry.certs.path': '/flag-certs' },
+    );
+    expect(config.hostname).toBe('from-our-name');
+    expect(config.registry.certs.key).toBe('/go.key');
+    expect(config.registry.certs.path).toBe('/flag-certs');
+    expect(warnings).toContain(
+      'RA_HOST_NAME (--hostname of the Go registry-admin) is ignored: RA_HOSTNAME is set too and wins',
+    );
+  });
+
+  it("reports the Go registry-admin's options that mean nothing here or are not supported yet, with the reason", () => {
+    const { config, warnings } = loadWarning({
+      RA_STORE_EMBED_DB_PATH: '/data/data.db',
+      RA_REGISTRY_AUTH_TYPE: 'token',
+      RA_REGISTRY_PASSWORD: 'registry-secret-value',
+      RA_AUTH_TOKEN_SECRET: 'token-secret-value',
+      RA_LOGGER_FILE: '/var/log/access.log',
+      RA_SSL_ACME_EMAIL: 'ops@example.com',
+    });
+    // Its database is not ours: this server keeps its own file.
+    expect(config.store.embed.path).toBeUndefined();
+    expect(warnings).toHaveLength(6);
+    expect(warnings.join('\n')).toContain(
+      'RA_STORE_EMBED_DB_PATH (--store.embed.path of the Go registry-admin) is not supported yet and is ignored: ',
+    );
+    expect(warnings.join('\n')).toContain('RA_STORE_EMBED_PATH');
+    expect(warnings.join('\n')).toContain(
+      'RA_AUTH_TOKEN_SECRET (--auth.token-secret of the Go registry-admin) has no effect here: ',
+    );
+    expect(warnings.join('\n')).toContain(
+      'RA_LOGGER_FILE (--logger.file of the Go registry-admin) is not supported yet',
+    );
+    // Values are never echoed: some are secrets.
+    for (const value of ['registry-secret-value', 'token-secret-value', '/var/log/access.log', 'ops@example.com']) {
+      expect(warnings.join('\n')).not.toContain(value);
+    }
+  });
 });

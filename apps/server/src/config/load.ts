@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { readEnvironment } from './environment';
 import { type Config, configSchema, formatSeconds, type NumericRange, numericRangeOf } from './schema';
 
 export type OptionKind = 'string' | 'boolean' | 'list';
@@ -181,14 +182,23 @@ function describeOption(flag: string): string {
 }
 
 /**
+ * `onWarning` gets one line per `RA_*` variable that is not simply one of ours: unknown (with the name it probably
+ * meant), or an option of the Go registry-admin (taken under our name, or ignored with the reason).
+ *
  * @example
- * const config = loadConfig({ argv: { 'registry.token-ttl': '600' }, env: process.env });
+ * const config = loadConfig({ argv: { 'registry.token-ttl': '600' }, env: process.env, onWarning: console.warn });
  */
 export function loadConfig(
-  input: { argv?: Record<string, unknown>; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  input: {
+    argv?: Record<string, unknown>;
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    onWarning?: (line: string) => void;
+  } = {},
 ): Config {
   const argv = input.argv ?? {};
-  const env = input.env ?? {};
+  const { env, warnings } = readEnvironment(input.env ?? {}, configOptions());
+  for (const line of warnings) input.onWarning?.(line);
   const cwd = input.cwd ?? process.cwd();
   const fileOption = argv['config-file'] ?? env.RA_CONFIG_FILE;
   const filePath = typeof fileOption === 'string' && fileOption !== '' ? resolve(cwd, fileOption) : undefined;
