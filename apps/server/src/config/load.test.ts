@@ -257,4 +257,21 @@ describe('configuration', () => {
       expect(warnings.join('\n')).not.toContain(value);
     }
   });
+
+  it('refuses "admin", the Go registry-admin\'s default admin password, saying what to do', () => {
+    for (const run of [
+      () => loadConfig({ argv: { 'store.admin-password': 'admin' } }),
+      () => loadConfig({ env: { RA_STORE_ADMIN_PASSWORD: 'Admin' } }),
+    ]) {
+      const error = errorOf(run);
+      expect(error.option).toBe('store.admin-password');
+      expect(error.message).toContain('--store.admin-password (RA_STORE_ADMIN_PASSWORD)');
+      expect(error.message).toContain('well-known default');
+      expect(error.message).toContain('leave the option unset');
+      expect(error.message.split('\n')).toHaveLength(1);
+    }
+    expect(loadConfig({ argv: { 'store.admin-password': 'admin-password-long' } }).store['admin-password']).toBe(
+      'admin-password-long',
+    );
+  });
 });

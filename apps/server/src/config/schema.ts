@@ -251,6 +251,13 @@ export const configSchema = z
           .prefault({}),
         'admin-password': z
           .string()
+          // The Go registry-admin's default: its configs may still carry it.
+          .refine((value) => value.trim().toLowerCase() !== 'admin', {
+            message:
+              'is the well-known default "admin" and is refused: choose a password of at least 8 characters, or ' +
+              'leave the option unset and the first start generates one and prints it once',
+            abort: true,
+          })
           .min(8)
           .optional()
           .describe('password of the first admin when the store is created (default: generated and printed once)'),
