@@ -53,7 +53,10 @@ export async function registryEventRoutes(instance: FastifyInstance): Promise<vo
    */
   async function isAdminPassword(request: FastifyRequest, authorization: string): Promise<boolean> {
     const credentials = parseBasicAuthorization(authorization);
-    if (!credentials) return false;
+    if (!credentials) {
+      request.log.warn({ address: request.ip }, 'registry event refused: malformed Basic credentials');
+      return false;
+    }
     const identity = await app.services.authenticator.authenticateBasic(
       credentials.login,
       credentials.password,
