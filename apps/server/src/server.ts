@@ -1,7 +1,9 @@
 /** Starts registry-admin: services, the HTTP(S) listener, and a graceful close. */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { buildApp, REDACTED_PATHS } from './app';
 import type { Config } from './config/schema';
+import { hasWebApp, webAppDir } from './http/web-app';
 import { createServices } from './runtime/services';
 
 export interface RunningServer {
@@ -12,9 +14,12 @@ export interface RunningServer {
 
 export async function runServer(
   config: Config,
-  options: { cwd: string; stdout: NodeJS.WritableStream },
+  options: { cwd: string; stdout: NodeJS.WritableStream; env?: NodeJS.ProcessEnv },
 ): Promise<RunningServer> {
   const announce = (line: string) => options.stdout.write(`${line}\n`);
+  // This module sits one level below the package, in the sources and in the bundle alike.
+  const webDir = webAppDir(resolve(import.meta.dirname, '..'), options.env ?? {});
+  const web = hasWebApp(webDir);
   const services = await createServices(config, { cwd: options.cwd, announce });
   try {
     const https =
@@ -27,6 +32,7 @@ export async function runServer(
         redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       },
       ...(https ? { https } : {}),
+      ...(web ? { webDir } : {}),
     });
     await app.listen({ host: config.listen, port: config.port });
     const address = app.server.address();
@@ -34,6 +40,11 @@ export async function runServer(
     const scheme = https ? 'https' : 'http';
     const host = config.listen.includes(':') ? `[${config.listen}]` : config.listen;
     const url = `${scheme}://${host}:${port}`;
+    announce(
+      web
+        ? `web UI served from ${webDir}`
+        : `web UI not built (no ${webDir}/index.html): serving the API only; pnpm --filter @registry-admin/web build builds it`,
+    );
     announce(`registry-admin listening on ${url}`);
     // Full sync at start, then every --registry.gc-interval; failures are logged and retried at the next turn.
     const sync = config.registry.sync ? services.indexSync : undefined;
