@@ -19,7 +19,6 @@ export function App() {
       loginPage={LoginPage}
       theme={lightTheme}
       darkTheme={darkTheme}
-      requireAuth
       disableTelemetry
     >
       {(role: string | undefined) => (

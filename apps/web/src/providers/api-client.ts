@@ -47,11 +47,16 @@ export interface ApiResponse<T> {
   json: T;
 }
 
+export interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  signal?: AbortSignal;
+  /** False for the sign-in request, the one write made before there is a session (and so a token). */
+  csrf?: boolean;
+}
+
 export interface ApiClient {
-  request<T = unknown>(
-    path: string,
-    init?: { method?: string; body?: unknown; signal?: AbortSignal },
-  ): Promise<ApiResponse<T>>;
+  request<T = unknown>(path: string, init?: RequestOptions): Promise<ApiResponse<T>>;
   readonly csrf: CsrfSource;
 }
 
@@ -78,13 +83,14 @@ export function createApiClient(
   const csrf = options.csrf ?? memoryCsrfSource();
   const client: ApiClient = {
     csrf,
-    async request<T>(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}) {
+    async request<T>(path: string, init: RequestOptions = {}) {
       const method = (init.method ?? 'GET').toUpperCase();
       const headers = new Headers({ Accept: 'application/json' });
       if (init.body !== undefined) headers.set('Content-Type', 'application/json');
-      if (!SAFE_METHODS.has(method)) {
-        // A reload keeps the cookie but not the token: ask the server for it once before the first write.
-        if (csrf.get() === undefined && options.refreshCsrf) await options.refreshCsrf();
+      if (!SAFE_METHODS.has(method) && init.csrf !== false) {
+        // A reload keeps the cookie but not the token: ask the server for it once before the first write. Without a
+        // session that fails, and the write goes without a token, to be refused by the server with its own answer.
+        if (csrf.get() === undefined && options.refreshCsrf) await options.refreshCsrf().catch(() => undefined);
         const token = csrf.get();
         if (token) headers.set(CSRF_HEADER, token);
       }

@@ -46,6 +46,7 @@ export function createAuthProvider(api: ApiClient): SessionAuthProvider {
       const answer = await api.request<SignedIn>('/auth/login', {
         method: 'POST',
         body: { login, password: params.password ?? '' },
+        csrf: false,
       });
       remember(answer.json);
     },
@@ -65,7 +66,8 @@ export function createAuthProvider(api: ApiClient): SessionAuthProvider {
         if (!user) throw new Error('signed out');
       } catch (error) {
         forget();
-        throw error;
+        // The login page is the answer; no "authentication required" notification on top of it.
+        throw { message: false, status: (error as { status?: number }).status ?? 401 };
       }
     },
 
@@ -83,8 +85,14 @@ export function createAuthProvider(api: ApiClient): SessionAuthProvider {
     },
 
     async getPermissions() {
-      const user = current ?? (await me());
-      return user?.role;
+      // Asked before the resources render, signed in or not: signed out has no role, which is not an error (an error
+      // here would sign out again and reload the login page in a loop).
+      if (current) return current.role;
+      try {
+        return (await me())?.role;
+      } catch {
+        return undefined;
+      }
     },
 
     refreshSession: async () => {

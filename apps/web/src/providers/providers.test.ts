@@ -146,6 +146,33 @@ describe('auth provider', () => {
     expect(await auth.getIdentity()).toMatchObject({ id: 1, fullName: 'admin' });
   });
 
+  it('signs in without asking for a CSRF token first, even with a refresher wired', async () => {
+    const { calls, fetch } = recordingFetch([{ body: { user: admin, csrfToken: 'tok-5' } }]);
+    let auth: ReturnType<typeof createAuthProvider> | undefined;
+    const api = createApiClient({ fetch, refreshCsrf: () => auth?.refreshSession() ?? Promise.resolve() });
+    auth = createAuthProvider(api);
+    await auth.login({ username: 'admin', password: 'secret' });
+    expect(calls.map((call) => call.url)).toEqual(['/api/v1/auth/login']);
+    expect(calls[0]?.headers.has('X-CSRF-Token')).toBe(false);
+  });
+
+  it('sends a write without a token when there is no session to ask, and shows the server answer', async () => {
+    const refused = { error: { code: 'ERR_FORBIDDEN', message: 'missing or wrong x-csrf-token header' } };
+    const unauthorized = { error: { code: 'ERR_UNAUTHORIZED', message: 'authentication required' } };
+    const { calls, fetch } = recordingFetch([
+      { status: 401, body: unauthorized },
+      { status: 403, body: refused },
+    ]);
+    let auth: ReturnType<typeof createAuthProvider> | undefined;
+    const api = createApiClient({ fetch, refreshCsrf: () => auth?.refreshSession() ?? Promise.resolve() });
+    auth = createAuthProvider(api);
+    await expect(createDataProvider(api).create('groups', { data: { name: 'ops' } })).rejects.toMatchObject({
+      status: 403,
+      message: 'missing or wrong x-csrf-token header',
+    });
+    expect(calls.map((call) => `${call.method} ${call.url}`)).toEqual(['GET /api/v1/auth/me', 'POST /api/v1/groups']);
+  });
+
   it('rejects a wrong password with the server message', async () => {
     const { fetch } = recordingFetch([
       { status: 401, body: { error: { code: 'ERR_UNAUTHORIZED', message: 'invalid login or password' } } },
