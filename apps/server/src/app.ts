@@ -11,6 +11,7 @@ import { registerAuthentication } from './http/authentication';
 import { installErrorHandler } from './http/errors';
 import { openApiRoutes, registerApiDocs, requireSchemas } from './http/openapi';
 import { registerSignInGuard } from './http/request-origin';
+import { webAppRoutes } from './http/web-app';
 import { accessCheckRoutes } from './routes/access-check';
 import { accessRuleRoutes } from './routes/access-rules';
 import { auditEventRoutes } from './routes/audit-events';
@@ -40,6 +41,8 @@ declare module 'fastify' {
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   https?: { cert: string | Buffer; key: string | Buffer };
+  /** A built web UI (a folder with `index.html` and `assets/`) to serve at `/`; without it the server is API-only. */
+  webDir?: string;
 }
 
 export const REDACTED_PATHS = [
@@ -103,5 +106,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
       await api.register(repositoryRoutes);
     });
   });
+  if (options.webDir) await app.register(webAppRoutes, { dir: options.webDir });
   return app;
 }

@@ -179,7 +179,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
 async function serve(config: ReturnType<typeof loadConfig>, io: CliIo): Promise<number> {
   const { runServer } = await import('./server');
-  const server = await runServer(config, { cwd: io.cwd, stdout: io.stdout });
+  const server = await runServer(config, { cwd: io.cwd, stdout: io.stdout, env: io.env });
   const signal = await (io.stopSignal ?? new Promise<string>(() => {}));
   io.stdout.write(`received ${signal}, shutting down\n`);
   await server.close();

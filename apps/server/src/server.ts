@@ -1,9 +1,11 @@
 /** Starts registry-admin: services, the HTTP(S) listener, and a graceful close. */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, REDACTED_PATHS } from './app';
 import { EVERY_INTERFACE } from './config/listen-address';
 import type { Config } from './config/schema';
+import { hasWebApp, webAppDir } from './http/web-app';
 import { createServices } from './runtime/services';
 
 export interface RunningServer {
@@ -32,9 +34,12 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
 
 export async function runServer(
   config: Config,
-  options: { cwd: string; stdout: NodeJS.WritableStream },
+  options: { cwd: string; stdout: NodeJS.WritableStream; env?: NodeJS.ProcessEnv },
 ): Promise<RunningServer> {
   const announce = (line: string) => options.stdout.write(`${line}\n`);
+  // This module sits one level below the package, in the sources and in the bundle alike.
+  const webDir = webAppDir(resolve(import.meta.dirname, '..'), options.env ?? {});
+  const web = hasWebApp(webDir);
   const services = await createServices(config, { cwd: options.cwd, announce });
   try {
     const https =
@@ -47,6 +52,7 @@ export async function runServer(
         redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       },
       ...(https ? { https } : {}),
+      ...(web ? { webDir } : {}),
     });
     await listen(app, config.listen, config.port);
     const address = app.server.address();
@@ -56,6 +62,11 @@ export async function runServer(
       config.listen === EVERY_INTERFACE && typeof address === 'object' && address ? address.address : config.listen;
     const host = bound.includes(':') ? `[${bound}]` : bound;
     const url = `${scheme}://${host}:${port}`;
+    announce(
+      web
+        ? `web UI served from ${webDir}`
+        : `web UI not built (no ${webDir}/index.html): serving the API only; pnpm --filter @registry-admin/web build builds it`,
+    );
     announce(`registry-admin listening on ${url}`);
     // Full sync at start, then every --registry.gc-interval; failures are logged and retried at the next turn.
     const sync = config.registry.sync ? services.indexSync : undefined;

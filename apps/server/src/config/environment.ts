@@ -7,6 +7,8 @@ import { GO_OPTIONS } from './go-options';
 
 /** Variables of the test suites, not options. */
 const TEST_PREFIXES = ['RA_TEST_', 'RA_E2E_'];
+/** Read outside the options: where the built web UI is (packaging, tests) and the UI's development proxy target. */
+const OTHER_VARIABLES = new Set(['RA_WEB_DIR', 'RA_DEV_API']);
 /** Up to this many edits away, an unknown name is taken for a typo of a known one. */
 const MAX_TYPO_DISTANCE = 2;
 
@@ -28,7 +30,8 @@ export function readEnvironment(
   const result: NodeJS.ProcessEnv = { ...env };
   const warnings: string[] = [];
   for (const name of Object.keys(env).sort()) {
-    if (!name.startsWith('RA_') || ours.has(name) || TEST_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
+    if (!name.startsWith('RA_') || ours.has(name) || OTHER_VARIABLES.has(name)) continue;
+    if (TEST_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
     const go = goOptions.get(name);
     if (!go) {
       const guess = closest(name, [...ours.keys(), ...goOptions.keys()]);

@@ -164,6 +164,7 @@ describe('configuration', () => {
       RA_SOMETHING_ELSE_ENTIRELY: 'x',
       RA_TEST_POSTGRES_URL: 'postgres://test',
       RA_E2E_REQUIRED: '1',
+      RA_WEB_DIR: '/srv/web',
       PATH: '/bin',
     });
     expect(config.registry['token-ttl']).toBe(300);

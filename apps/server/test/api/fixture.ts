@@ -19,7 +19,7 @@ export interface TestApp {
 
 export async function createTestApp(
   overrides: ConfigInput = {},
-  options: { logLines?: string[]; passwords?: PasswordHasher } = {},
+  options: { logLines?: string[]; passwords?: PasswordHasher; webDir?: string } = {},
 ): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'ra-api-'));
   const config = configSchema.parse({
@@ -32,10 +32,10 @@ export async function createTestApp(
     ...(options.passwords ? { passwords: options.passwords } : {}),
   });
   const lines = options.logLines;
-  const app = await buildApp(
-    services,
-    lines ? { logger: { level: 'warn', stream: { write: (line: string) => void lines.push(line) } } } : {},
-  );
+  const app = await buildApp(services, {
+    ...(lines ? { logger: { level: 'warn', stream: { write: (line: string) => void lines.push(line) } } } : {}),
+    ...(options.webDir ? { webDir: options.webDir } : {}),
+  });
   return {
     app,
     services,

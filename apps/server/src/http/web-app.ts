@@ -1,0 +1,82 @@
+/**
+ * The web UI (`apps/web`, built by Vite) served at `/`, same-origin with the API:
+ * - `/assets/*` are content-hashed by the build, so they are cached for a year and never revalidated;
+ * - `index.html` is answered for `/` and for any client route (a GET outside the API that accepts HTML), with
+ *   `no-cache` so a new build is picked up at once, and a Content-Security-Policy that allows scripts only from this
+ *   origin (the build has no inline script). Styles allow 'unsafe-inline': MUI styles through emotion, which inserts
+ *   `<style>` elements at run time.
+ * Everything else (unknown API paths, missing assets, non-HTML requests) keeps the API's JSON 404.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+export const WEB_CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Paths that belong to the API or the probes: never answered with the app's page. */
+const SERVER_PATHS = /^\/(?:api(?:\/|$)|healthz$|readyz$)/;
+
+/**
+ * Where the built UI is: `RA_WEB_DIR` when set (tests, packaging), else `apps/web/dist` next to this package in the
+ * workspace. `packageDir` is the server package's folder.
+ */
+export function webAppDir(packageDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.RA_WEB_DIR;
+  return fromEnv ? resolve(fromEnv) : resolve(packageDir, '../web/dist');
+}
+
+/** Whether `dir` holds a built UI (its `index.html`). */
+export function hasWebApp(dir: string): boolean {
+  return existsSync(join(dir, 'index.html'));
+}
+
+function acceptsHtml(request: FastifyRequest): boolean {
+  return (request.headers.accept ?? '').includes('text/html');
+}
+
+/** Serves the UI built in `dir` (which must hold `index.html`). */
+export async function webAppRoutes(app: FastifyInstance, options: { dir: string }): Promise<void> {
+  // Read once: a deployment replaces the whole build and restarts; answering from memory cannot fail mid-request.
+  const indexHtml = await readFile(join(options.dir, 'index.html'));
+
+  const sendIndex = (reply: FastifyReply) =>
+    reply
+      .header('Content-Type', 'text/html; charset=utf-8')
+      .header('Cache-Control', 'no-cache')
+      .header('Content-Security-Policy', WEB_CONTENT_SECURITY_POLICY)
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('X-Frame-Options', 'DENY')
+      .header('Referrer-Policy', 'same-origin')
+      .send(indexHtml);
+
+  await app.register(fastifyStatic, {
+    root: join(options.dir, 'assets'),
+    prefix: '/assets/',
+    // Each file name carries its content hash: a changed file is a new name.
+    maxAge: 365 * 24 * 60 * 60 * 1000,
+    immutable: true,
+    index: false,
+    decorateReply: false,
+    schemaHide: true,
+  });
+
+  app.get('/', { schema: { hide: true } }, (_request, reply) => sendIndex(reply));
+  app.get('/*', { schema: { hide: true } }, (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (SERVER_PATHS.test(path) || path.startsWith('/assets/') || !acceptsHtml(request)) return reply.callNotFound();
+    return sendIndex(reply);
+  });
+}

@@ -1,0 +1,16 @@
+/** Entry point: mounts the app. No inline script in index.html, so the page runs under a strict CSP. */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { BrowserRouter } from 'react-router-dom';
+import { App } from './App';
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root element');
+createRoot(root).render(
+  <StrictMode>
+    {/* Real paths (/users/3), not #/users/3: links from mails and bookmarks reach the server, which answers them. */}
+    <BrowserRouter>
+      <App />
+    </BrowserRouter>
+  </StrictMode>,
+);

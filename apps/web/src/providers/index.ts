@@ -1,0 +1,12 @@
+/** The app's providers, wired once: one API client shared by the data and auth providers. */
+import { createApiClient, memoryCsrfSource } from './api-client';
+import { createAuthProvider, type SessionAuthProvider } from './auth-provider';
+import { createDataProvider } from './data-provider';
+
+const csrf = memoryCsrfSource();
+let auth: SessionAuthProvider | undefined;
+const api = createApiClient({ csrf, refreshCsrf: () => auth?.refreshSession() ?? Promise.resolve() });
+auth = createAuthProvider(api);
+
+export const authProvider: SessionAuthProvider = auth;
+export const dataProvider = createDataProvider(api);

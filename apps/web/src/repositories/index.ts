@@ -1,0 +1,9 @@
+/** The repositories resource: what the registry holds, as the index knows it. Views load lazily. */
+import StorageIcon from '@mui/icons-material/Storage';
+import { lazy } from 'react';
+
+export default {
+  list: lazy(() => import('./RepositoryList')),
+  icon: StorageIcon,
+  recordRepresentation: 'name',
+};

@@ -1,0 +1,39 @@
+import {
+  AutocompleteArrayInput,
+  BooleanInput,
+  DateField,
+  Edit,
+  Labeled,
+  PasswordInput,
+  ReferenceArrayInput,
+  SelectInput,
+  SimpleForm,
+  TextInput,
+} from 'react-admin';
+import { roleChoices } from './roles';
+
+export default function UserEdit() {
+  return (
+    <Edit mutationMode="pessimistic">
+      <SimpleForm>
+        <TextInput source="login" disabled />
+        <TextInput source="name" />
+        <TextInput source="email" type="email" />
+        <SelectInput source="role" choices={roleChoices} />
+        <BooleanInput source="disabled" />
+        <ReferenceArrayInput source="groups" reference="groups">
+          <AutocompleteArrayInput optionText="name" />
+        </ReferenceArrayInput>
+        <PasswordInput
+          source="password"
+          label="New password"
+          helperText="Leave empty to keep the current one"
+          autoComplete="new-password"
+        />
+        <Labeled label="Password changed">
+          <DateField source="passwordChangedAt" showTime />
+        </Labeled>
+      </SimpleForm>
+    </Edit>
+  );
+}
