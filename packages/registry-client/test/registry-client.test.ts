@@ -70,6 +70,38 @@ describe('registry client without a registry', () => {
     expect(await codeOf(() => slow.ping())).toBe('ERR_REGISTRY_TIMEOUT');
   });
 
+  it('stops a paged walk whose next page repeats, leaves the registry or never ends', async () => {
+    const paged = (link: (url: URL, calls: number) => string | undefined) => {
+      let calls = 0;
+      const client = createRegistryClient({
+        baseUrl: 'http://registry.invalid',
+        fetch: async (input) => {
+          calls++;
+          const next = link(new URL(String(input)), calls);
+          const headers = next ? { link: `<${next}>; rel="next"` } : undefined;
+          return new Response(JSON.stringify({ repositories: [`r${calls}`], tags: [`t${calls}`] }), { headers });
+        },
+      });
+      return { client, calls: () => calls };
+    };
+    const walk = async (client: ReturnType<typeof createRegistryClient>) => {
+      for await (const _ of client.catalog()) {
+        // read every page
+      }
+    };
+    const repeating = paged(() => '/v2/_catalog?n=1000&last=a');
+    expect(await codeOf(() => walk(repeating.client))).toBe('ERR_REGISTRY_PROTOCOL');
+    expect(repeating.calls()).toBe(2);
+    const away = paged(() => 'http://elsewhere.invalid/v2/app/tags/list?last=x');
+    expect(await codeOf(() => away.client.listTags('app'))).toBe('ERR_REGISTRY_PROTOCOL');
+    expect(away.calls()).toBe(1);
+    const endless = paged((_url, calls) => `/v2/app/tags/list?last=t${calls}`);
+    expect(await codeOf(() => endless.client.listTags('app'))).toBe('ERR_REGISTRY_PROTOCOL');
+    expect(endless.calls()).toBe(10_000);
+    const finite = paged((_url, calls) => (calls < 3 ? `/v2/app/tags/list?last=t${calls}` : undefined));
+    expect(await finite.client.listTags('app')).toEqual(['t1', 't2', 't3']);
+  });
+
   it('refuses repository names and references that are not names', async () => {
     const client = createRegistryClient({ baseUrl: 'http://registry.invalid', fetch: async () => new Response('{}') });
     expect(await codeOf(() => client.listTags('../etc'))).toBe('ERR_REGISTRY_INVALID');

@@ -55,9 +55,25 @@ export function parseChallenge(header: string | null): Record<string, string> | 
 }
 
 /** The `next` URL of a `Link: <…>; rel="next"` header, resolved against the base. */
-function nextLink(header: string | null, base: string): string | undefined {
+/** More pages than any real catalog or tag list has (10 million entries at the registry's largest page). */
+const MAX_PAGES = 10_000;
+
+/**
+ * The next page of a paged list, from the `Link` header. It must stay on the registry (credentials go with it), must
+ * not repeat a page already read, and the pages are counted: a broken or hostile registry cannot keep a walk going.
+ */
+function nextLink(header: string | null, base: string, seen: Set<string>, what: string): string | undefined {
   const match = header ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(header) : null;
-  return match?.[1] ? new URL(match[1], base).toString() : undefined;
+  if (!match?.[1]) return undefined;
+  const next = new URL(match[1], base);
+  if (next.origin !== new URL(base).origin) {
+    throw new RegistryError('ERR_REGISTRY_PROTOCOL', `${what}: the next page points away from the registry`);
+  }
+  const url = next.toString();
+  if (seen.has(url)) throw new RegistryError('ERR_REGISTRY_PROTOCOL', `${what}: the next page repeats a page`);
+  if (seen.size >= MAX_PAGES) throw new RegistryError('ERR_REGISTRY_PROTOCOL', `${what}: more than ${MAX_PAGES} pages`);
+  seen.add(url);
+  return url;
 }
 
 export interface RegistryClient {
@@ -256,12 +272,13 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     async *catalog(catalogOptions = {}) {
       const pageSize = Math.min(1000, Math.max(1, catalogOptions.pageSize ?? 1000));
       let url: string | undefined = `${base}/v2/_catalog?n=${pageSize}`;
+      const seen = new Set([url]);
       while (url) {
         const response = await request('GET', url, ['registry:catalog:*']);
         if (!response.ok) await fail(response, 'catalog');
         const body = await readJson<{ repositories?: string[] | null }>(response, 'catalog');
         for (const repository of body.repositories ?? []) yield repository;
-        url = nextLink(response.headers.get('link'), base);
+        url = nextLink(response.headers.get('link'), base, seen, 'catalog');
       }
     },
 
@@ -269,12 +286,13 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       checkRepository(repository);
       const tags: string[] = [];
       let url: string | undefined = `${base}/v2/${repository}/tags/list`;
+      const seen = new Set([url]);
       while (url) {
         const response = await request('GET', url, pull(repository));
         if (!response.ok) await fail(response, `tags of ${repository}`);
         const body = await readJson<{ tags?: string[] | null }>(response, `tags of ${repository}`);
         tags.push(...(body.tags ?? []));
-        url = nextLink(response.headers.get('link'), base);
+        url = nextLink(response.headers.get('link'), base, seen, `tags of ${repository}`);
       }
       return tags;
     },
