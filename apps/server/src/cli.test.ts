@@ -5,21 +5,11 @@ import { PassThrough, Writable } from 'node:stream';
 import { openStore } from '@registry-admin/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { outputSink } from '../test/output-sink';
 import { runCli } from './cli';
 import { createPasswordHasher } from './services/passwords';
 
 const verifyPassword = (hash: string, password: string) => createPasswordHasher().verify(hash, password);
-
-function capture() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
 
 describe('registry-admin CLI', () => {
   let dir: string;
@@ -29,8 +19,8 @@ describe('registry-admin CLI', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   async function cli(args: string[], stdin?: string, env: NodeJS.ProcessEnv = {}) {
-    const stdout = capture();
-    const stderr = capture();
+    const stdout = outputSink();
+    const stderr = outputSink();
     const input = new PassThrough();
     if (stdin !== undefined) input.end(stdin);
     else input.end();

@@ -6,12 +6,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli';
 import { ConfigError, configOptions, loadConfig, type OptionSpec } from '../../src/config/load';
 import { MAX_TIMER_SECONDS, type NumericRange } from '../../src/config/schema';
 import { runServer } from '../../src/server';
+import { outputSink } from '../output-sink';
 import { ADMIN_PASSWORD, basic } from './fixture';
 
 const numericOptions = configOptions().filter(
@@ -58,17 +58,6 @@ const accepted = (range: NumericRange, value: number) =>
 
 function valueAt(config: unknown, path: readonly string[]): unknown {
   return path.reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config);
-}
-
-function sink() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
 }
 
 describe('numeric options', () => {
@@ -147,8 +136,8 @@ describe('numeric options', () => {
 
   it('the CLI answers a bad value with one line naming the option, exit code 2 and no stack trace', async () => {
     for (const value of ['90.5', '0', 'abc', '1e400']) {
-      const stdout = sink();
-      const stderr = sink();
+      const stdout = outputSink();
+      const stderr = outputSink();
       const code = await runCli(['serve', '--registry.token-ttl', value, '--data-dir', join(dir, 'cli')], {
         env: {},
         cwd: dir,
@@ -191,7 +180,7 @@ describe('numeric options', () => {
         expect(valueAt(config, option.path), label).toBe(boundary);
         // Tests listen on a port the system picks: the port's own extremes are checked by loading above.
         const started = option.flag === 'port' ? { ...config, port: 0 } : config;
-        const stdout = sink();
+        const stdout = outputSink();
         const server = await runServer(started, { cwd: dataDir, stdout: stdout.stream });
         try {
           const health = await fetch(`${server.url}/healthz`);

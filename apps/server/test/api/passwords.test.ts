@@ -1,11 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli';
 import { createPasswordHasher } from '../../src/services/passwords';
+import { outputSink } from '../output-sink';
 import { adminAuth, basic, createTestApp, type TestApp } from './fixture';
 
 const tokenFor = (t: TestApp, login: string, password: string) =>
@@ -98,23 +99,17 @@ describe('user import', () => {
         '',
       ].join('\n'),
     );
-    let out = '';
-    const stdout = new Writable({
-      write(chunk, _encoding, done) {
-        out += chunk.toString();
-        done();
-      },
-    });
+    const stdout = outputSink();
     const code = await runCli(['user', 'import', file, '--data-dir', dir], {
       env: {},
       cwd: dir,
-      stdout,
+      stdout: stdout.stream,
       stderr: new PassThrough(),
     });
     expect(code).toBe(0);
-    expect(out).toContain('imported 2 user(s)');
-    expect(out).toMatch(/skipped line 3: carl: only bcrypt/);
-    expect(out).toMatch(/skipped line 4: login "Bad Name"/);
+    expect(stdout.text()).toContain('imported 2 user(s)');
+    expect(stdout.text()).toMatch(/skipped line 3: carl: only bcrypt/);
+    expect(stdout.text()).toMatch(/skipped line 4: login "Bad Name"/);
 
     const t = await createTestApp({ 'data-dir': dir } as never);
     try {
