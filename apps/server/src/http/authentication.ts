@@ -9,7 +9,6 @@ import { type ApiError, forbidden, unauthorized } from './errors';
 import { requestOrigin } from './request-origin';
 import { clearSessionCookie, SESSION_COOKIE } from './session-cookie';
 
-export { SESSION_COOKIE } from './session-cookie';
 /** Header carrying the session's CSRF token on state-changing requests made with the session cookie. */
 export const CSRF_HEADER = 'x-csrf-token';
 
@@ -21,8 +20,6 @@ export type Caller =
       via: 'session' | 'basic' | 'token';
       sessionToken?: string;
       readOnly?: boolean;
-      /** The personal access token used (via 'token'). */
-      tokenId?: number;
     };
 
 declare module 'fastify' {
@@ -65,7 +62,6 @@ export async function registerAuthentication(app: FastifyInstance): Promise<void
         user: identity.user,
         via: identity.via === 'password' ? 'basic' : 'token',
         readOnly: identity.readOnly,
-        ...(identity.tokenId !== undefined ? { tokenId: identity.tokenId } : {}),
       };
       return;
     }

@@ -11,7 +11,6 @@ import { audited } from '../http/audit';
 import { requireUser, sessionOrPassword, signedIn } from '../http/authentication';
 import { errorResponses, forbidden, notFound } from '../http/errors';
 import { idParamsSchema, listQuerySchema, sendList } from '../http/list-query';
-import type { SnapshotToken } from '../services/access-state';
 import { snapshotTokenOf } from '../services/refresh-tokens';
 import { newSecret } from '../services/secrets';
 
@@ -45,25 +44,6 @@ const tokenRecordSchema = z
 const createdTokenSchema = tokenRecordSchema
   .extend({ token: z.string().meta({ description: 'the personal access token: shown once, only its hash is kept' }) })
   .meta({ id: 'CreatedApiToken' });
-
-/**
- * A token made while signed in with another token never outlives or outranks it: it expires no later and is pull-only
- * if that one is. (The routes refuse personal access tokens outright; this holds should one ever be let through.)
- */
-export function boundByCallerToken(
-  requested: { readOnly: boolean; expiresAt: Date | null },
-  callerToken: Pick<SnapshotToken, 'readOnly' | 'expiresAt'> | undefined,
-): { readOnly: boolean; expiresAt: Date | null } {
-  if (!callerToken) return requested;
-  const limit = callerToken.expiresAt === null ? null : new Date(callerToken.expiresAt);
-  const expiresAt =
-    limit === null
-      ? requested.expiresAt
-      : requested.expiresAt === null || requested.expiresAt > limit
-        ? limit
-        : requested.expiresAt;
-  return { readOnly: requested.readOnly || callerToken.readOnly, expiresAt };
-}
 
 export async function tokenManagementRoutes(instance: FastifyInstance): Promise<void> {
   const app = instance.withTypeProvider<ZodTypeProvider>();
@@ -136,12 +116,8 @@ export async function tokenManagementRoutes(instance: FastifyInstance): Promise<
     async (request, reply) => {
       const caller = requireUser(request);
       const input = request.body;
-      const bounds = boundByCallerToken(
-        { readOnly: input.readOnly ?? false, expiresAt: input.expiresAt ? new Date(input.expiresAt) : null },
-        request.caller.kind === 'user' && request.caller.tokenId !== undefined
-          ? access.tokenById(request.caller.tokenId)
-          : undefined,
-      );
+      // Only a session or the password gets here (sessionOrPassword): a personal access token can never mint one that
+      // outlives or outranks it.
       const secret = newSecret('pat');
       // The revision issue returns is the transaction's own: recording the audit event does not move it.
       const issued = await audited(
@@ -155,8 +131,8 @@ export async function tokenManagementRoutes(instance: FastifyInstance): Promise<
               name: input.name,
               tokenHash: secret.hash,
               prefix: secret.prefix,
-              readOnly: bounds.readOnly,
-              expiresAt: bounds.expiresAt,
+              readOnly: input.readOnly ?? false,
+              expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
             },
             { max: config.auth['max-personal-tokens'], whenFull: 'refuse' },
           ),

@@ -12,7 +12,7 @@ import { PASSWORD_MAX_LENGTH, type PasswordHasher } from './passwords';
 import { hashSecret, isExpired, SECRET_PREFIX, secretMatches } from './secrets';
 
 export type Identity =
-  | { kind: 'user'; user: SnapshotUser; via: 'password' | 'pat' | 'refresh'; readOnly: boolean; tokenId?: number }
+  | { kind: 'user'; user: SnapshotUser; via: 'password' | 'pat' | 'refresh'; readOnly: boolean }
   | { kind: 'service-account'; account: SnapshotServiceAccount };
 
 /**
@@ -31,6 +31,8 @@ export interface Authenticator {
 }
 
 const TOUCH_INTERVAL_MS = 60_000;
+/** Credentials whose last use is remembered at once; past it (all used within the interval) the rest wait. */
+const MAX_TOUCHED = 10_000;
 
 export function createAuthenticator(
   access: AccessState,
@@ -46,6 +48,12 @@ export function createAuthenticator(
     const key = `${kind}:${id}`;
     const at = now();
     if ((lastTouched.get(key) ?? 0) + TOUCH_INTERVAL_MS > at) return;
+    // Entries older than the interval say nothing any more: dropping them keeps the map to the credentials used
+    // lately, however many tokens come and go over the process's life.
+    if (lastTouched.size >= MAX_TOUCHED) {
+      for (const [stale, touchedAt] of lastTouched) if (touchedAt + TOUCH_INTERVAL_MS <= at) lastTouched.delete(stale);
+    }
+    if (lastTouched.size >= MAX_TOUCHED) return;
     lastTouched.set(key, at);
     const write =
       kind === 'token' ? store.tokens.touch(id, new Date(at)) : store.serviceAccounts.touch(id, new Date(at));
@@ -57,7 +65,7 @@ export function createAuthenticator(
     const user = access.userById(token.userId);
     if (!user || user.disabled) return undefined;
     touch('token', token.id);
-    return { kind: 'user', user, via: kind, readOnly: token.readOnly, tokenId: token.id };
+    return { kind: 'user', user, via: kind, readOnly: token.readOnly };
   };
 
   const throttle = options.throttle;
