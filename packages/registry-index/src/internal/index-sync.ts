@@ -162,7 +162,7 @@ export function createIndexSync(
           try {
             await store.index.applyChanges([change]);
           } catch (error) {
-            report.skipped.push({ repository: change.repository, tag: '', reason: String(error) });
+            report.skipped.push({ repository: change.repository, tag: '', reason: messageOf(error) });
             options.onError?.(error, change.repository);
           }
         }
