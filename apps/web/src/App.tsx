@@ -4,11 +4,13 @@
  */
 import { Admin, Resource } from 'react-admin';
 import groups from './groups';
-import { LoginPage } from './layout/LoginPage';
 import { authProvider, dataProvider } from './providers';
 import repositories from './repositories';
 import { darkTheme, lightTheme } from './theme';
 import users from './users';
+
+/** A resource's list alone (no create, no edit). */
+const readOnly = <R extends { create?: unknown; edit?: unknown }>({ create: _c, edit: _e, ...rest }: R) => rest;
 
 export function App() {
   return (
@@ -16,7 +18,6 @@ export function App() {
       title="registry-admin"
       dataProvider={dataProvider}
       authProvider={authProvider}
-      loginPage={LoginPage}
       theme={lightTheme}
       darkTheme={darkTheme}
       disableTelemetry
@@ -24,8 +25,11 @@ export function App() {
       {(role: string | undefined) => (
         <>
           <Resource name="repositories" {...repositories} />
-          {role === 'admin' || role === 'manager' ? <Resource name="users" {...users} /> : null}
-          {role === 'admin' || role === 'manager' ? <Resource name="groups" {...groups} /> : null}
+          {role === 'admin' ? <Resource name="users" {...users} /> : null}
+          {role === 'admin' ? <Resource name="groups" {...groups} /> : null}
+          {/* Managers read them: lists only, no create or edit screen the API would refuse. */}
+          {role === 'manager' ? <Resource name="users" {...readOnly(users)} /> : null}
+          {role === 'manager' ? <Resource name="groups" {...readOnly(groups)} /> : null}
         </>
       )}
     </Admin>

@@ -1,12 +1,14 @@
 import {
   BooleanField,
-  DatagridConfigurable,
+  Datagrid,
   DateField,
   EmailField,
   List,
   SearchInput,
+  SelectField,
   SelectInput,
   TextField,
+  usePermissions,
 } from 'react-admin';
 import { roleChoices } from './roles';
 
@@ -16,16 +18,19 @@ const filters = [
 ];
 
 export default function UserList() {
+  // Managers read accounts; only admins open them for editing (the API refuses a manager's writes).
+  const { permissions } = usePermissions<string>();
   return (
     <List filters={filters} sort={{ field: 'login', order: 'ASC' }}>
-      <DatagridConfigurable rowClick="edit" bulkActionButtons={false}>
+      <Datagrid rowClick={permissions === 'admin' ? 'edit' : false} bulkActionButtons={false}>
         <TextField source="login" />
         <TextField source="name" />
         <EmailField source="email" />
-        <TextField source="role" />
-        <BooleanField source="disabled" />
+        <SelectField source="role" choices={roleChoices} />
+        {/* Only disabled accounts are marked: a cross on every active one would read as an error. */}
+        <BooleanField source="disabled" FalseIcon={null} />
         <DateField source="createdAt" label="Created" />
-      </DatagridConfigurable>
+      </Datagrid>
     </List>
   );
 }
