@@ -22,6 +22,7 @@ export {
   imageIndexSchema,
   imageManifestSchema,
   isAttestation,
+  isImageConfigMediaType,
   isIndexMediaType,
   MANIFEST_ACCEPT,
   MEDIA_TYPES,

@@ -9,7 +9,7 @@ import {
   type FetchedManifest,
   type ImageConfig,
   isAttestation,
-  MEDIA_TYPES,
+  isImageConfigMediaType,
   type RegistryClient,
   RegistryError,
 } from '@registry-admin/registry-client';
@@ -72,8 +72,6 @@ const CACHE_ENTRIES = 512;
 /** Total size of the cached details (JSON characters); one detail larger than an eighth of it is not cached. */
 const CACHE_BYTES = 16 * 1024 * 1024;
 
-const IMAGE_CONFIG_TYPES = new Set<string>([MEDIA_TYPES.ociConfig, MEDIA_TYPES.dockerConfig]);
-
 /** Least recently used details, bounded in entries and in bytes. */
 function createDetailCache() {
   const entries = new Map<string, { detail: ImageDetail; bytes: number }>();
@@ -125,7 +123,7 @@ export function createTagDetails(client: RegistryClient) {
     }
     const manifest = fetched.manifest.value;
     let config: ImageConfig = {};
-    if (IMAGE_CONFIG_TYPES.has(manifest.config.mediaType))
+    if (isImageConfigMediaType(manifest.config.mediaType))
       config = await client.getImageConfig(repository, manifest.config.digest);
     const run = config.config ?? {};
     const detail: ImageDetail = {
@@ -138,7 +136,7 @@ export function createTagDetails(client: RegistryClient) {
           : null),
       size: manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0),
       artifactType:
-        manifest.artifactType ?? (IMAGE_CONFIG_TYPES.has(manifest.config.mediaType) ? null : manifest.config.mediaType),
+        manifest.artifactType ?? (isImageConfigMediaType(manifest.config.mediaType) ? null : manifest.config.mediaType),
       config: {
         digest: manifest.config.digest,
         mediaType: manifest.config.mediaType,

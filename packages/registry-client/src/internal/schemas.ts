@@ -128,6 +128,11 @@ export function isIndexMediaType(mediaType: string | undefined): boolean {
   return mediaType === MEDIA_TYPES.ociIndex || mediaType === MEDIA_TYPES.dockerManifestList;
 }
 
+/** A manifest whose config is an image's (OCI or Docker), not an artifact's: it has a platform and a history. */
+export function isImageConfigMediaType(mediaType: string): boolean {
+  return mediaType === MEDIA_TYPES.ociConfig || mediaType === MEDIA_TYPES.dockerConfig;
+}
+
 /** Index children that are attestations (BuildKit provenance/SBOM), not platforms. */
 export function isAttestation(descriptor: {
   platform?: Platform | undefined;

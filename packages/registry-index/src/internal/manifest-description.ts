@@ -9,7 +9,7 @@ import {
   type ImageIndex,
   type ImageManifest,
   isAttestation,
-  MEDIA_TYPES,
+  isImageConfigMediaType,
   type Platform,
   type RegistrySource,
 } from '@registry-admin/registry-client';
@@ -23,8 +23,6 @@ export type ManifestReader = Pick<RegistrySource, 'getManifest' | 'getImageConfi
 export const MAX_CHILDREN_READ = 64;
 /** Registry reads in flight at once while one index is described. */
 export const CHILD_READ_CONCURRENCY = 4;
-
-const IMAGE_CONFIG_TYPES = new Set<string>([MEDIA_TYPES.ociConfig, MEDIA_TYPES.dockerConfig]);
 
 type IndexChild = ImageIndex['manifests'][number];
 
@@ -46,7 +44,7 @@ async function readConfig(
   repository: string,
   image: ImageManifest,
 ): Promise<{ platform: IndexedPlatform | null; created: string | null }> {
-  if (!IMAGE_CONFIG_TYPES.has(image.config.mediaType)) return { platform: null, created: null };
+  if (!isImageConfigMediaType(image.config.mediaType)) return { platform: null, created: null };
   const config = await client.getImageConfig(repository, image.config.digest);
   return {
     platform:
