@@ -1,4 +1,4 @@
-import { bumpRevision, type Clock, mapConstraint, readRevision, requireText, transact } from './common';
+import { bumpRevision, type Clock, lockUser, mapConstraint, readRevision, requireText, transact } from './common';
 import type { ApiTokenRow, Dialect, Executor } from './database';
 import { StoreError } from './errors';
 import { checkFilter, ilike, type ListQuery, type ListResult, pageOf, runList } from './list-query';
@@ -86,9 +86,7 @@ export function apiTokensRepository(db: Executor, dialect: Dialect, now: Clock) 
     if (limit && !(Number.isSafeInteger(limit.max) && limit.max >= 1))
       throw new StoreError('ERR_STORE_INVALID', 'limit must be a positive integer', 'limit');
     return transact(db, async (trx) => {
-      let owner = trx.selectFrom('users').select('id').where('id', '=', input.userId);
-      if (dialect === 'postgres') owner = owner.forUpdate();
-      if (!(await owner.executeTakeFirst()))
+      if (!(await lockUser(trx, dialect, input.userId)))
         throw new StoreError('ERR_STORE_REFERENCE', `userId: no user with id ${input.userId}`, 'userId');
       let ended: number[] = [];
       if (limit?.whenFull === 'refuse') {

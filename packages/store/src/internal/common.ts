@@ -35,6 +35,15 @@ export async function lockAdmins(db: Executor, dialect: Dialect): Promise<void> 
 }
 
 /**
+ * Whether the user exists, holding its row until the transaction ends on PostgreSQL, so a user's per-user limits
+ * (sessions, tokens) are checked and enforced by one transaction at a time (SQLite serializes writers anyway).
+ */
+export async function lockUser(db: Executor, dialect: Dialect, userId: number): Promise<boolean> {
+  const owner = db.selectFrom('users').select('id').where('id', '=', userId);
+  return (await (dialect === 'postgres' ? owner.forUpdate() : owner).executeTakeFirst()) !== undefined;
+}
+
+/**
  * Users and service accounts share one namespace (both become a token's `sub`, and `{user}` rules key on it). Each
  * side checks the other table inside its transaction; on PostgreSQL this lock keeps two such transactions from
  * passing the check at once (SQLite transactions are serialized anyway).

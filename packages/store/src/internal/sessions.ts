@@ -1,5 +1,6 @@
-import { type Clock, transact } from './common';
+import { type Clock, lockUser, transact } from './common';
 import type { Dialect, Executor, SessionRow } from './database';
+import { StoreError } from './errors';
 
 export interface Session {
   id: string;
@@ -45,15 +46,15 @@ export function sessionsRepository(db: Executor, dialect: Dialect, now: Clock) {
         user_agent: input.userAgent ?? null,
       };
       const limit = input.maxPerUser;
+      if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 1))
+        throw new StoreError('ERR_STORE_INVALID', 'maxPerUser must be a positive integer', 'maxPerUser');
       if (limit === undefined) {
         await db.insertInto('sessions').values(row).execute();
         return toSession(row);
       }
       await transact(db, async (trx) => {
         // Sign-ins of one user queue here on PostgreSQL; SQLite runs one write transaction at a time anyway.
-        if (dialect === 'postgres') {
-          await trx.selectFrom('users').select('id').where('id', '=', input.userId).forUpdate().execute();
-        }
+        await lockUser(trx, dialect, input.userId);
         await trx.insertInto('sessions').values(row).execute();
         // The new session always stays, even when it shares its creation time with others.
         await trx
@@ -68,7 +69,7 @@ export function sessionsRepository(db: Executor, dialect: Dialect, now: Clock) {
               .where('id', '<>', input.id)
               .orderBy('created_at', 'desc')
               .orderBy('id', 'desc')
-              .limit(Math.max(0, limit - 1)),
+              .limit(limit - 1),
           )
           .execute();
       });
