@@ -23,8 +23,9 @@ export interface FetchedManifest extends ManifestHead {
   manifest: { kind: 'index'; value: ImageIndex } | { kind: 'image'; value: ImageManifest };
 }
 
-// The distribution spec's grammar, defined here once: everything else in the project that checks a repository name,
-// tag or digest imports these predicates.
+// The distribution spec's grammar for names as the registry stores them: the server and the index import these
+// predicates. token-service keeps its own scope grammar, which also allows a `host:port/` prefix and has no
+// dependency on this package.
 const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*)*$/;
 const MAX_REPOSITORY_LENGTH = 255;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
