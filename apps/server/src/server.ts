@@ -1,16 +1,20 @@
 /** Starts registry-admin: services, the HTTP(S) listener, and a graceful close. */
-import { readFile } from 'node:fs/promises';
+import type { Server as HttpsServer } from 'node:https';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, REDACTED_PATHS } from './app';
 import { EVERY_INTERFACE } from './config/listen-address';
 import type { Config } from './config/schema';
 import { hasWebApp, webAppDir } from './http/web-app';
+import { servingPort } from './runtime/public-url';
 import { createServices } from './runtime/services';
+import { type HttpsSetup, prepareHttps } from './tls/https-setup';
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** HTTPS, when `--ssl.type` is static or auto: the plain-HTTP port, and the ACME certificates in auto mode. */
+  https?: Pick<HttpsSetup, 'acme' | 'httpPort'>;
   close(): Promise<void>;
 }
 
@@ -34,29 +38,39 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
 
 export async function runServer(
   config: Config,
-  options: { cwd: string; stdout: NodeJS.WritableStream; env?: NodeJS.ProcessEnv },
+  options: {
+    cwd: string;
+    stdout: NodeJS.WritableStream;
+    env?: NodeJS.ProcessEnv;
+    /** The clock of certificate renewals (tests move it forward). */
+    now?: () => Date;
+  },
 ): Promise<RunningServer> {
   const announce = (line: string) => options.stdout.write(`${line}\n`);
   // This module sits one level below the package, in the sources and in the bundle alike.
   const webDir = webAppDir(resolve(import.meta.dirname, '..'), options.env ?? {});
   const web = hasWebApp(webDir);
   const services = await createServices(config, { cwd: options.cwd, announce });
+  let https: HttpsSetup | undefined;
   try {
-    const https =
-      config.ssl.type === 'static' && config.ssl.cert && config.ssl.key
-        ? { cert: await readFile(config.ssl.cert), key: await readFile(config.ssl.key) }
-        : undefined;
+    https = await prepareHttps(
+      config,
+      services.paths.dataDir,
+      { info: announce, warn: (line) => options.stdout.write(`warning: ${line}\n`) },
+      options.now,
+    );
     const app = await buildApp(services, {
       logger: {
         level: config.debug ? 'debug' : config.logger.level,
         redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       },
-      ...(https ? { https } : {}),
+      ...(https ? { https: { cert: https.initial.cert, key: https.initial.key } } : {}),
       ...(web ? { webDir } : {}),
     });
-    await listen(app, config.listen, config.port);
+    await listen(app, config.listen, servingPort(config));
+    await https?.attach(app.server as HttpsServer);
     const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
+    const port = typeof address === 'object' && address ? address.port : servingPort(config);
     const scheme = https ? 'https' : 'http';
     const bound =
       config.listen === EVERY_INTERFACE && typeof address === 'object' && address ? address.address : config.listen;
@@ -68,6 +82,9 @@ export async function runServer(
         : `web UI not built (no ${webDir}/index.html): serving the API only; pnpm --filter @registry-admin/web build builds it`,
     );
     announce(`registry-admin listening on ${url}`);
+    if (https?.httpPort !== undefined) {
+      announce(`plain HTTP on port ${https.httpPort} redirects to HTTPS${https.acme ? ' and answers ACME challenges' : ''}`);
+    }
     // Full sync at start, then every --registry.gc-interval; failures are logged and retried at the next turn.
     const sync = config.registry.sync ? services.indexSync : undefined;
     const runSync = () => {
@@ -80,16 +97,19 @@ export async function runServer(
     const timer = sync ? setInterval(runSync, config.registry['gc-interval'] * 1000) : undefined;
     timer?.unref();
     let closing: Promise<void> | undefined;
+    const tls = https;
     return {
       url,
       port,
+      ...(tls ? { https: tls } : {}),
       close() {
         if (timer) clearInterval(timer);
-        closing ??= app.close().then(() => services.close());
+        closing ??= (tls ? tls.close() : Promise.resolve()).then(() => app.close()).then(() => services.close());
         return closing;
       },
     };
   } catch (error) {
+    await https?.close();
     await services.close();
     throw error;
   }

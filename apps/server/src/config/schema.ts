@@ -97,6 +97,15 @@ function duration(unit: 's' | 'm', min: number, max: number) {
 }
 
 const DAY = 86400;
+
+/** A DNS name an http-01 challenge can prove: letters, digits and hyphens in dotted labels (no IP, no wildcard). */
+function isAcmeName(name: string): boolean {
+  return (
+    name.length <= 253 &&
+    !/^[\d.]+$/.test(name) &&
+    name.split('.').every((label) => /^[a-z\d](?:[a-z\d-]{0,61}[a-z\d])?$/i.test(label))
+  );
+}
 const DEFAULT_PORT = 8080;
 /** setInterval takes at most 2^31-1 ms (about 24.8 days); a longer interval would fire at once, over and over. */
 export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
@@ -331,11 +340,39 @@ export const configSchema = z
     ssl: z
       .object({
         type: z
-          .enum(['none', 'static'])
+          .enum(['none', 'static', 'auto'])
           .default('none')
-          .describe('none, or static (serve HTTPS with ssl.cert and ssl.key)'),
-        cert: z.string().optional().describe('PEM certificate (chain) for HTTPS'),
-        key: z.string().optional().describe('PEM private key for HTTPS'),
+          .describe(
+            "none; static (HTTPS with ssl.cert and ssl.key, reloaded when the files change); auto (a certificate from Let's Encrypt or another ACME server, renewed without a restart)",
+          ),
+        cert: z.string().optional().describe('PEM certificate (chain) for HTTPS (ssl.type static)'),
+        key: z.string().optional().describe('PEM private key for HTTPS (ssl.type static)'),
+        port: integer(0, 65535).optional().describe('HTTPS port when ssl.type is static or auto (default: --port)'),
+        'http-port': integer(0, 65535)
+          .optional()
+          .describe(
+            'plain-HTTP port that redirects to HTTPS and answers ACME http-01 challenges (default 80 with ssl.type auto, off with static)',
+          ),
+        fqdn: stringList
+          .default([])
+          .describe('DNS names of the ACME certificate (comma-separated or repeated; default --hostname)'),
+        'acme-email': z.string().optional().describe('contact e-mail of the ACME account (expiry notices)'),
+        'acme-location': z
+          .string()
+          .optional()
+          .describe('directory for the ACME account key and certificates (default <data-dir>/acme)'),
+        'acme-directory': z
+          .string()
+          .url()
+          .default('https://acme-v02.api.letsencrypt.org/directory')
+          .describe("ACME directory URL (default Let's Encrypt; e.g. its staging directory, or a private ACME server)"),
+        'acme-ca': z
+          .string()
+          .optional()
+          .describe('PEM CA bundle trusted for the ACME directory (a private ACME server); default the system CAs'),
+        'acme-renew-before': duration('s', 60, 365 * DAY)
+          .default(30 * DAY)
+          .describe('renew the ACME certificate when it expires within this long (checked twice a day)'),
       })
       .strict()
       .prefault({}),
@@ -347,6 +384,21 @@ export const configSchema = z
         code: 'custom',
         path: ['store', 'postgres', 'url'],
         message: 'is required when store.type is postgres',
+      });
+    }
+    if (config.ssl.type === 'auto' && config.ssl.fqdn.some((name) => !isAcmeName(name))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ssl', 'fqdn'],
+        message: 'must be DNS names (ACME http-01 cannot certify IP addresses or wildcards)',
+      });
+    }
+    const httpsPort = config.ssl.port ?? config.listen.port ?? config.port ?? DEFAULT_PORT;
+    if (config.ssl.type !== 'none' && config.ssl['http-port'] === httpsPort && httpsPort !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ssl', 'http-port'],
+        message: `${httpsPort} is also the HTTPS port: the plain-HTTP redirect needs a port of its own`,
       });
     }
     if (config.ssl.type === 'static') {
