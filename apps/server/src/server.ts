@@ -83,7 +83,9 @@ export async function runServer(
     );
     announce(`registry-admin listening on ${url}`);
     if (https?.httpPort !== undefined) {
-      announce(`plain HTTP on port ${https.httpPort} redirects to HTTPS${https.acme ? ' and answers ACME challenges' : ''}`);
+      announce(
+        `plain HTTP on port ${https.httpPort} redirects to HTTPS${https.acme ? ' and answers ACME challenges' : ''}`,
+      );
     }
     // Full sync at start, then every --registry.gc-interval; failures are logged and retried at the next turn.
     const sync = config.registry.sync ? services.indexSync : undefined;

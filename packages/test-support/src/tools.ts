@@ -7,8 +7,9 @@ import { describe, it } from 'vitest';
 
 const TOOLS = ['docker-registry', 'skopeo'];
 
-export function missingTools(): string[] {
-  return TOOLS.filter((tool) => {
+/** The commands of `tools` (by default the registry and skopeo) that are not on the PATH. */
+export function missingTools(tools: readonly string[] = TOOLS): string[] {
+  return tools.filter((tool) => {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
       return false;
@@ -18,16 +19,24 @@ export function missingTools(): string[] {
   });
 }
 
-export function describeE2E(name: string, body: () => void): void {
-  const missing = missingTools();
+/**
+ * A suite that needs the real registry and skopeo, plus `options.tools` (Debian commands whose package has the same
+ * name unless given as `command:package`).
+ */
+export function describeE2E(name: string, body: () => void, options: { tools?: readonly string[] } = {}): void {
+  const wanted = [...TOOLS, ...(options.tools ?? [])];
+  const missing = missingTools(wanted.map((tool) => tool.split(':')[0] as string));
   if (missing.length === 0) {
     describe(name, body);
     return;
   }
-  const reason = `${missing.join(' and ')} not installed (apt-get install docker-registry skopeo)`;
+  const packages = wanted
+    .filter((tool) => missing.includes(tool.split(':')[0] as string))
+    .map((tool) => tool.split(':')[1] ?? tool);
+  const reason = `${missing.join(' and ')} not installed (apt-get install ${packages.join(' ')})`;
   if (process.env.RA_E2E_REQUIRED === '1') {
     describe(name, () => {
-      it('has the real registry and skopeo', () => {
+      it('has the tools it needs', () => {
         throw new Error(`RA_E2E_REQUIRED=1 but ${reason}`);
       });
     });

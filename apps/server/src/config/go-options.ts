@@ -13,7 +13,6 @@ export type GoOption =
 const ACCESS_LOG =
   'there is no access log file: logs are JSON lines on stdout (one line per failed sign-in, for fail2ban); ' +
   'redirect them or read them from journald or docker logs';
-const ACME = 'Let’s Encrypt is not built in: use --ssl.type static with a certificate, or a TLS proxy in front';
 const REGISTRY_TLS =
   'this server trusts the system CAs for an https registry; add a private CA with the NODE_EXTRA_CA_CERTS variable';
 const BASIC_MODE =
@@ -73,16 +72,8 @@ export const GO_OPTIONS: readonly GoOption[] = [
   { env: 'RA_LOGGER_FILE', flag: 'logger.file', kind: 'unsupported', reason: ACCESS_LOG },
   { env: 'RA_LOGGER_SIZE', flag: 'logger.max-size', kind: 'unsupported', reason: ACCESS_LOG },
   { env: 'RA_LOGGER_BACKUPS', flag: 'logger.max-backups', kind: 'unsupported', reason: ACCESS_LOG },
-  {
-    env: 'RA_SSL_PORT',
-    flag: 'ssl.port',
-    kind: 'unsupported',
-    reason: 'this server listens on one port, HTTPS when --ssl.type is static: set --port',
-  },
-  { env: 'RA_SSL_ACME_HTTP_PORT', flag: 'ssl.http-port', kind: 'unsupported', reason: ACME },
-  { env: 'RA_SSL_ACME_LOCATION', flag: 'ssl.acme-location', kind: 'unsupported', reason: ACME },
-  { env: 'RA_SSL_ACME_EMAIL', flag: 'ssl.acme-email', kind: 'unsupported', reason: ACME },
-  { env: 'RA_SSL_ACME_FQDN', flag: 'ssl.fqdn', kind: 'unsupported', reason: ACME },
+  { env: 'RA_SSL_ACME_HTTP_PORT', flag: 'ssl.http-port', kind: 'renamed', ours: 'ssl.http-port' },
+  { env: 'RA_SSL_ACME_FQDN', flag: 'ssl.fqdn', kind: 'renamed', ours: 'ssl.fqdn' },
   {
     env: 'RA_DEV_HOST',
     flag: 'RA_DEV_HOST',

@@ -238,11 +238,10 @@ describe('configuration', () => {
       RA_REGISTRY_PASSWORD: 'registry-secret-value',
       RA_AUTH_TOKEN_SECRET: 'token-secret-value',
       RA_LOGGER_FILE: '/var/log/access.log',
-      RA_SSL_ACME_EMAIL: 'ops@example.com',
     });
     // Its database is not ours: this server keeps its own file.
     expect(config.store.embed.path).toBeUndefined();
-    expect(warnings).toHaveLength(6);
+    expect(warnings).toHaveLength(5);
     expect(warnings.join('\n')).toContain(
       'RA_STORE_EMBED_DB_PATH (--store.embed.path of the Go registry-admin) is not supported yet and is ignored: ',
     );
@@ -254,9 +253,33 @@ describe('configuration', () => {
       'RA_LOGGER_FILE (--logger.file of the Go registry-admin) is not supported yet',
     );
     // Values are never echoed: some are secrets.
-    for (const value of ['registry-secret-value', 'token-secret-value', '/var/log/access.log', 'ops@example.com']) {
+    for (const value of ['registry-secret-value', 'token-secret-value', '/var/log/access.log']) {
       expect(warnings.join('\n')).not.toContain(value);
     }
+  });
+
+  it("takes the Go registry-admin's ACME options, under its names where they differ from ours", () => {
+    const { config, warnings } = loadWarning({
+      RA_SSL_TYPE: 'auto',
+      RA_SSL_ACME_EMAIL: 'ops@example.com',
+      RA_SSL_ACME_LOCATION: '/var/lib/acme',
+      RA_SSL_ACME_FQDN: 'registry.example.com,hub.example.com',
+      RA_SSL_ACME_HTTP_PORT: '8081',
+      RA_SSL_PORT: '8443',
+    });
+    expect(config.ssl).toMatchObject({
+      type: 'auto',
+      'acme-email': 'ops@example.com',
+      'acme-location': '/var/lib/acme',
+      fqdn: ['registry.example.com', 'hub.example.com'],
+      'http-port': 8081,
+      port: 8443,
+    });
+    // Where its variable names differ, the start says which name is ours.
+    expect(warnings).toEqual([
+      expect.stringContaining('RA_SSL_ACME_FQDN (--ssl.fqdn of the Go registry-admin) sets --ssl.fqdn (RA_SSL_FQDN)'),
+      expect.stringContaining('RA_SSL_ACME_HTTP_PORT (--ssl.http-port of the Go registry-admin) sets --ssl.http-port'),
+    ]);
   });
 
   it('refuses "admin", the Go registry-admin\'s default admin password, saying what to do', () => {

@@ -5,8 +5,8 @@
  * answers the ACME challenges.
  */
 import type { Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { EVERY_INTERFACE } from '../config/listen-address';
 import type { Config } from '../config/schema';

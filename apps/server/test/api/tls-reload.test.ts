@@ -40,7 +40,10 @@ function plainGet(port: number, path: string, host: string) {
   return new Promise<{ status: number; location?: string }>((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, headers: { host } }, (response) => {
       response.resume();
-      resolve({ status: response.statusCode ?? 0, ...(response.headers.location ? { location: response.headers.location } : {}) });
+      resolve({
+        status: response.statusCode ?? 0,
+        ...(response.headers.location ? { location: response.headers.location } : {}),
+      });
     });
     req.once('error', reject);
     req.end();
@@ -49,7 +52,11 @@ function plainGet(port: number, path: string, host: string) {
 
 async function certificatePair() {
   const set = await generateCertificateSet({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
-  return { cert: set.certificatePem, key: set.privateKeyPem, serial: new X509Certificate(set.certificatePem).serialNumber };
+  return {
+    cert: set.certificatePem,
+    key: set.privateKeyPem,
+    serial: new X509Certificate(set.certificatePem).serialNumber,
+  };
 }
 
 describe('HTTPS with static certificates that change', () => {
@@ -126,7 +133,10 @@ describe('HTTPS with static certificates that change', () => {
 
 describe('TLS options', () => {
   it('refuses a redirect port equal to the HTTPS port, and IP addresses as ACME names', () => {
-    const http = configSchema.safeParse({ port: 8443, ssl: { type: 'static', cert: 'c', key: 'k', 'http-port': 8443 } });
+    const http = configSchema.safeParse({
+      port: 8443,
+      ssl: { type: 'static', cert: 'c', key: 'k', 'http-port': 8443 },
+    });
     expect(http.success).toBe(false);
     expect(JSON.stringify(http.error?.issues)).toContain('http-port');
     const acme = configSchema.safeParse({ ssl: { type: 'auto', fqdn: '10.0.0.1' } });
