@@ -1028,6 +1028,30 @@ describe.each(targets)('store on $name', (target) => {
       expect(await resets()).toEqual([{ token_hash: 'reset-old' }]);
       expect(await store.passwordResets.deleteExpired(at(1000))).toBeGreaterThanOrEqual(1);
       expect(await resets()).toEqual([]);
+
+      // Concurrent requests for a link within the interval: one is stored, the others are told no.
+      const made = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          store.passwordResets.create({
+            userId: user.id,
+            tokenHash: `reset-burst-${i}`,
+            expiresAt: at(5000),
+            now: at(2000),
+            notWithinMs: 60_000,
+          }),
+        ),
+      );
+      expect(made.filter(Boolean)).toHaveLength(1);
+      expect(await resets()).toHaveLength(1);
+      expect(
+        await store.passwordResets.create({
+          userId: user.id,
+          tokenHash: 'reset-later',
+          expiresAt: at(200_000),
+          now: at(2000 + 60_001),
+          notWithinMs: 60_000,
+        }),
+      ).toBe(true);
     });
   });
   describe('transactions', () => {

@@ -1,11 +1,32 @@
-import { bumpRevision, type Clock, requireText, transact } from './common';
-import type { Executor } from './database';
+import { bumpRevision, type Clock, lockUser, requireText, transact } from './common';
+import type { Dialect, Executor } from './database';
 
-export function passwordResetsRepository(db: Executor, now: Clock) {
+export function passwordResetsRepository(db: Executor, dialect: Dialect, now: Clock) {
   return {
-    /** Stores a new link for the user; earlier unused links of the user stop working. */
-    async create(input: { userId: number; tokenHash: string; expiresAt: Date; now?: Date }): Promise<void> {
-      await transact(db, async (trx) => {
+    /**
+     * Stores a new link for the user; earlier unused links of the user stop working. With `notWithinMs`, nothing is
+     * stored (false) when the user's latest link is younger than that: checked and written in one transaction under
+     * the user's lock, so concurrent requests make one link (and one mail) at most.
+     */
+    async create(input: {
+      userId: number;
+      tokenHash: string;
+      expiresAt: Date;
+      now?: Date;
+      notWithinMs?: number;
+    }): Promise<boolean> {
+      const at = input.now ?? now();
+      return transact(db, async (trx) => {
+        if (!(await lockUser(trx, dialect, input.userId))) return false;
+        if (input.notWithinMs !== undefined) {
+          const latest = await trx
+            .selectFrom('password_resets')
+            .select('created_at')
+            .where('user_id', '=', input.userId)
+            .where('created_at', '>', new Date(at.getTime() - input.notWithinMs).toISOString())
+            .executeTakeFirst();
+          if (latest) return false;
+        }
         await trx
           .deleteFrom('password_resets')
           .where('user_id', '=', input.userId)
@@ -16,23 +37,13 @@ export function passwordResetsRepository(db: Executor, now: Clock) {
           .values({
             user_id: input.userId,
             token_hash: requireText(input.tokenHash, 'tokenHash', 256),
-            created_at: (input.now ?? now()).toISOString(),
+            created_at: at.toISOString(),
             expires_at: input.expiresAt.toISOString(),
             used_at: null,
           })
           .execute();
+        return true;
       });
-    },
-
-    /** When the user's latest link was made, to space out mails. */
-    async latestFor(userId: number): Promise<Date | undefined> {
-      const row = await db
-        .selectFrom('password_resets')
-        .select('created_at')
-        .where('user_id', '=', userId)
-        .orderBy('created_at', 'desc')
-        .executeTakeFirst();
-      return row ? new Date(row.created_at) : undefined;
     },
 
     /** The user a link is for, if it exists, is unused and unexpired at `at`: checked before anything costly. */

@@ -182,7 +182,7 @@ function repositories(db: Executor, dialect: Dialect, now: Clock): StoreReposito
     tokens: apiTokensRepository(db, dialect, now),
     loginFailures: loginFailuresRepository(db, dialect),
     audit: auditEventsRepository(db, now),
-    passwordResets: passwordResetsRepository(db, now),
+    passwordResets: passwordResetsRepository(db, dialect, now),
     registryEvents: registryEventsRepository(db, now),
     index: registryIndexRepository(db, dialect),
   };
