@@ -158,7 +158,7 @@ chmodSync(executable, 0o755);
 // Node's own debug symbols are most of the binary's size and of no use to it; its dynamic symbols (which addons link
 // against) stay. Skipped where binutils is missing.
 try {
-  execFileSync('strip', ['--strip-debug', executable], { stdio: 'ignore' });
+  execFileSync('strip', ['--strip-all', executable], { stdio: 'ignore' });
 } catch {
   console.warn('package-executable: strip not found, the executable keeps its debug symbols');
 }
