@@ -2,7 +2,6 @@
  * The HTTP application as a Fastify instance built from ready services. `server.ts` listens and shuts down;
  * tests build this and call `app.inject()`.
  */
-import { createRequire } from 'node:module';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
@@ -26,11 +25,9 @@ import { tokenRoutes } from './routes/token';
 import { tokenManagementRoutes } from './routes/tokens';
 import { userRoutes } from './routes/users';
 import type { Services } from './runtime/services';
+import { VERSION } from './version';
 
 export type { Services } from './runtime/services';
-
-// One level below the package in the sources and in the bundle alike.
-const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -77,7 +74,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
-  await registerApiDocs(app, version);
+  await registerApiDocs(app, VERSION);
   // The registry protocol's token endpoint keeps Fastify's own compilers (its own wire format and error bodies).
   await app.register(tokenRoutes);
   await app.register(async (schemed) => {

@@ -3,19 +3,19 @@
  * `runCli` takes all of its inputs as values so tests run it in-process.
  */
 import { realpathSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { CertError } from '@registry-admin/cert-builder';
 import { StoreError } from '@registry-admin/store';
 import yargs, { type Options } from 'yargs';
 import { certsGenerate } from './commands/certs';
+import { healthcheck } from './commands/healthcheck';
 import { CliError, type CliIo } from './commands/io';
 import { printRegistryConfig } from './commands/registry-config';
 import { syncIndex } from './commands/sync';
 import { userAdd, userImport, userList, userPasswd } from './commands/user';
 import { ConfigError, configOptions, loadConfig } from './config/load';
-
-const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+import { embeddedFiles } from './runtime/embedded-files';
+import { VERSION } from './version';
 
 function globalOptions(): Record<string, Options> {
   const options: Record<string, Options> = {};
@@ -72,12 +72,13 @@ function buildParser(argv: string[]) {
         .demandCommand(1, 'name a certs command: generate'),
     )
     .command('sync', 'make the index equal to the registry now')
+    .command('healthcheck', "exit 0 when this configuration's server answers /healthz (for container health checks)")
     .command('registry-config', "print the registry's config.yml fragment for this server", (c) =>
       c.option('format', { choices: ['yaml', 'json'] as const, default: 'yaml' }),
     )
     .strict()
     .help()
-    .version(version)
+    .version(VERSION)
     .wrap(Math.min(120, process.stdout.columns || 120));
 }
 
@@ -153,6 +154,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'sync':
         await syncIndex(config, io);
         return 0;
+      case 'healthcheck':
+        await healthcheck(config, io);
+        return 0;
       case 'registry-config':
         await printRegistryConfig(config, io, { format: args.format === 'json' ? 'json' : 'yaml' });
         return 0;
@@ -187,6 +191,8 @@ async function serve(config: ReturnType<typeof loadConfig>, io: CliIo): Promise<
 }
 
 function isEntryPoint(): boolean {
+  // The single executable's entry point runs main() itself, once its files are unpacked.
+  if (embeddedFiles()) return false;
   const entry = process.argv[1];
   if (!entry) return false;
   try {
@@ -196,12 +202,16 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) {
+/**
+ * Runs the command line of this process and exits with its code; SIGINT and SIGTERM close the server gracefully.
+ * The entry of `dist/cli.js` and of the single executable.
+ */
+export function main(argv: string[] = process.argv.slice(2)): void {
   const stopSignal = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  runCli(process.argv.slice(2), {
+  runCli(argv, {
     env: process.env,
     cwd: process.cwd(),
     stdout: process.stdout,
@@ -216,3 +226,5 @@ if (isEntryPoint()) {
     },
   );
 }
+
+if (isEntryPoint()) main();

@@ -6,6 +6,7 @@ import { buildApp, REDACTED_PATHS } from './app';
 import { EVERY_INTERFACE } from './config/listen-address';
 import type { Config } from './config/schema';
 import { hasWebApp, webAppDir } from './http/web-app';
+import { embeddedFiles } from './runtime/embedded-files';
 import { servingPort } from './runtime/public-url';
 import { createServices } from './runtime/services';
 import { type HttpsSetup, prepareHttps } from './tls/https-setup';
@@ -47,9 +48,14 @@ export async function runServer(
   },
 ): Promise<RunningServer> {
   const announce = (line: string) => options.stdout.write(`${line}\n`);
-  // This module sits one level below the package, in the sources and in the bundle alike.
-  const webDir = webAppDir(resolve(import.meta.dirname, '..'), options.env ?? {});
-  const web = hasWebApp(webDir);
+  // The single executable carries its UI; otherwise this module sits one level below the package (sources and
+  // bundle alike) and the UI is built beside it in the workspace.
+  const embedded = embeddedFiles();
+  const webDir = webAppDir(
+    embedded ? embedded.webDir : resolve(import.meta.dirname, '../../web/dist'),
+    options.env ?? {},
+  );
+  const web = webDir !== undefined && hasWebApp(webDir);
   const services = await createServices(config, { cwd: options.cwd, announce });
   let https: HttpsSetup | undefined;
   try {
@@ -79,7 +85,9 @@ export async function runServer(
     announce(
       web
         ? `web UI served from ${webDir}`
-        : `web UI not built (no ${webDir}/index.html): serving the API only; pnpm --filter @registry-admin/web build builds it`,
+        : webDir === undefined
+          ? 'this executable was built without the web UI: serving the API only'
+          : `web UI not built (no ${webDir}/index.html): serving the API only; pnpm --filter @registry-admin/web build builds it`,
     );
     announce(`registry-admin listening on ${url}`);
     if (https?.httpPort !== undefined) {

@@ -1,6 +1,7 @@
 /**
- * The e2e suites need `docker-registry` and `skopeo`. Without them a suite is skipped with a visible reason, or
- * fails when RA_E2E_REQUIRED=1 (as in CI), so a missing tool can never pass silently.
+ * The e2e suites need `docker-registry` and `skopeo` (and some a further tool, such as `buildah`). Without them a
+ * suite is skipped with a visible reason, or fails when RA_E2E_REQUIRED=1 (as in CI), so a missing tool can never
+ * pass silently.
  */
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'vitest';

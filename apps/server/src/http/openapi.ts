@@ -3,11 +3,14 @@
  * at `/api/v1/docs` (Swagger UI, served from the installed package: no file comes from anywhere else). Both are
  * public, like the routes they describe; what a route needs is in the document.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import swagger, { type SwaggerTransform, type SwaggerTransformObject } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { embeddedFiles } from '../runtime/embedded-files';
 import { SESSION_COOKIE } from './session-cookie';
 
 export const OPENAPI_PATH = '/api/v1/openapi.json';
@@ -87,7 +90,14 @@ export async function registerApiDocs(app: FastifyInstance, version: string): Pr
     transform,
     transformObject,
   });
-  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
+  // The single executable carries the page's assets itself (unpacked beside its other files).
+  const assets = embeddedFiles()?.swaggerUiDir;
+  await app.register(swaggerUi, {
+    routePrefix: DOCS_PREFIX,
+    ...(assets
+      ? { baseDir: assets, logo: { type: 'image/svg+xml', content: readFileSync(join(assets, 'logo.svg')) } }
+      : {}),
+  });
 }
 
 /** `GET /api/v1/openapi.json`, in the context whose compilers are zod's. */

@@ -30,12 +30,12 @@ export const WEB_CONTENT_SECURITY_POLICY = [
 const SERVER_PATHS = /^\/(?:api(?:\/|$)|healthz$|readyz$)/;
 
 /**
- * Where the built UI is: `RA_WEB_DIR` when set (tests, packaging), else `apps/web/dist` next to this package in the
- * workspace. `packageDir` is the server package's folder.
+ * Where the built UI is: `RA_WEB_DIR` when set (tests, packaging), else `defaultDir` (`apps/web/dist` in the
+ * workspace, or the copy the single executable unpacked).
  */
-export function webAppDir(packageDir: string, env: NodeJS.ProcessEnv = process.env): string {
-  const fromEnv = env.RA_WEB_DIR;
-  return fromEnv ? resolve(fromEnv) : resolve(packageDir, '../web/dist');
+export function webAppDir(defaultDir: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const dir = env.RA_WEB_DIR || defaultDir;
+  return dir === undefined ? undefined : resolve(dir);
 }
 
 /** Whether `dir` holds a built UI (its `index.html`). */

@@ -1,6 +1,7 @@
 /** Opens the store the configuration names (SQLite by default, PostgreSQL for replicated deployments). */
 import { openStore, type Store } from '@registry-admin/store';
 import type { Config } from '../config/schema';
+import { embeddedFiles } from './embedded-files';
 import type { RuntimePaths } from './paths';
 
 export function openConfiguredStore(config: Config, paths: RuntimePaths): Promise<Store> {
@@ -13,5 +14,6 @@ export function openConfiguredStore(config: Config, paths: RuntimePaths): Promis
       ...(config.store.postgres.schema ? { schema: config.store.postgres.schema } : {}),
     });
   }
-  return openStore({ type: 'sqlite', path: paths.database });
+  const addon = embeddedFiles()?.sqliteAddon;
+  return openStore({ type: 'sqlite', path: paths.database, ...(addon ? { nativeBinding: addon } : {}) });
 }

@@ -22,7 +22,15 @@ import { settingsRepository } from './settings';
 import { type Role, usersRepository } from './users';
 
 export type StoreConfig =
-  | { type: 'sqlite'; path: string }
+  | {
+      type: 'sqlite';
+      path: string;
+      /**
+       * Path of better-sqlite3's native addon (its `nativeBinding` option), for programs that carry the addon
+       * themselves, such as a single executable; by default better-sqlite3 finds its own build.
+       */
+      nativeBinding?: string;
+    }
   | { type: 'postgres'; url: string; schema?: string; poolSize?: number };
 
 export interface AccessSnapshot {
@@ -119,7 +127,10 @@ async function connect(config: StoreConfig): Promise<Kysely<Database>> {
   if (config.type === 'sqlite') {
     const Database = await loadSqliteDriver();
     mkdirSync(dirname(config.path), { recursive: true, mode: 0o700 });
-    const database = new Database(config.path);
+    const database = new Database(
+      config.path,
+      config.nativeBinding === undefined ? undefined : { nativeBinding: config.nativeBinding },
+    );
     database.pragma('journal_mode = WAL');
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
