@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { validatePattern } from '@registry-admin/acl';
 import type { Role, RuleAction, RuleSubjectType, StoreRepositories } from '@registry-admin/store';
 import type { Config } from '../config/schema';
+import { resolvePaths } from '../runtime/paths';
 import { isImportableHash } from '../services/passwords';
 import { CliError, type CliIo } from './io';
 import { LOGIN, withStore } from './user';
@@ -316,6 +317,13 @@ export async function importGoDatabase(
   args: { path: string; dryRun?: boolean },
 ): Promise<ImportPlan> {
   const path = resolve(io.cwd, args.path);
+  if (config.store.type !== 'postgres' && resolvePaths(config, io.cwd).database === path) {
+    throw new CliError(
+      `${path} is configured as this server's own database (--store.embed.path, RA_STORE_EMBED_PATH or ` +
+        'RA_STORE_EMBED_DB_PATH): remove that setting or name another file, then import',
+      2,
+    );
+  }
   const source = await readGoDatabase(path);
   const out = (line: string) => io.stdout.write(`${line}\n`);
   const verb = args.dryRun ? 'would create' : 'created';
