@@ -7,12 +7,15 @@ import { pathToFileURL } from 'node:url';
 import { CertError } from '@registry-admin/cert-builder';
 import { StoreError } from '@registry-admin/store';
 import yargs, { type Options } from 'yargs';
+import { backupDatabase, restoreDatabase } from './commands/backup';
 import { certsGenerate } from './commands/certs';
 import { healthcheck } from './commands/healthcheck';
+import { importGoDatabase } from './commands/import';
 import { CliError, type CliIo } from './commands/io';
 import { printRegistryConfig } from './commands/registry-config';
 import { syncIndex } from './commands/sync';
 import { userAdd, userImport, userList, userPasswd } from './commands/user';
+import { goOnlyFlags } from './config/go-config';
 import { ConfigError, configOptions, loadConfig } from './config/load';
 import { embeddedFiles } from './runtime/embedded-files';
 import { VERSION } from './version';
@@ -28,6 +31,10 @@ function globalOptions(): Record<string, Options> {
       global: true,
       group: spec.path.length > 1 ? `${spec.path[0]}:` : 'Options:',
     };
+  }
+  // The Go registry-admin's flags are accepted (and warned about at start), not listed.
+  for (const { flag, boolean } of goOnlyFlags(new Set(Object.keys(options)))) {
+    options[flag] = { type: boolean ? 'boolean' : 'string', global: true, hidden: true };
   }
   return options;
 }
@@ -73,6 +80,32 @@ function buildParser(argv: string[]) {
     )
     .command('sync', 'make the index equal to the registry now')
     .command('healthcheck', "exit 0 when this configuration's server answers /healthz (for container health checks)")
+    .command(
+      'import [path]',
+      "bring the Go registry-admin's users, groups and access rows over from its data.db (read-only)",
+      (c) =>
+        c
+          .positional('path', { type: 'string', describe: "the Go registry-admin's database (its store.embed.path)" })
+          .option('dry-run', { type: 'boolean', describe: 'print what would be created, write nothing' })
+          .option('htpasswd', { type: 'string', describe: 'import users from an htpasswd file (bcrypt) instead' })
+          .option('role', { choices: ['admin', 'manager', 'user'] as const, default: 'user' })
+          .check((a) => {
+            if ((a.path === undefined) === (a.htpasswd === undefined)) {
+              throw new Error('name the Go registry-admin database, or --htpasswd <file>, not both');
+            }
+            return true;
+          }),
+    )
+    .command('backup <file>', 'copy the embedded database to <file>, consistent while the server runs', (c) =>
+      c
+        .positional('file', { type: 'string', demandOption: true })
+        .option('force', { type: 'boolean', describe: 'replace <file> when it exists' }),
+    )
+    .command('restore <file>', 'restore a backup into the configured database (server stopped)', (c) =>
+      c
+        .positional('file', { type: 'string', demandOption: true })
+        .option('force', { type: 'boolean', describe: 'replace the existing database' }),
+    )
     .command('registry-config', "print the registry's config.yml fragment for this server", (c) =>
       c.option('format', { choices: ['yaml', 'json'] as const, default: 'yaml' }),
     )
@@ -156,6 +189,19 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       case 'healthcheck':
         await healthcheck(config, io);
+        return 0;
+      case 'import':
+        if (typeof args.htpasswd === 'string') {
+          await userImport(config, io, { file: args.htpasswd, role: args.role as 'admin' | 'manager' | 'user' });
+        } else {
+          await importGoDatabase(config, io, { path: String(args.path), dryRun: args['dry-run'] === true });
+        }
+        return 0;
+      case 'backup':
+        await backupDatabase(config, io, { file: String(args.file), force: args.force === true });
+        return 0;
+      case 'restore':
+        await restoreDatabase(config, io, { file: String(args.file), force: args.force === true });
         return 0;
       case 'registry-config':
         await printRegistryConfig(config, io, { format: args.format === 'json' ? 'json' : 'yaml' });

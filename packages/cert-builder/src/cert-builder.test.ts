@@ -107,6 +107,25 @@ describe('parseCertificateSet', () => {
     expect(parseCertificateSet(past, { now: new Date('2020-01-15T00:00:00Z') }).certificate).toBeTruthy();
   });
 
+  it('reads key files written by libtrust (the Go registry-admin): PKCS#1 and PKIX PEM with a keyID header', async () => {
+    const set = await generateCertificateSet({ algorithm: 'rsa-2048' });
+    const withKeyId = (type: string, der: Buffer) =>
+      `-----BEGIN ${type}-----\nkeyID: ABCD:EFGH:IJKL\n\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END ${type}-----\n`;
+    const privateKeyPem = withKeyId('RSA PRIVATE KEY', set.privateKey.export({ type: 'pkcs1', format: 'der' }));
+    const publicKeyPem = withKeyId('PUBLIC KEY', set.publicKey.export({ type: 'spki', format: 'der' }));
+    const parsed = parseCertificateSet({ privateKeyPem, publicKeyPem, certificatePem: set.certificatePem });
+    expect(parsed.certificate.fingerprint256).toBe(set.certificate.fingerprint256);
+    expect(parsed.privateKey.asymmetricKeyType).toBe('rsa');
+    // An encrypted key (Proc-Type header) is still refused.
+    const encrypted = privateKeyPem.replace(
+      'keyID: ABCD:EFGH:IJKL',
+      'Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00',
+    );
+    expect(
+      await codeOf(() => parseCertificateSet({ privateKeyPem: encrypted, certificatePem: set.certificatePem })),
+    ).toBe('ERR_CERT_PARSE');
+  });
+
   it('refuses garbage', async () => {
     const set = await generateCertificateSet();
     expect(await codeOf(() => parseCertificateSet({ privateKeyPem: 'nope', certificatePem: set.certificatePem }))).toBe(

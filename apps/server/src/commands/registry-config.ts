@@ -5,13 +5,23 @@
 import { ensureCertificateSet } from '@registry-admin/cert-builder';
 import { stringify } from 'yaml';
 import type { Config } from '../config/schema';
+import { bundleJwks, jwksFilePath, writeJwksFile } from '../runtime/jwks-file';
 import { openConfiguredStore } from '../runtime/open-store';
 import { resolvePaths } from '../runtime/paths';
 import { publicUrl, tokenRealm } from '../runtime/public-url';
 import { notificationSecret } from '../runtime/services';
 import type { CliIo } from './io';
 
-export function registryConfigFragment(config: Config, rootCertBundle: string, notificationSecret: string) {
+/**
+ * `jwks`: with `--registry.key-id thumbprint`, the JWKS file and the algorithms registry 3.x is to accept (its
+ * `auth.token.jwks` and `signingalgorithms`; registry 2.x knows neither and needs the libtrust key id).
+ */
+export function registryConfigFragment(
+  config: Config,
+  rootCertBundle: string,
+  notificationSecret: string,
+  jwks?: { path: string; algorithms: string[] },
+) {
   return {
     auth: {
       token: {
@@ -19,6 +29,7 @@ export function registryConfigFragment(config: Config, rootCertBundle: string, n
         service: config.registry.service,
         issuer: config.registry.issuer,
         rootcertbundle: rootCertBundle,
+        ...(jwks ? { jwks: jwks.path, signingalgorithms: jwks.algorithms } : {}),
       },
     },
     notifications: {
@@ -45,7 +56,7 @@ export async function printRegistryConfig(
 ): Promise<void> {
   const paths = resolvePaths(config, io.cwd);
   // The bundle path printed must exist: create the certificate set now if this is the first run.
-  await ensureCertificateSet(paths.certs, {
+  const { set } = await ensureCertificateSet(paths.certs, {
     algorithm: config.registry.certs.algorithm,
     dnsNames: config.registry.certs.fqdn,
     ipAddresses: config.registry.certs.ip,
@@ -57,6 +68,11 @@ export async function printRegistryConfig(
   } finally {
     await store.close();
   }
-  const fragment = registryConfigFragment(config, paths.certs.ca, secret);
+  let jwks: { path: string; algorithms: string[] } | undefined;
+  if (config.registry['key-id'] === 'thumbprint') {
+    jwks = { path: jwksFilePath(paths), algorithms: bundleJwks(set).algorithms };
+    await writeJwksFile(jwks.path, set);
+  }
+  const fragment = registryConfigFragment(config, paths.certs.ca, secret, jwks);
   io.stdout.write(args.format === 'json' ? `${JSON.stringify(fragment, null, 2)}\n` : stringify(fragment));
 }

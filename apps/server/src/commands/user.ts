@@ -10,7 +10,7 @@ import { resolvePaths } from '../runtime/paths';
 import { isImportableHash } from '../services/passwords';
 import { CliError, type CliIo, readFirstLine } from './io';
 
-const LOGIN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export const LOGIN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 export interface PasswordArgs {
   password?: string;
@@ -33,7 +33,7 @@ function checkLogin(login: string): void {
   }
 }
 
-async function withStore<T>(
+export async function withStore<T>(
   config: Config,
   io: CliIo,
   run: (store: Awaited<ReturnType<typeof openConfiguredStore>>) => Promise<T>,

@@ -6,9 +6,13 @@
  * behaviour without a word.
  */
 
+/**
+ * One option of the Go registry-admin: its `RA_*` name, its flag (without dashes) and what it means here. `boolean`
+ * marks a flag that takes no value (so `--logger.stdout serve` does not read `serve` as its value).
+ */
 export type GoOption =
-  | { env: string; flag: string; kind: 'renamed'; ours: string }
-  | { env: string; flag: string; kind: 'no-effect' | 'unsupported'; reason: string };
+  | { env: string; flag: string; kind: 'renamed'; ours: string; boolean?: true }
+  | { env: string; flag: string; kind: 'no-effect' | 'unsupported'; reason: string; boolean?: true };
 
 const ACCESS_LOG =
   'there is no access log file: logs are JSON lines on stdout (one line per failed sign-in, for fail2ban); ' +
@@ -38,22 +42,22 @@ export const GO_OPTIONS: readonly GoOption[] = [
     ours: 'registry.certs.ca-root',
   },
   { env: 'RA_AUTH_COOKIE_TTL', flag: 'auth.cookie-ttl', kind: 'renamed', ours: 'auth.session-ttl' },
-  {
-    env: 'RA_STORE_EMBED_DB_PATH',
-    flag: 'store.embed.path',
-    kind: 'unsupported',
-    // Opening that file would run this server's migrations in the other tool's database.
-    reason:
-      'it names the Go registry-admin’s database, whose tables differ: this server keeps its own ' +
-      '(--store.embed.path, RA_STORE_EMBED_PATH; default <data-dir>/registry-admin.db), and importing users from ' +
-      'that file is not supported yet',
-  },
+  // Its database file is refused at start (its tables are another application's): `registry-admin import` reads it.
+  { env: 'RA_STORE_EMBED_DB_PATH', flag: 'store.embed.path', kind: 'renamed', ours: 'store.embed.path' },
   { env: 'RA_REGISTRY_AUTH_TYPE', flag: 'registry.auth-type', kind: 'no-effect', reason: BASIC_MODE },
   { env: 'RA_REGISTRY_LOGIN', flag: 'registry.login', kind: 'unsupported', reason: BASIC_MODE },
   { env: 'RA_REGISTRY_PASSWORD', flag: 'registry.password', kind: 'unsupported', reason: BASIC_MODE },
   { env: 'RA_REGISTRY_HTPASSWD', flag: 'registry.htpasswd', kind: 'unsupported', reason: BASIC_MODE },
-  { env: 'RA_REGISTRY_HTTPS_INSECURE', flag: 'registry.https-insecure', kind: 'unsupported', reason: REGISTRY_TLS },
+  {
+    env: 'RA_REGISTRY_HTTPS_INSECURE',
+    flag: 'registry.https-insecure',
+    kind: 'unsupported',
+    reason: REGISTRY_TLS,
+    boolean: true,
+  },
   { env: 'RA_REGISTRY_HTTPS_CERT', flag: 'registry.https-certs', kind: 'unsupported', reason: REGISTRY_TLS },
+  // The same option as its source names it (its README documents the line above).
+  { env: 'RA_REGISTRY_CERTS_CERT_HTTPS', flag: 'registry.certs.https-cert', kind: 'unsupported', reason: REGISTRY_TLS },
   { env: 'RA_AUTH_TOKEN_SECRET', flag: 'auth.token-secret', kind: 'no-effect', reason: UI_SESSIONS },
   {
     env: 'RA_AUTH_ISSUER_NAME',
@@ -67,8 +71,14 @@ export const GO_OPTIONS: readonly GoOption[] = [
     kind: 'no-effect',
     reason: `${UI_SESSIONS}; see --auth.session-idle and --auth.session-ttl`,
   },
-  { env: 'RA_LOGGER_STDOUT', flag: 'logger.stdout', kind: 'no-effect', reason: 'logs always go to stdout' },
-  { env: 'RA_LOGGER_ENABLED', flag: 'logger.enabled', kind: 'unsupported', reason: ACCESS_LOG },
+  {
+    env: 'RA_LOGGER_STDOUT',
+    flag: 'logger.stdout',
+    kind: 'no-effect',
+    reason: 'logs always go to stdout',
+    boolean: true,
+  },
+  { env: 'RA_LOGGER_ENABLED', flag: 'logger.enabled', kind: 'unsupported', reason: ACCESS_LOG, boolean: true },
   { env: 'RA_LOGGER_FILE', flag: 'logger.file', kind: 'unsupported', reason: ACCESS_LOG },
   { env: 'RA_LOGGER_SIZE', flag: 'logger.max-size', kind: 'unsupported', reason: ACCESS_LOG },
   { env: 'RA_LOGGER_BACKUPS', flag: 'logger.max-backups', kind: 'unsupported', reason: ACCESS_LOG },
@@ -81,3 +91,24 @@ export const GO_OPTIONS: readonly GoOption[] = [
     reason: 'it is a development setting of the Go tool’s own web UI',
   },
 ];
+
+/**
+ * Keys of its config file (YAML or JSON, written in snake_case; kebab-case is read too) whose path differs from its
+ * flag, by the flag they set. Every other key of its file is its flag's path, as ours are.
+ */
+export const GO_FILE_KEYS: Readonly<Record<string, string>> = {
+  'auth.issuer-name': 'auth.jwt-issuer',
+  'logger.filename': 'logger.file',
+  'ssl.redir-http-port': 'ssl.http-port',
+  'ssl.acme-fqdns': 'ssl.fqdn',
+  'registry.certs.fqdns': 'registry.certs.fqdn',
+  // Its README names the CA bundle `registry.certs.ca`; its source reads `ca_root`.
+  'registry.certs.ca': 'registry.certs.ca-root',
+};
+
+const BY_FLAG = new Map(GO_OPTIONS.map((option) => [option.flag, option]));
+
+/** The Go registry-admin's option with this flag, when its meaning here differs from ours of the same name. */
+export function goOptionByFlag(flag: string): GoOption | undefined {
+  return BY_FLAG.get(flag);
+}

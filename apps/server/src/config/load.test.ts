@@ -233,19 +233,13 @@ describe('configuration', () => {
 
   it("reports the Go registry-admin's options that mean nothing here or are not supported yet, with the reason", () => {
     const { config, warnings } = loadWarning({
-      RA_STORE_EMBED_DB_PATH: '/data/data.db',
       RA_REGISTRY_AUTH_TYPE: 'token',
       RA_REGISTRY_PASSWORD: 'registry-secret-value',
       RA_AUTH_TOKEN_SECRET: 'token-secret-value',
       RA_LOGGER_FILE: '/var/log/access.log',
     });
-    // Its database is not ours: this server keeps its own file.
-    expect(config.store.embed.path).toBeUndefined();
+    expect(config.registry.service).toBe('container_registry');
     expect(warnings).toHaveLength(5);
-    expect(warnings.join('\n')).toContain(
-      'RA_STORE_EMBED_DB_PATH (--store.embed.path of the Go registry-admin) is not supported yet and is ignored: ',
-    );
-    expect(warnings.join('\n')).toContain('RA_STORE_EMBED_PATH');
     expect(warnings.join('\n')).toContain(
       'RA_AUTH_TOKEN_SECRET (--auth.token-secret of the Go registry-admin) has no effect here: ',
     );
@@ -296,6 +290,112 @@ describe('configuration', () => {
     }
     expect(loadConfig({ argv: { 'store.admin-password': 'admin-password-long' } }).store['admin-password']).toBe(
       'admin-password-long',
+    );
+  });
+
+  it("takes the Go registry-admin's flags: its names for ours set ours, the others are accepted and warned about", () => {
+    const lines: string[] = [];
+    const config = loadConfig({
+      argv: {
+        'auth.cookie-ttl': '48h',
+        'auth.token-secret': 'token-secret-value',
+        'logger.stdout': true,
+        'registry.certs.https-cert': '/ssl/cert.pem',
+        'store.embed.path': '/data/store.db',
+      },
+      onWarning: (line) => lines.push(line),
+    });
+    expect(config.auth['session-ttl']).toBe(48 * 3600);
+    expect(config.store.embed.path).toBe('/data/store.db');
+    expect(lines).toEqual([
+      '--auth.cookie-ttl (of the Go registry-admin) sets --auth.session-ttl; rename it to --auth.session-ttl',
+      expect.stringMatching(/^--auth\.token-secret \(of the Go registry-admin\) has no effect here: /),
+      expect.stringMatching(/^--logger\.stdout \(of the Go registry-admin\) has no effect here: /),
+      expect.stringMatching(/^--registry\.certs\.https-cert \(of the Go registry-admin\) is not supported yet/),
+    ]);
+    expect(lines.join('\n')).not.toContain('token-secret-value');
+  });
+
+  it("reads the Go registry-admin's config-file keys in snake_case and kebab-case, YAML and JSON", async () => {
+    const yaml = join(dir, 'go.yml');
+    await writeFile(
+      yaml,
+      [
+        'hostname: registry.example.com',
+        'registry:',
+        '  auth_type: token',
+        '  token_ttl: 120',
+        '  gc_interval: 30',
+        '  certs:',
+        '    public_key: /certs/cert.pub',
+        '    ca: /certs/cert.crt',
+        '    fqdns: [a.example.com, b.example.com]',
+        '    https_cert: /ssl/cert.pem',
+        'auth:',
+        '  cookie_ttl: 48h',
+        '  issuer_name: someone',
+        'logger:',
+        '  filename: /var/log/access.log',
+        'ssl:',
+        '  acme_email: ops@example.com',
+        '  acme_fqdns: [ui.example.com]',
+        'store:',
+        '  admin_password: super-secret',
+        '  embed:',
+        '    path: /data/store.db',
+        '',
+      ].join('\n'),
+    );
+    const json = join(dir, 'go.json');
+    await writeFile(
+      json,
+      JSON.stringify({
+        registry: { 'auth-type': 'token', certs: { 'public-key': '/certs/cert.pub', ca: '/certs/cert.crt' } },
+        auth: { 'cookie-ttl': '48h' },
+        ssl: { 'acme-email': 'ops@example.com' },
+      }),
+    );
+    const yamlLines: string[] = [];
+    const fromYaml = loadConfig({ argv: { 'config-file': yaml }, onWarning: (line) => yamlLines.push(line) });
+    expect(fromYaml.hostname).toBe('registry.example.com');
+    expect(fromYaml.registry['token-ttl']).toBe(120);
+    expect(fromYaml.registry['gc-interval']).toBe(1800);
+    expect(fromYaml.registry.certs['public-key']).toBe('/certs/cert.pub');
+    expect(fromYaml.registry.certs['ca-root']).toBe('/certs/cert.crt');
+    expect(fromYaml.registry.certs.fqdn).toEqual(['a.example.com', 'b.example.com']);
+    expect(fromYaml.auth['session-ttl']).toBe(48 * 3600);
+    expect(fromYaml.store['admin-password']).toBe('super-secret');
+    expect(fromYaml.store.embed.path).toBe('/data/store.db');
+    const said = yamlLines.join('\n');
+    for (const key of [
+      'registry.auth-type',
+      'registry.certs.ca',
+      'registry.certs.fqdns',
+      'registry.certs.https-cert',
+      'auth.cookie-ttl',
+      'auth.issuer-name',
+      'logger.filename',
+      'ssl.acme-email',
+      'ssl.acme-fqdns',
+    ]) {
+      expect(said).toContain(`${key} in ${yaml}`);
+    }
+    expect(said).toContain('registry.certs.ca in');
+    expect(said).toContain('sets registry.certs.ca-root');
+    expect(said).not.toContain('ops@example.com');
+
+    const jsonLines: string[] = [];
+    const fromJson = loadConfig({ argv: { 'config-file': json }, onWarning: (line) => jsonLines.push(line) });
+    expect(fromJson.registry.certs['ca-root']).toBe('/certs/cert.crt');
+    expect(fromJson.auth['session-ttl']).toBe(48 * 3600);
+    expect(jsonLines).toHaveLength(4);
+  });
+
+  it('still refuses a config-file key that is neither ours nor the Go registry-admin’s', async () => {
+    const file = join(dir, 'typo.yml');
+    await writeFile(file, 'registry:\n  auth_typo: token\n');
+    expect(errorOf(() => loadConfig({ argv: { 'config-file': file } })).message).toContain(
+      'unknown option registry.auth-typo',
     );
   });
 });

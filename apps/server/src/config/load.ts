@@ -8,6 +8,7 @@ import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { readEnvironment } from './environment';
+import { readGoFileKeys, readGoFlags } from './go-config';
 import { type Config, configSchema, formatSeconds, type NumericRange, numericRangeOf } from './schema';
 
 export type OptionKind = 'string' | 'boolean' | 'list';
@@ -196,13 +197,19 @@ export function loadConfig(
     onWarning?: (line: string) => void;
   } = {},
 ): Config {
-  const argv = input.argv ?? {};
+  const ourFlags = new Set(configOptions().map((option) => option.flag));
+  const { argv, warnings: flagWarnings } = readGoFlags(input.argv ?? {}, ourFlags);
   const { env, warnings } = readEnvironment(input.env ?? {}, configOptions());
-  for (const line of warnings) input.onWarning?.(line);
+  for (const line of [...flagWarnings, ...warnings]) input.onWarning?.(line);
   const cwd = input.cwd ?? process.cwd();
   const fileOption = argv['config-file'] ?? env.RA_CONFIG_FILE;
   const filePath = typeof fileOption === 'string' && fileOption !== '' ? resolve(cwd, fileOption) : undefined;
-  const merged: Record<string, unknown> = filePath ? readConfigFile(filePath) : {};
+  let merged: Record<string, unknown> = {};
+  if (filePath) {
+    const file = readGoFileKeys(readConfigFile(filePath), ourFlags, filePath);
+    for (const line of file.warnings) input.onWarning?.(line);
+    merged = file.data;
+  }
 
   for (const option of configOptions()) {
     if (option === CONFIG_FILE_OPTION) continue;

@@ -24,3 +24,8 @@ export function setEmbeddedFiles(files: EmbeddedFiles): void {
 export function embeddedFiles(): EmbeddedFiles | undefined {
   return embedded;
 }
+
+/** better-sqlite3's `nativeBinding` option: the carried addon in the single executable, nothing elsewhere. */
+export function sqliteAddon(): { nativeBinding?: string } {
+  return embedded ? { nativeBinding: embedded.sqliteAddon } : {};
+}

@@ -1,10 +1,10 @@
 /** Opens the store the configuration names (SQLite by default, PostgreSQL for replicated deployments). */
-import { openStore, type Store } from '@registry-admin/store';
+import { openStore, type Store, StoreError } from '@registry-admin/store';
 import type { Config } from '../config/schema';
-import { embeddedFiles } from './embedded-files';
+import { sqliteAddon } from './embedded-files';
 import type { RuntimePaths } from './paths';
 
-export function openConfiguredStore(config: Config, paths: RuntimePaths): Promise<Store> {
+export async function openConfiguredStore(config: Config, paths: RuntimePaths): Promise<Store> {
   if (config.store.type === 'postgres') {
     const url = config.store.postgres.url;
     if (!url) throw new Error('store.postgres.url is required when store.type is postgres');
@@ -14,6 +14,20 @@ export function openConfiguredStore(config: Config, paths: RuntimePaths): Promis
       ...(config.store.postgres.schema ? { schema: config.store.postgres.schema } : {}),
     });
   }
-  const addon = embeddedFiles()?.sqliteAddon;
-  return openStore({ type: 'sqlite', path: paths.database, ...(addon ? { nativeBinding: addon } : {}) });
+  try {
+    return await openStore({ type: 'sqlite', path: paths.database, ...sqliteAddon() });
+  } catch (error) {
+    // Most likely the Go registry-admin's data.db, named by its --store.embed.path (RA_STORE_EMBED_DB_PATH).
+    if (error instanceof StoreError && error.code === 'ERR_STORE_FOREIGN_DATABASE') {
+      throw new StoreError(
+        error.code,
+        `${error.message}. If it is the Go registry-admin's database, bring its users, groups and access rules ` +
+          `over with \`registry-admin import ${paths.database}\` and let this server keep its own file: point ` +
+          '--store.embed.path elsewhere or leave it unset (<data-dir>/registry-admin.db)',
+        'store.embed.path',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
 }

@@ -21,6 +21,7 @@ import { createSessionService, type SessionService } from '../services/sessions'
 import { PRUNE_INTERVAL_MS, type StorePruning, startStorePruning } from '../services/store-pruning';
 import { createTagDetails, type TagDetails } from '../services/tag-details';
 import { createVisibility, type Visibility } from '../services/visibility';
+import { jwksFilePath, writeJwksFile } from './jwks-file';
 import { openConfiguredStore } from './open-store';
 import { configuredPasswordHasher } from './password-policy';
 import { type RuntimePaths, resolvePaths } from './paths';
@@ -79,6 +80,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
     ipAddresses: config.registry.certs.ip,
   });
   for (const warning of warnings) announce(`warning: ${warning}`);
+  // Registry 3.x reads the keys from this file: a rotated key must be in it before the first token it signs.
+  if (config.registry['key-id'] === 'thumbprint' && (await writeJwksFile(jwksFilePath(paths), certificates))) {
+    announce(`wrote ${jwksFilePath(paths)} (the registry's auth.token.jwks; restart the registry to read it)`);
+  }
   const issuer = await createTokenIssuer({
     privateKey: certificates.privateKey,
     ...(config.registry.x5c ? { certificateChain: certificates.chainPem } : {}),

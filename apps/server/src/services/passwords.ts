@@ -4,7 +4,6 @@
  * tool this replaces — are verified too and replaced by argon2id on the next sign-in, so users can be imported.
  */
 import argon2 from 'argon2';
-import bcrypt from 'bcryptjs';
 
 export const PASSWORD_MAX_LENGTH = 1024;
 
@@ -71,7 +70,11 @@ export function createPasswordHasher(policy: PasswordPolicy = DEFAULT_PASSWORD_P
       if (password.length > PASSWORD_MAX_LENGTH) return false;
       try {
         // `$2y$` (htpasswd) is the same algorithm as `$2b$`.
-        if (isBcrypt(stored)) return await limited(() => bcrypt.compare(password, stored.replace(/^\$2y\$/, '$2b$')));
+        if (isBcrypt(stored)) {
+          // Only imported accounts have bcrypt hashes, each until its next sign-in: loaded on first need.
+          const { default: bcrypt } = await import('bcryptjs');
+          return await limited(() => bcrypt.compare(password, stored.replace(/^\$2y\$/, '$2b$')));
+        }
         return await limited(() => argon2.verify(stored, password));
       } catch {
         return false;

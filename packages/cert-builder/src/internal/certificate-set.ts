@@ -163,6 +163,18 @@ function spki(key: KeyObject): Buffer {
  * @example
  * const set = parseCertificateSet({ privateKeyPem, certificatePem });
  */
+/**
+ * libtrust, which the Go registry-admin used to write its key files, puts a `keyID: …` header into each PEM block.
+ * OpenSSL takes any header there for encryption parameters and refuses the block, so such headers are dropped before
+ * parsing (encryption headers, `Proc-Type`, are kept and still refused as encrypted).
+ */
+function withoutPemHeaders(pem: string): string {
+  return pem.replace(
+    /(-----BEGIN [A-Z0-9 ]+-----\r?\n)((?:[A-Za-z0-9-]+:[^\r\n]*\r?\n)+)\r?\n/g,
+    (block: string, begin: string, headers: string) => (/^Proc-Type:/im.test(headers) ? block : begin),
+  );
+}
+
 export function parseCertificateSet(
   pem: { privateKeyPem: string; publicKeyPem?: string; certificatePem: string },
   options: { now?: Date; source?: { key?: string; publicKey?: string; ca?: string } } = {},
@@ -170,7 +182,7 @@ export function parseCertificateSet(
   const where = (kind: 'key' | 'publicKey' | 'ca', fallback: string) => options.source?.[kind] ?? fallback;
   let privateKey: KeyObject;
   try {
-    privateKey = createPrivateKey(pem.privateKeyPem);
+    privateKey = createPrivateKey(withoutPemHeaders(pem.privateKeyPem));
   } catch (error) {
     throw new CertError('ERR_CERT_PARSE', `${where('key', 'the private key')} is not a PEM private key`, {
       cause: error,
@@ -180,7 +192,7 @@ export function parseCertificateSet(
   if (pem.publicKeyPem !== undefined) {
     let given: KeyObject;
     try {
-      given = createPublicKey(pem.publicKeyPem);
+      given = createPublicKey(withoutPemHeaders(pem.publicKeyPem));
     } catch (error) {
       throw new CertError('ERR_CERT_PARSE', `${where('publicKey', 'the public key')} is not a PEM public key`, {
         cause: error,

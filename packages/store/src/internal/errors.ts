@@ -6,7 +6,8 @@ export type StoreErrorCode =
   | 'ERR_STORE_REFERENCE'
   | 'ERR_STORE_QUERY_INVALID'
   | 'ERR_STORE_INVALID'
-  | 'ERR_STORE_DRIVER_MISSING';
+  | 'ERR_STORE_DRIVER_MISSING'
+  | 'ERR_STORE_FOREIGN_DATABASE';
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode;

@@ -123,6 +123,26 @@ function withStatementCache(database: SQLite.Database): SQLite.Database {
   });
 }
 
+/**
+ * A SQLite file that holds tables but none of this store's migrations belongs to another application (the Go
+ * registry-admin's `data.db`, say): running the migrations there would mix two schemas in one file. It is refused
+ * before anything is written to it (the WAL switch included).
+ */
+function refuseForeignDatabase(database: SQLite.Database, path: string): void {
+  const tables = database
+    .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")
+    .pluck()
+    .all() as string[];
+  if (tables.length === 0 || tables.includes('kysely_migration')) return;
+  database.close();
+  throw new StoreError(
+    'ERR_STORE_FOREIGN_DATABASE',
+    `${path} holds another application's tables (${tables.slice(0, 8).join(', ')}) and none of this store's; ` +
+      'it was left unchanged',
+    'path',
+  );
+}
+
 async function connect(config: StoreConfig): Promise<Kysely<Database>> {
   if (config.type === 'sqlite') {
     const Database = await loadSqliteDriver();
@@ -131,6 +151,7 @@ async function connect(config: StoreConfig): Promise<Kysely<Database>> {
       config.path,
       config.nativeBinding === undefined ? undefined : { nativeBinding: config.nativeBinding },
     );
+    refuseForeignDatabase(database, config.path);
     database.pragma('journal_mode = WAL');
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
