@@ -166,5 +166,5 @@ describe('backup while serving, and restore', () => {
     }
     const events = await api(restored, 'GET', '/api/v1/events?range=[0,99]', undefined, server.adminAuth);
     expect(events).toHaveLength(STEPS);
-  });
+  }, 300_000);
 });

@@ -117,7 +117,7 @@ describeE2E('migrating from the Go registry-admin: its data.db and its certifica
     expect(result.stdout).toContain('would create 2 group(s), 5 user(s), 6 rule(s)');
     const users = await runCli(['user', 'list', '--json', '--data-dir', dataDir]);
     expect(JSON.parse(users.stdout)).toEqual([]);
-  });
+  }, 180_000);
 
   it('imports once: a second run creates nothing, and the source file is never changed', async () => {
     const first = await runCli(['import', goDatabase, '--data-dir', dataDir]);
@@ -129,7 +129,7 @@ describeE2E('migrating from the Go registry-admin: its data.db and its certifica
     expect(second.stdout).toContain('exists: user "alice" exists');
     expect(await digest(goDatabase)).toBe(sourceDigest);
     for (const suffix of ['-journal', '-wal', '-shm']) expect(await exists(`${goDatabase}${suffix}`)).toBe(false);
-  });
+  }, 180_000);
 
   it('refuses to serve on its data.db (its RA_STORE_EMBED_DB_PATH), leaves it unchanged and names the import', async () => {
     const result = await runCli(['serve', '--data-dir', join(dir, 'refused'), '--port', '0'], {
@@ -140,7 +140,7 @@ describeE2E('migrating from the Go registry-admin: its data.db and its certifica
     expect(result.stderr).toContain("holds another application's tables");
     expect(result.stderr).toContain(`registry-admin import ${goDatabase}`);
     expect(await digest(goDatabase)).toBe(sourceDigest);
-  });
+  }, 180_000);
 
   it('lets the imported users push and pull what they could there, through the registry trusting its CA file', async () => {
     server = await startRegistryAdmin([...certFlags(), '--registry.service', SERVICE, '--registry.issuer', ISSUER], {
@@ -189,7 +189,7 @@ describeE2E('migrating from the Go registry-admin: its data.db and its certifica
     // Disabled there, disabled here: not even what anonymous clients may pull.
     await refused(inspect(ref('team/app'), carol));
     await refused(inspect(ref('public/base'), carol));
-  });
+  }, 180_000);
 
   it('replaces each imported bcrypt hash with argon2id once its user has signed in', async () => {
     const ours = new Database(join(dataDir, 'registry-admin.db'), { readonly: true, fileMustExist: true });
@@ -208,5 +208,5 @@ describeE2E('migrating from the Go registry-admin: its data.db and its certifica
       ours.close();
     }
     expect(await digest(goDatabase)).toBe(sourceDigest);
-  });
+  }, 180_000);
 });

@@ -227,7 +227,7 @@ describeE2E("the Go registry-admin's configuration examples, unchanged", () => {
       env: { ...process.env, ...env },
     });
     try {
-      const match = await server.waitFor(/listening on (https?:\/\/\S+)/);
+      const match = await server.waitFor(/listening on (https?:\/\/\S+)/, 90_000);
       await waitForHttp(`${match[1]}/readyz`, (status) => status === 200);
       return server.logs();
     } finally {
@@ -260,7 +260,7 @@ describeE2E("the Go registry-admin's configuration examples, unchanged", () => {
     for (const line of lines) expect(logs).toContain(line);
     // Its certificate paths are where the certificates were made.
     for (const file of ['cert.key', 'cert.pub', 'cert.crt']) await access(join(dir, 'certs', file));
-  });
+  }, 180_000);
 
   it('takes every RA_* variable of its option list', async () => {
     const env = Object.fromEntries(options.map((option) => [option.env, String(option.value)]));
@@ -270,7 +270,7 @@ describeE2E("the Go registry-admin's configuration examples, unchanged", () => {
     expect(lines.join('\n')).not.toContain('unknown environment variable');
     const logs = await startsWith([], env);
     for (const line of lines) expect(logs).toContain(line);
-  });
+  }, 180_000);
 
   it('takes its config-file snippets and option names as YAML (snake_case) and JSON (kebab-case)', async () => {
     const settings = {
@@ -333,7 +333,7 @@ describeE2E("the Go registry-admin's configuration examples, unchanged", () => {
       const logs = await startsWith(['--config-file', file]);
       for (const line of lines) expect(logs).toContain(line);
     }
-  });
+  }, 180_000);
 
   it('accepts events from its registry notification config unchanged (an admin’s Basic credentials)', async () => {
     const dataDir = join(dir, 'notifications');
@@ -369,7 +369,7 @@ describeE2E("the Go registry-admin's configuration examples, unchanged", () => {
       'false',
     ]);
     try {
-      const url = (await server.waitFor(/listening on (https?:\/\/\S+)/))[1] as string;
+      const url = (await server.waitFor(/listening on (https?:\/\/\S+)/, 90_000))[1] as string;
       const image = await buildOciImage(join(dir, 'image'), { tag: 'v1', seed: 'seed-notifications' });
       const pushed = await copyToRegistry(image.dir, 'v1', `${notifying.host}/team/app:v1`);
       expect(pushed.code, pushed.stderr).toBe(0);
@@ -388,5 +388,5 @@ describeE2E("the Go registry-admin's configuration examples, unchanged", () => {
       await server.stop();
       await notifying.stop();
     }
-  });
+  }, 180_000);
 });
