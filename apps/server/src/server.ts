@@ -6,6 +6,7 @@ import { buildApp, REDACTED_PATHS } from './app';
 import { EVERY_INTERFACE } from './config/listen-address';
 import type { Config } from './config/schema';
 import { hasWebApp, webAppDir } from './http/web-app';
+import { SyncRunningElsewhere } from './runtime/cluster-sync';
 import { createServices } from './runtime/services';
 
 export interface RunningServer {
@@ -40,7 +41,17 @@ export async function runServer(
   // This module sits one level below the package, in the sources and in the bundle alike.
   const webDir = webAppDir(resolve(import.meta.dirname, '..'), options.env ?? {});
   const web = hasWebApp(webDir);
-  const services = await createServices(config, { cwd: options.cwd, announce });
+  // The app's logger exists only once the services do; these report through it from then on.
+  let log: FastifyInstance['log'] | undefined;
+  const services = await createServices(config, {
+    cwd: options.cwd,
+    announce,
+    onSyncStart: () => log?.info('index sync started'),
+    // Said on stdout rather than the log: the first change can come before the logger exists.
+    onLeadershipChange: (leading) =>
+      announce(leading ? 'leading the periodic work (index sync, pruning)' : 'no longer leading the periodic work'),
+    onBackgroundError: (error) => log?.error({ err: error }, 'background work failed'),
+  });
   try {
     const https =
       config.ssl.type === 'static' && config.ssl.cert && config.ssl.key
@@ -54,6 +65,7 @@ export async function runServer(
       ...(https ? { https } : {}),
       ...(web ? { webDir } : {}),
     });
+    log = app.log;
     await listen(app, config.listen, config.port);
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -68,23 +80,28 @@ export async function runServer(
         : `web UI not built (no ${webDir}/index.html): serving the API only; pnpm --filter @registry-admin/web build builds it`,
     );
     announce(`registry-admin listening on ${url}`);
-    // Full sync at start, then every --registry.gc-interval; failures are logged and retried at the next turn.
+    // One replica (the leader) syncs: at once when it starts leading, then every --registry.gc-interval. A sync that
+    // fails is logged and retried at the next turn; one already running on another replica (on demand) is left to it.
     const sync = config.registry.sync ? services.indexSync : undefined;
-    const runSync = () => {
-      sync
-        ?.run()
-        .then((report) => app.log.info({ ...report, skipped: report.skipped.length }, 'index synced'))
-        .catch((error: unknown) => app.log.error({ err: error }, 'index sync failed'));
-    };
-    if (sync) runSync();
-    const timer = sync ? setInterval(runSync, config.registry['gc-interval'] * 1000) : undefined;
-    timer?.unref();
+    if (sync) {
+      services.leadership.addDuty({
+        name: 'index sync',
+        intervalMs: config.registry['gc-interval'] * 1000,
+        run: () =>
+          sync
+            .run()
+            .then((report) => app.log.info({ ...report, skipped: report.skipped.length }, 'index synced'))
+            .catch((error: unknown) => {
+              if (error instanceof SyncRunningElsewhere) app.log.info('index sync left to the replica running one');
+              else app.log.error({ err: error }, 'index sync failed');
+            }),
+      });
+    }
     let closing: Promise<void> | undefined;
     return {
       url,
       port,
       close() {
-        if (timer) clearInterval(timer);
         closing ??= app.close().then(() => services.close());
         return closing;
       },
