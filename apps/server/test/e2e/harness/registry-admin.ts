@@ -41,6 +41,8 @@ export interface StartRegistryAdminOptions {
   port?: number;
   /** Added to this process's environment, e.g. RA_* settings. */
   env?: NodeJS.ProcessEnv;
+  /** `--logger.level`; `warn` unless a test reads the info lines. */
+  logLevel?: 'warn' | 'info' | 'debug';
 }
 
 export function runCli(
@@ -101,7 +103,7 @@ export async function startRegistryAdmin(
       // `=` keeps a password that starts with '-' from being read as an option.
       `--store.admin-password=${adminPassword}`,
       '--logger.level',
-      'warn',
+      options.logLevel ?? 'warn',
       ...args,
     ],
     options.env ? { env: options.env } : {},
