@@ -43,6 +43,7 @@ export async function runServer(
   const web = hasWebApp(webDir);
   // The app's logger exists only once the services do; these report through it from then on.
   let log: FastifyInstance['log'] | undefined;
+  let lastBackgroundError = 0;
   const services = await createServices(config, {
     cwd: options.cwd,
     announce,
@@ -50,7 +51,13 @@ export async function runServer(
     // Said on stdout rather than the log: the first change can come before the logger exists.
     onLeadershipChange: (leading) =>
       announce(leading ? 'leading the periodic work (index sync, pruning)' : 'no longer leading the periodic work'),
-    onBackgroundError: (error) => log?.error({ err: error }, 'background work failed'),
+    // While the database is down every poll fails: one line per ten seconds says so without flooding the log.
+    onBackgroundError: (error) => {
+      const now = Date.now();
+      if (now - lastBackgroundError < 10_000) return;
+      lastBackgroundError = now;
+      log?.error({ err: error }, 'background work failed');
+    },
   });
   try {
     const https =

@@ -102,7 +102,8 @@ describeReplicas('three replicas on PostgreSQL behind haproxy', () => {
   let capture: Server;
   let adminAuth: string;
   const pusher: Credentials = { username: 'pusher', password: 'pusher-password' };
-  const measured: { revocationMs?: number; failoverMs?: number; failoverSyncMs?: number } = {};
+  const measured: { disableRequestMs?: number; revocationMs?: number; failoverMs?: number; failoverSyncMs?: number } =
+    {};
 
   async function api(base: string, method: string, path: string, body?: unknown) {
     const response = await fetch(`${base}${path}`, {
@@ -214,11 +215,9 @@ describeReplicas('three replicas on PostgreSQL behind haproxy', () => {
       '--registry.gc-interval',
       '1m',
     ];
-    replicas.push(await startRegistryAdmin(serveArgs, { dataDir: firstDataDir, logLevel: 'info' }));
-    replicas.push(
-      await startRegistryAdmin(serveArgs, { logLevel: 'info' }),
-      await startRegistryAdmin(serveArgs, { logLevel: 'info' }),
-    );
+    const started = { logLevel: 'info', startTimeoutMs: 60_000 } as const;
+    replicas.push(await startRegistryAdmin(serveArgs, { dataDir: firstDataDir, ...started }));
+    replicas.push(await startRegistryAdmin(serveArgs, started), await startRegistryAdmin(serveArgs, started));
     // The first start made the admin; the others' generated passwords were not used.
     adminAuth = replicas[0]?.adminAuth as string;
 
@@ -243,7 +242,7 @@ describeReplicas('three replicas on PostgreSQL behind haproxy', () => {
     await writeFile(join(haproxyDir, 'haproxy.cfg'), config);
     haproxy = startProcess('haproxy', ['-db', '-f', join(haproxyDir, 'haproxy.cfg')]);
     await waitForHttp(`${balancer}/readyz`, (status) => status === 200);
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     for (const replica of replicas) if (!killed.has(replica)) await replica.stop();
@@ -255,7 +254,7 @@ describeReplicas('three replicas on PostgreSQL behind haproxy', () => {
     await admin?.query(`drop database if exists "${database}" with (force)`);
     await admin?.end();
     console.log(
-      `replicas: revocation seen by every replica after ${measured.revocationMs} ms; ` +
+      `replicas: disable answered in ${measured.disableRequestMs} ms, then refused by every replica after ${measured.revocationMs} ms; ` +
         `leader killed mid-sync -> new leader after ${measured.failoverMs} ms, index equal to the registry after ${measured.failoverSyncMs} ms`,
     );
   });
@@ -338,8 +337,11 @@ describeReplicas('three replicas on PostgreSQL behind haproxy', () => {
         })
       ).status;
     await eventually(async () => (await Promise.all(replicas.map(tokenStatus))).every((status) => status === 200));
-    const started = Date.now();
+    const asked = Date.now();
     await api(replicas[1]?.url as string, 'PUT', `/api/v1/users/${user.id}`, { disabled: true });
+    // From the answer on: the disable is committed.
+    const started = Date.now();
+    measured.disableRequestMs = started - asked;
     const lags = await Promise.all(
       replicas.map(async (replica) => {
         await eventually(async () => (await tokenStatus(replica)) !== 200);

@@ -43,6 +43,8 @@ export interface StartRegistryAdminOptions {
   env?: NodeJS.ProcessEnv;
   /** `--logger.level`; `warn` unless a test reads the info lines. */
   logLevel?: 'warn' | 'info' | 'debug';
+  /** How long the start may take (default 20 s); longer where several servers start at once. */
+  startTimeoutMs?: number;
 }
 
 export function runCli(
@@ -114,7 +116,7 @@ export async function startRegistryAdmin(
   };
   let url: string;
   try {
-    const match = await server.waitFor(/listening on (https?:\/\/\S+)/);
+    const match = await server.waitFor(/listening on (https?:\/\/\S+)/, options.startTimeoutMs);
     url = match[1] as string;
     await waitForHttp(`${url}/readyz`, (status) => status === 200);
   } catch (error) {
