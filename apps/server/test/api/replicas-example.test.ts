@@ -21,11 +21,12 @@ describe('examples/kubernetes-replicas', () => {
     (document) => document.toJS() as { kind: string; spec: Record<string, unknown> },
   );
   const deployment = documents.find((document) => document.kind === 'Deployment');
-  const container = (deployment?.spec as { template: { spec: { containers: Container[] } } }).template.spec
+  if (!deployment) throw new Error(`no Deployment in ${MANIFEST}`);
+  const container = (deployment.spec as { template: { spec: { containers: Container[] } } }).template.spec
     .containers[0] as Container;
 
   it('runs several replicas, ready only while the database answers', () => {
-    expect(deployment?.spec.replicas).toBeGreaterThanOrEqual(2);
+    expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
     expect(container.readinessProbe.httpGet.path).toBe('/readyz');
     expect(container.livenessProbe.httpGet.path).toBe('/healthz');
     expect(documents.map((document) => document.kind)).toEqual(['Deployment', 'Service', 'PodDisruptionBudget']);
