@@ -6,6 +6,7 @@ import { buildApp, REDACTED_PATHS } from './app';
 import { EVERY_INTERFACE } from './config/listen-address';
 import type { Config } from './config/schema';
 import { hasWebApp, webAppDir } from './http/web-app';
+import { SyncRunningElsewhere } from './runtime/cluster-sync';
 import { embeddedFiles } from './runtime/embedded-files';
 import { servingPort } from './runtime/public-url';
 import { createServices } from './runtime/services';
@@ -56,7 +57,24 @@ export async function runServer(
     options.env ?? {},
   );
   const web = webDir !== undefined && hasWebApp(webDir);
-  const services = await createServices(config, { cwd: options.cwd, announce });
+  // The app's logger exists only once the services do; these report through it from then on.
+  let log: FastifyInstance['log'] | undefined;
+  let lastBackgroundError = 0;
+  const services = await createServices(config, {
+    cwd: options.cwd,
+    announce,
+    onSyncStart: () => log?.info('index sync started'),
+    // Said on stdout rather than the log: the first change can come before the logger exists.
+    onLeadershipChange: (leading) =>
+      announce(leading ? 'leading the periodic work (index sync, pruning)' : 'no longer leading the periodic work'),
+    // While the database is down every poll fails: one line per ten seconds says so without flooding the log.
+    onBackgroundError: (error) => {
+      const now = Date.now();
+      if (now - lastBackgroundError < 10_000) return;
+      lastBackgroundError = now;
+      log?.error({ err: error }, 'background work failed');
+    },
+  });
   let https: HttpsSetup | undefined;
   try {
     https = await prepareHttps(
@@ -73,6 +91,7 @@ export async function runServer(
       ...(https ? { https: { cert: https.initial.cert, key: https.initial.key } } : {}),
       ...(web ? { webDir } : {}),
     });
+    log = app.log;
     await listen(app, config.listen, servingPort(config));
     await https?.attach(app.server as HttpsServer);
     const address = app.server.address();
@@ -95,17 +114,23 @@ export async function runServer(
         `plain HTTP on port ${https.httpPort} redirects to HTTPS${https.acme ? ' and answers ACME challenges' : ''}`,
       );
     }
-    // Full sync at start, then every --registry.gc-interval; failures are logged and retried at the next turn.
+    // One replica (the leader) syncs: at once when it starts leading, then every --registry.gc-interval. A sync that
+    // fails is logged and retried at the next turn; one already running on another replica (on demand) is left to it.
     const sync = config.registry.sync ? services.indexSync : undefined;
-    const runSync = () => {
-      sync
-        ?.run()
-        .then((report) => app.log.info({ ...report, skipped: report.skipped.length }, 'index synced'))
-        .catch((error: unknown) => app.log.error({ err: error }, 'index sync failed'));
-    };
-    if (sync) runSync();
-    const timer = sync ? setInterval(runSync, config.registry['gc-interval'] * 1000) : undefined;
-    timer?.unref();
+    if (sync) {
+      services.leadership.addDuty({
+        name: 'index sync',
+        intervalMs: config.registry['gc-interval'] * 1000,
+        run: () =>
+          sync
+            .run()
+            .then((report) => app.log.info({ ...report, skipped: report.skipped.length }, 'index synced'))
+            .catch((error: unknown) => {
+              if (error instanceof SyncRunningElsewhere) app.log.info('index sync left to the replica running one');
+              else app.log.error({ err: error }, 'index sync failed');
+            }),
+      });
+    }
     let closing: Promise<void> | undefined;
     const tls = https;
     return {
@@ -113,7 +138,6 @@ export async function runServer(
       port,
       ...(tls ? { https: tls } : {}),
       close() {
-        if (timer) clearInterval(timer);
         closing ??= (tls ? tls.close() : Promise.resolve()).then(() => app.close()).then(() => services.close());
         return closing;
       },

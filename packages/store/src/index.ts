@@ -9,6 +9,13 @@ export type {
 } from './internal/access-rules';
 export type { ApiToken, ApiTokenKind, ApiTokenLimit, IssuedApiToken, NewApiToken } from './internal/api-tokens';
 export type { AuditEvent, NewAuditEvent } from './internal/audit-events';
+export {
+  type ClusterLock,
+  type ClusterLockName,
+  type ClusterLocks,
+  DEAD_CONNECTION_SECONDS,
+  type LockedRun,
+} from './internal/cluster-locks';
 export type { Clock } from './internal/common';
 export type { Database } from './internal/database';
 export { StoreError, type StoreErrorCode } from './internal/errors';

@@ -16,6 +16,7 @@ import { audit } from '../http/audit';
 import { adminOnly, requireUser, signedIn } from '../http/authentication';
 import { ApiError, badRequest, errorResponses, forbidden, notFound } from '../http/errors';
 import { idParamsSchema, listQuerySchema, sendList } from '../http/list-query';
+import { SyncRunningElsewhere } from '../runtime/cluster-sync';
 import { MAX_CHILDREN_PER_READ } from '../services/tag-details';
 
 /** `?offset=&limit=`: which platform children of an index a tag detail describes (the others are listed only). */
@@ -184,7 +185,12 @@ const deleteTagSchema = {
     ...errorResponses,
   },
 };
-const syncSchema = { response: { 200: syncReportSchema, ...errorResponses } };
+const syncSchema = {
+  description:
+    'Makes the index equal to the registry now and answers its report; a second call on this replica joins the sync ' +
+    'it runs. One sync runs in the whole cluster at a time: while another replica runs one, 409 ERR_SYNC_RUNNING.',
+  response: { 200: syncReportSchema, ...errorResponses },
+};
 
 /** A tag as the API shows it: react-admin needs an `id`. */
 const tagRecord = (tag: IndexedTag) => ({ id: `${tag.repository}:${tag.name}`, ...tag });
@@ -337,6 +343,7 @@ export async function repositoryRoutes(instance: FastifyInstance): Promise<void>
       if (error instanceof RegistryError) {
         throw new ApiError(502, 'ERR_REGISTRY', `the registry failed during the sync: ${error.message}`);
       }
+      if (error instanceof SyncRunningElsewhere) throw new ApiError(409, error.code, error.message);
       throw error;
     });
     request.log.info({ ...report, skipped: report.skipped.length }, 'index synced');

@@ -18,10 +18,12 @@ import { createMailer, type Mailer } from '../services/mailer';
 import type { PasswordHasher } from '../services/passwords';
 import { createRefreshTokenService, type RefreshTokenService } from '../services/refresh-tokens';
 import { createSessionService, type SessionService } from '../services/sessions';
-import { PRUNE_INTERVAL_MS, type StorePruning, startStorePruning } from '../services/store-pruning';
+import { createStorePruning, PRUNE_INTERVAL_MS, type StorePruning } from '../services/store-pruning';
 import { createTagDetails, type TagDetails } from '../services/tag-details';
 import { createVisibility, type Visibility } from '../services/visibility';
+import { clusterWideSync } from './cluster-sync';
 import { jwksFilePath, writeJwksFile } from './jwks-file';
+import { type Leadership, startLeadership } from './leader';
 import { openConfiguredStore } from './open-store';
 import { configuredPasswordHasher } from './password-policy';
 import { type RuntimePaths, resolvePaths } from './paths';
@@ -55,6 +57,8 @@ export interface Services {
   refreshTokens: RefreshTokenService;
   /** Removes ended sessions, stale login-failure counters and expired reset links, at start and periodically. */
   pruning: StorePruning;
+  /** Whether this replica does the periodic work (pruning here, the index sync once the server adds it). */
+  leadership: Leadership;
   close(): Promise<void>;
 }
 
@@ -64,6 +68,10 @@ export interface ServiceOptions {
   announce?: (line: string) => void;
   onBackgroundError?: (error: unknown) => void;
   onSyncError?: (error: unknown, where: string) => void;
+  /** Told when this process starts an index sync (at most one runs in the cluster). */
+  onSyncStart?: () => void;
+  /** Told when this replica starts or stops leading the periodic work. */
+  onLeadershipChange?: (leading: boolean) => void;
   /** Time between store pruning passes (default ten minutes). */
   pruneIntervalMs?: number;
   /** Replaces the hasher the configuration asks for (tests count its calls). */
@@ -96,8 +104,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
 
   const passwords = options.passwords ?? configuredPasswordHasher(config);
   const store = await openConfiguredStore(config, paths);
-  // Set once pruning runs, so a failure further on stops it before the store closes.
-  let stopPruning: (() => Promise<void>) | undefined;
+  // Set once leadership runs, so a failure further on stops it before the store closes.
+  let stopLeading: (() => Promise<void>) | undefined;
   try {
     await bootstrapAdmin(store, config, paths, passwords, announce);
     await warnOfSharedNames(store, announce);
@@ -127,12 +135,20 @@ export async function createServices(config: Config, options: ServiceOptions = {
       maxPerUser: config.auth['max-refresh-tokens'],
     });
     const registry = createConfiguredRegistryClient(config, issuer);
-    const pruning = startStorePruning(store, {
-      intervalMs: options.pruneIntervalMs ?? PRUNE_INTERVAL_MS,
-      sessionIdleSeconds: config.auth['session-idle'],
+    const pruning = createStorePruning(store, { sessionIdleSeconds: config.auth['session-idle'] });
+    const leadership = startLeadership(store, {
+      ...(options.onLeadershipChange ? { onChange: options.onLeadershipChange } : {}),
       ...(options.onBackgroundError ? { onError: options.onBackgroundError } : {}),
     });
-    stopPruning = () => pruning.close();
+    stopLeading = () => leadership.close();
+    leadership.addDuty({
+      name: 'store pruning',
+      intervalMs: options.pruneIntervalMs ?? PRUNE_INTERVAL_MS,
+      run: async () => {
+        await pruning.run();
+      },
+    });
+    const indexSync = createConfiguredIndexSync(config, store, registry, options.onSyncError);
     const indexEvents = createIndexEvents(store, {
       client: registry,
       onError: (error) => options.onSyncError?.(error, 'notification'),
@@ -153,21 +169,23 @@ export async function createServices(config: Config, options: ServiceOptions = {
       mailer: createMailer(config),
       notificationSecret: await notificationSecret(store),
       registry,
-      indexSync: createConfiguredIndexSync(config, store, registry, options.onSyncError),
+      indexSync: indexSync && clusterWideSync(indexSync, store, options.onSyncStart),
       indexEvents,
       visibility: createVisibility(store, access),
       tagDetails: registry ? createTagDetails(registry) : undefined,
       refreshTokens,
       pruning,
+      leadership,
       async close() {
         access.close();
+        await leadership.close();
         await pruning.close();
         await indexEvents.close().catch(() => {});
         await store.close();
       },
     };
   } catch (error) {
-    await stopPruning?.();
+    await stopLeading?.();
     await store.close();
     throw error;
   }

@@ -1,7 +1,8 @@
 /**
  * Removes what can no longer be used from the store — sessions past their lifetime or idle period, login-failure
  * counters whose window and lock have passed, expired password-reset links — once at start and then periodically,
- * so these tables stay as small as their live contents. Each replica prunes; the deletes are idempotent.
+ * so these tables stay as small as their live contents. The leader of the replicas prunes (runtime/leader.ts); the
+ * deletes are idempotent all the same.
  */
 import type { Store } from '@registry-admin/store';
 
@@ -36,10 +37,10 @@ export const PRUNE_INTERVAL_MS = 10 * 60_000;
  */
 const LOGIN_FAILURE_RETENTION_MS = 3600_000;
 
-export function startStorePruning(store: Store, options: StorePruningOptions): StorePruning {
+/** Pruning without a timer of its own: `run()` when it is due (the leader's duty, see runtime/leader.ts). */
+export function createStorePruning(store: Store, options: Omit<StorePruningOptions, 'intervalMs'>): StorePruning {
   const now = options.now ?? Date.now;
   let running: Promise<PruneReport> | undefined;
-  let closed = false;
 
   const pass = async (): Promise<PruneReport> => {
     const at = new Date(now());
@@ -59,9 +60,21 @@ export function startStorePruning(store: Store, options: StorePruningOptions): S
       });
     return running;
   };
+  return {
+    run,
+    async close() {
+      await running?.catch(() => {});
+    },
+  };
+}
+
+/** Pruning once now and then every `intervalMs`, in this process alone. */
+export function startStorePruning(store: Store, options: StorePruningOptions): StorePruning {
+  const pruning = createStorePruning(store, options);
+  let closed = false;
   const runInBackground = () => {
     if (closed) return;
-    run().catch((error: unknown) => options.onError?.(error));
+    pruning.run().catch((error: unknown) => options.onError?.(error));
   };
 
   runInBackground();
@@ -69,11 +82,11 @@ export function startStorePruning(store: Store, options: StorePruningOptions): S
   // Pruning alone must not keep the process alive.
   timer.unref();
   return {
-    run,
+    run: pruning.run,
     async close() {
       closed = true;
       clearInterval(timer);
-      await running?.catch(() => {});
+      await pruning.close();
     },
   };
 }

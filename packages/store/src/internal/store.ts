@@ -6,6 +6,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { type AccessRule, accessRulesRepository, toAccessRule } from './access-rules';
 import { type ApiTokenKind, apiTokensRepository } from './api-tokens';
 import { auditEventsRepository } from './audit-events';
+import { type ClusterLocks, postgresClusterLocks, sqliteClusterLocks } from './cluster-locks';
 import { type Clock, readRevision } from './common';
 import type { Database, Dialect, Executor } from './database';
 import { loadPostgresDriver, loadSqliteDriver } from './drivers';
@@ -91,6 +92,14 @@ export interface Store extends StoreRepositories {
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
   revision(): Promise<number>;
   loadAccessSnapshot(): Promise<AccessSnapshot>;
+  /**
+   * Locks every process on this database shares (one leader of the periodic work, one index sync at a time).
+   *
+   * @example
+   * const outcome = await store.locks.withLock('index-sync', () => sync.run());
+   * if (!outcome.ran) console.log('another replica is syncing');
+   */
+  readonly locks: ClusterLocks;
   close(): Promise<void>;
 }
 
@@ -143,7 +152,7 @@ function refuseForeignDatabase(database: SQLite.Database, path: string): void {
   );
 }
 
-async function connect(config: StoreConfig): Promise<Kysely<Database>> {
+async function connect(config: StoreConfig): Promise<{ db: Kysely<Database>; locks: ClusterLocks }> {
   if (config.type === 'sqlite') {
     const Database = await loadSqliteDriver();
     mkdirSync(dirname(config.path), { recursive: true, mode: 0o700 });
@@ -156,7 +165,8 @@ async function connect(config: StoreConfig): Promise<Kysely<Database>> {
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
     database.pragma('synchronous = NORMAL');
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+    return { db, locks: sqliteClusterLocks() };
   }
   const schema = config.schema;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
@@ -173,12 +183,10 @@ async function connect(config: StoreConfig): Promise<Kysely<Database>> {
       await client.end();
     }
   }
-  const pool = new pg.Pool({
-    connectionString: config.url,
-    max: config.poolSize ?? 10,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
-  });
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const connection = { connectionString: config.url, ...(schema ? { options: `-c search_path=${schema}` } : {}) };
+  const pool = new pg.Pool({ ...connection, max: config.poolSize ?? 10 });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, locks: postgresClusterLocks(pg, connection) };
 }
 
 async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {
@@ -228,7 +236,7 @@ function repositories(db: Executor, dialect: Dialect, now: Clock): StoreReposito
 export async function openStore(config: StoreConfig, options: StoreOptions = {}): Promise<Store> {
   const now = options.now ?? (() => new Date());
   const dialect: Dialect = config.type;
-  const db = await connect(config);
+  const { db, locks } = await connect(config);
   try {
     await migrate(db, dialect);
   } catch (error) {
@@ -241,6 +249,7 @@ export async function openStore(config: StoreConfig, options: StoreOptions = {})
     ...repositories(db, dialect, now),
     transaction: (work) => db.transaction().execute((trx) => work(repositories(trx, dialect, now))),
     revision: () => readRevision(db),
+    locks,
     loadAccessSnapshot: () =>
       db.transaction().execute(async (trx) => {
         if (dialect === 'postgres') await sql`set transaction isolation level repeatable read`.execute(trx);

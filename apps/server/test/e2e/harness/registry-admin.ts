@@ -41,6 +41,10 @@ export interface StartRegistryAdminOptions {
   port?: number;
   /** Added to this process's environment, e.g. RA_* settings. */
   env?: NodeJS.ProcessEnv;
+  /** `--logger.level`; `warn` unless a test reads the info lines. */
+  logLevel?: 'warn' | 'info' | 'debug';
+  /** How long the start may take (default 20 s); longer where several servers start at once. */
+  startTimeoutMs?: number;
 }
 
 export function runCli(
@@ -101,7 +105,7 @@ export async function startRegistryAdmin(
       // `=` keeps a password that starts with '-' from being read as an option.
       `--store.admin-password=${adminPassword}`,
       '--logger.level',
-      'warn',
+      options.logLevel ?? 'warn',
       ...args,
     ],
     options.env ? { env: options.env } : {},
@@ -112,7 +116,7 @@ export async function startRegistryAdmin(
   };
   let url: string;
   try {
-    const match = await server.waitFor(/listening on (https?:\/\/\S+)/);
+    const match = await server.waitFor(/listening on (https?:\/\/\S+)/, options.startTimeoutMs);
     url = match[1] as string;
     await waitForHttp(`${url}/readyz`, (status) => status === 200);
   } catch (error) {
