@@ -5,28 +5,32 @@
 import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { CertError } from '@registry-admin/cert-builder';
-import { StoreError } from '@registry-admin/store';
-import yargs, { type Options } from 'yargs';
-import { certsGenerate } from './commands/certs';
+import type { Options } from 'yargs';
 import { CliError, type CliIo } from './commands/io';
-import { printRegistryConfig } from './commands/registry-config';
-import { syncIndex } from './commands/sync';
-import { userAdd, userImport, userList, userPasswd } from './commands/user';
-import { ConfigError, configOptions, loadConfig } from './config/load';
+import type { OptionSpec } from './config/load';
+import type { Config } from './config/schema';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
-function globalOptions(): Record<string, Options> {
+/**
+ * Every config option as a global flag. Their descriptions are given only when the help is asked for: yargs renders
+ * the whole help text (some 80 options, wrapped) on every command it runs, and that alone cost a `user list` more
+ * than all its own work.
+ */
+function globalOptions(specs: OptionSpec[], described: boolean): Record<string, Options> {
   const options: Record<string, Options> = {};
-  for (const spec of configOptions()) {
+  for (const spec of specs) {
     options[spec.flag] = {
       type: spec.kind === 'boolean' ? 'boolean' : 'string',
       ...(spec.kind === 'list' ? { array: true } : {}),
       ...(spec.choices ? { choices: spec.choices } : {}),
-      describe: `${spec.description ?? ''} [${spec.env}]`.trim(),
+      ...(described
+        ? {
+            describe: `${spec.description ?? ''} [${spec.env}]`.trim(),
+            group: spec.path.length > 1 ? `${spec.path[0]}:` : 'Options:',
+          }
+        : {}),
       global: true,
-      group: spec.path.length > 1 ? `${spec.path[0]}:` : 'Options:',
     };
   }
   return options;
@@ -37,11 +41,13 @@ const passwordOptions = {
   'password-stdin': { type: 'boolean', describe: 'read the password from the first line of stdin' },
 } as const;
 
-function buildParser(argv: string[]) {
+async function buildParser(argv: string[]) {
+  // Loaded here, not at start: `--version` needs neither the parser nor the configuration schema.
+  const [{ default: yargs }, { configOptions }] = await Promise.all([import('yargs'), import('./config/load')]);
   return yargs(argv)
     .scriptName('registry-admin')
     .parserConfiguration({ 'dot-notation': false, 'camel-case-expansion': false, 'boolean-negation': true })
-    .options(globalOptions())
+    .options(globalOptions(configOptions(), argv.includes('--help')))
     .command(['serve', '$0'], 'start the server (default)')
     .command('user', 'manage users', (y) =>
       y
@@ -83,9 +89,10 @@ function buildParser(argv: string[]) {
 
 type Parsed = Record<string, unknown> & { _: Array<string | number> };
 
-function parse(argv: string[]): Promise<{ args?: Parsed; output: string; error?: Error }> {
+async function parse(argv: string[]): Promise<{ args?: Parsed; output: string; error?: Error }> {
+  const parser = await buildParser(argv);
   return new Promise((resolve) => {
-    buildParser(argv)
+    parser
       .exitProcess(false)
       .fail((message, error) => {
         resolve({ output: '', error: error ?? new CliError(message, 2) });
@@ -103,6 +110,11 @@ function parse(argv: string[]): Promise<{ args?: Parsed; output: string; error?:
  * const code = await runCli(['user', 'list'], { env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr });
  */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  if (argv.length === 1 && argv[0] === '--version') {
+    // What yargs would print, without building the parser.
+    io.stdout.write(`${version}\n`);
+    return 0;
+  }
   const { args, output, error } = await parse(argv);
   if (error) {
     io.stderr.write(`registry-admin: ${error.message}\n`);
@@ -115,6 +127,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const debug = args.debug === true || io.env.RA_DEBUG === 'true';
+  const { ConfigError, loadConfig } = await import('./config/load');
   try {
     const config = loadConfig({
       argv: args,
@@ -127,7 +140,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case undefined:
       case 'serve':
         return await serve(config, io);
-      case 'user':
+      case 'user': {
+        // Each command loads what it needs when it runs, so `--version` or `user list` pays for nothing else.
+        const { userAdd, userImport, userList, userPasswd } = await import('./commands/user');
         if (sub === 'add') {
           await userAdd(config, io, {
             login: String(args.login),
@@ -147,15 +162,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           await userList(config, io, { json: args.json === true });
         }
         return 0;
-      case 'certs':
+      }
+      case 'certs': {
+        const { certsGenerate } = await import('./commands/certs');
         await certsGenerate(config, io, { force: args.force === true });
         return 0;
-      case 'sync':
+      }
+      case 'sync': {
+        const { syncIndex } = await import('./commands/sync');
         await syncIndex(config, io);
         return 0;
-      case 'registry-config':
+      }
+      case 'registry-config': {
+        const { printRegistryConfig } = await import('./commands/registry-config');
         await printRegistryConfig(config, io, { format: args.format === 'json' ? 'json' : 'yaml' });
         return 0;
+      }
       default:
         io.stderr.write(`registry-admin: unknown command ${command}\n`);
         return 2;
@@ -169,7 +191,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`registry-admin: ${failure.message}\n`);
       return failure.exitCode;
     }
-    const known = failure instanceof CertError || failure instanceof StoreError;
+    const known = await isLibraryError(failure);
     const message = failure instanceof Error ? failure.message : String(failure);
     io.stderr.write(`registry-admin: ${message}\n`);
     if (debug || !known) io.stderr.write(`${failure instanceof Error ? failure.stack : ''}\n`);
@@ -177,7 +199,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-async function serve(config: ReturnType<typeof loadConfig>, io: CliIo): Promise<number> {
+/** A certificate or store failure says enough in one line; anything else gets its stack. */
+async function isLibraryError(failure: unknown): Promise<boolean> {
+  // Loaded here rather than at start: a command that failed in one of them has loaded it already.
+  const [{ CertError }, { StoreError }] = await Promise.all([
+    import('@registry-admin/cert-builder'),
+    import('@registry-admin/store'),
+  ]);
+  return failure instanceof CertError || failure instanceof StoreError;
+}
+
+async function serve(config: Config, io: CliIo): Promise<number> {
   const { runServer } = await import('./server');
   const server = await runServer(config, { cwd: io.cwd, stdout: io.stdout, env: io.env });
   const signal = await (io.stopSignal ?? new Promise<string>(() => {}));
