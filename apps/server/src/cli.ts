@@ -14,8 +14,8 @@ const version = (createRequire(import.meta.url)('../package.json') as { version:
 
 /**
  * Every config option as a global flag. Their descriptions are given only when the help is asked for: yargs renders
- * the whole help text (some 80 options, wrapped) on every command it runs, and that alone cost a `user list` more
- * than all its own work.
+ * the whole help text (some 80 options, wrapped) on every command named on the command line, and that alone cost a
+ * `user list` or `serve` more than all its own start-up work.
  */
 function globalOptions(specs: OptionSpec[], described: boolean): Record<string, Options> {
   const options: Record<string, Options> = {};
@@ -44,10 +44,11 @@ const passwordOptions = {
 async function buildParser(argv: string[]) {
   // Loaded here, not at start: `--version` needs neither the parser nor the configuration schema.
   const [{ default: yargs }, { configOptions }] = await Promise.all([import('yargs'), import('./config/load')]);
+  const help = argv.includes('--help');
   return yargs(argv)
     .scriptName('registry-admin')
     .parserConfiguration({ 'dot-notation': false, 'camel-case-expansion': false, 'boolean-negation': true })
-    .options(globalOptions(configOptions(), argv.includes('--help')))
+    .options(globalOptions(configOptions(), help))
     .command(['serve', '$0'], 'start the server (default)')
     .command('user', 'manage users', (y) =>
       y
@@ -84,7 +85,8 @@ async function buildParser(argv: string[]) {
     .strict()
     .help()
     .version(version)
-    .wrap(Math.min(120, process.stdout.columns || 120));
+    // Wrapping is what makes the help text costly; only --help shows it.
+    .wrap(help ? Math.min(120, process.stdout.columns || 120) : null);
 }
 
 type Parsed = Record<string, unknown> & { _: Array<string | number> };
