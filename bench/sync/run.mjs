@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -256,11 +257,24 @@ try {
   ];
   let server = await startServer(dataDir, port, serverArgs(httpDb));
   const auth = { authorization: basic('admin', ADMIN_PASSWORD) };
-  const post = async (path) => {
-    const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: auth });
-    if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-    return response.json();
-  };
+  // node:http rather than fetch: a sync over HTTP on a busy machine can take longer than fetch waits for headers.
+  const post = (path) =>
+    new Promise((resolve, reject) => {
+      const request = httpRequest(`${server.url}${path}`, { method: 'POST', headers: auth }, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => {
+          body += chunk;
+        });
+        response.on('end', () =>
+          response.statusCode === 200
+            ? resolve(JSON.parse(body))
+            : reject(new Error(`${path}: ${response.statusCode} ${body}`)),
+        );
+      });
+      request.on('error', reject);
+      request.end();
+    });
   const memory = [];
   const sampleRss = (label) => {
     memory.push({ label, mb: rssMb(server.child.pid) });

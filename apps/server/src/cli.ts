@@ -45,48 +45,50 @@ async function buildParser(argv: string[]) {
   // Loaded here, not at start: `--version` needs neither the parser nor the configuration schema.
   const [{ default: yargs }, { configOptions }] = await Promise.all([import('yargs'), import('./config/load')]);
   const help = argv.includes('--help');
-  return yargs(argv)
-    .scriptName('registry-admin')
-    .parserConfiguration({ 'dot-notation': false, 'camel-case-expansion': false, 'boolean-negation': true })
-    .options(globalOptions(configOptions(), help))
-    .command(['serve', '$0'], 'start the server (default)')
-    .command('user', 'manage users', (y) =>
-      y
-        .command('add <login>', 'create a user', (c) =>
-          c
-            .positional('login', { type: 'string', demandOption: true })
-            .options(passwordOptions)
-            .option('role', { choices: ['admin', 'manager', 'user'] as const, default: 'user' })
-            .option('name', { type: 'string' })
-            .option('email', { type: 'string' }),
-        )
-        .command('passwd <login>', "change a user's password", (c) =>
-          c.positional('login', { type: 'string', demandOption: true }).options(passwordOptions),
-        )
-        .command('list', 'list users', (c) => c.option('json', { type: 'boolean', describe: 'print JSON' }))
-        .command('import <file>', 'create users from an htpasswd file with bcrypt hashes', (c) =>
-          c
-            .positional('file', { type: 'string', demandOption: true })
-            .option('role', { choices: ['admin', 'manager', 'user'] as const, default: 'user' }),
-        )
-        .demandCommand(1, 'name a user command: add, passwd, list or import'),
-    )
-    .command('certs', 'manage the token signing certificate', (y) =>
-      y
-        .command('generate', 'write a new key and CA certificate', (c) =>
-          c.option('force', { type: 'boolean', describe: 'replace existing files' }),
-        )
-        .demandCommand(1, 'name a certs command: generate'),
-    )
-    .command('sync', 'make the index equal to the registry now')
-    .command('registry-config', "print the registry's config.yml fragment for this server", (c) =>
-      c.option('format', { choices: ['yaml', 'json'] as const, default: 'yaml' }),
-    )
-    .strict()
-    .help()
-    .version(version)
-    // Wrapping is what makes the help text costly; only --help shows it.
-    .wrap(help ? Math.min(120, process.stdout.columns || 120) : null);
+  return (
+    yargs(argv)
+      .scriptName('registry-admin')
+      .parserConfiguration({ 'dot-notation': false, 'camel-case-expansion': false, 'boolean-negation': true })
+      .options(globalOptions(configOptions(), help))
+      .command(['serve', '$0'], 'start the server (default)')
+      .command('user', 'manage users', (y) =>
+        y
+          .command('add <login>', 'create a user', (c) =>
+            c
+              .positional('login', { type: 'string', demandOption: true })
+              .options(passwordOptions)
+              .option('role', { choices: ['admin', 'manager', 'user'] as const, default: 'user' })
+              .option('name', { type: 'string' })
+              .option('email', { type: 'string' }),
+          )
+          .command('passwd <login>', "change a user's password", (c) =>
+            c.positional('login', { type: 'string', demandOption: true }).options(passwordOptions),
+          )
+          .command('list', 'list users', (c) => c.option('json', { type: 'boolean', describe: 'print JSON' }))
+          .command('import <file>', 'create users from an htpasswd file with bcrypt hashes', (c) =>
+            c
+              .positional('file', { type: 'string', demandOption: true })
+              .option('role', { choices: ['admin', 'manager', 'user'] as const, default: 'user' }),
+          )
+          .demandCommand(1, 'name a user command: add, passwd, list or import'),
+      )
+      .command('certs', 'manage the token signing certificate', (y) =>
+        y
+          .command('generate', 'write a new key and CA certificate', (c) =>
+            c.option('force', { type: 'boolean', describe: 'replace existing files' }),
+          )
+          .demandCommand(1, 'name a certs command: generate'),
+      )
+      .command('sync', 'make the index equal to the registry now')
+      .command('registry-config', "print the registry's config.yml fragment for this server", (c) =>
+        c.option('format', { choices: ['yaml', 'json'] as const, default: 'yaml' }),
+      )
+      .strict()
+      .help()
+      .version(version)
+      // Wrapping is what makes the help text costly; only --help shows it.
+      .wrap(help ? Math.min(120, process.stdout.columns || 120) : null)
+  );
 }
 
 type Parsed = Record<string, unknown> & { _: Array<string | number> };
