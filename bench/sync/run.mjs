@@ -5,8 +5,9 @@
 //   node bench/sync/run.mjs            (BENCH_REPOS, BENCH_TAGS, BENCH_LIST_TAGS, BENCH_LATENCY_SECONDS change the sizes)
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -178,6 +179,12 @@ async function growIndex(database, total) {
   }
 }
 
+/** Resident memory of a process in MB (Linux /proc). */
+function rssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
 /** p50/p99 in ms of sequential requests on one keep-alive connection (wrk -t1 -c1, a separate process). */
 async function latency(url, headers) {
   const args = ['-t1', '-c1', ...Object.entries(headers).flatMap(([key, value]) => ['-H', `${key}: ${value}`])];
@@ -225,7 +232,12 @@ try {
       `http://127.0.0.1:${port}`,
     ]),
   );
-  registry = await startRegistry({ auth: fragment.auth.token });
+  // The notifications block registry-config prints is on, as in a real deployment: the registry posts an event back
+  // for every manifest the sync reads (dropped by the server as its own reads).
+  registry = await startRegistry({
+    auth: fragment.auth.token,
+    ...(process.env.BENCH_NO_NOTIFICATIONS ? {} : { notifications: fragment.notifications }),
+  });
   log(`registry at ${registry.url}; writing ${REPOS} repositories × ${TAGS} tags into its storage`);
   const fill = await timed('storage filled', () => fillStorage(join(registry.dir, 'data')));
   const registryPort = registry.host.split(':')[1];
@@ -245,13 +257,33 @@ try {
   ];
   let server = await startServer(dataDir, port, serverArgs(httpDb));
   const auth = { authorization: basic('admin', ADMIN_PASSWORD) };
-  const post = async (path) => {
-    const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: auth });
-    if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-    return response.json();
+  // node:http rather than fetch: a sync over HTTP on a busy machine can take longer than fetch waits for headers.
+  const post = (path) =>
+    new Promise((resolve, reject) => {
+      const request = httpRequest(`${server.url}${path}`, { method: 'POST', headers: auth }, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => {
+          body += chunk;
+        });
+        response.on('end', () =>
+          response.statusCode === 200
+            ? resolve(JSON.parse(body))
+            : reject(new Error(`${path}: ${response.statusCode} ${body}`)),
+        );
+      });
+      request.on('error', reject);
+      request.end();
+    });
+  const memory = [];
+  const sampleRss = (label) => {
+    memory.push({ label, mb: rssMb(server.child.pid) });
+    log(`${label}: rss ${memory.at(-1).mb.toFixed(0)} MB`);
   };
   const syncTwice = async (label) => {
+    sampleRss(`${label}: idle after start`);
     const full = await timed(`${label}: full sync`, () => post('/api/v1/registry/sync'));
+    sampleRss(`${label}: after the full sync`);
     if (full.result.tags !== REPOS * TAGS || full.result.skipped.length > 0) {
       throw new Error(
         `${label}: full sync indexed ${full.result.tags} tags, skipped ${JSON.stringify(full.result.skipped.slice(0, 3))}`,
@@ -259,6 +291,9 @@ try {
     }
     const again = await timed(`${label}: no-change re-sync`, () => post('/api/v1/registry/sync'));
     if (again.result.fetched !== 0) throw new Error(`${label}: no-change re-sync fetched ${again.result.fetched}`);
+    // Back at idle: the registry's last notifications delivered, a moment for the collector.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    sampleRss(`${label}: idle 5 s after`);
     return { full, again };
   };
 
@@ -350,6 +385,17 @@ try {
   line('full sync, --registry.storage-path', fromStorage.full);
   line('no-change re-sync, --registry.storage-path', fromStorage.again);
   console.log(
+    `\nnotifications from the registry: ${process.env.BENCH_NO_NOTIFICATIONS ? 'off' : 'on (the block registry-config prints)'}`,
+  );
+  if (overHttp) {
+    console.log(
+      `full sync / walk ${(overHttp.full.ms / walk.ms).toFixed(2)}x (target <= 1.5), ` +
+        `no-change / walk ${(overHttp.again.ms / walk.ms).toFixed(2)}x (target <= 1.0)`,
+    );
+  }
+  console.log('\nresident memory of the server (target: <= 150 MB after a full sync of 10,000 tags)');
+  for (const { label, mb } of memory) console.log(`${label.padEnd(44)}${mb.toFixed(0).padStart(7)} MB`);
+  console.log(
     `\nlist and search on an index of ${grown.result} tags (admin; wrk -t1 -c1, ${LATENCY_SECONDS} s per query after 1 s warm-up)\n`,
   );
   console.log(`${'query'.padEnd(44)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'requests'.padStart(10)}`);
@@ -370,6 +416,7 @@ try {
         baselineWalkMs: walk.ms,
         http: overHttp && { fullSyncMs: overHttp.full.ms, noChangeSyncMs: overHttp.again.ms },
         storage: { fullSyncMs: fromStorage.full.ms, noChangeSyncMs: fromStorage.again.ms },
+        rssMb: memory,
         indexTags: grown.result,
         latency: rows,
       },

@@ -14,6 +14,8 @@ const cli = join(here, '../../apps/server/dist/cli.js');
 const compareCli = process.env.BENCH_COMPARE_CLI ? resolve(process.env.BENCH_COMPARE_CLI) : undefined;
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = 16;
+// A comma-separated list of words: only the token scenarios whose name holds one of them run (e.g. "user").
+const only = process.env.BENCH_SCENARIOS?.split(',').filter(Boolean);
 const service = 'bench-svc';
 
 try {
@@ -56,7 +58,15 @@ async function load(name, url, headers = {}, script) {
   if (non2xx) throw new Error(`${name}: ${non2xx[1]} responses were not 2xx:\n${output}`);
   const errors = /Socket errors: (.*)/.exec(output);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1]);
-  return { name, rps, p50: parseLatency(output, 50), p99: parseLatency(output, 99), socketErrors: errors?.[1] ?? null };
+  const max = /Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)/.exec(output);
+  return {
+    name,
+    rps,
+    p50: parseLatency(output, 50),
+    p99: parseLatency(output, 99),
+    maxMs: max ? Number(max[1]) * { us: 0.001, ms: 1, s: 1000 }[max[2]] : null,
+    socketErrors: errors?.[1] ?? null,
+  };
 }
 
 async function api(base, auth, method, path, body) {
@@ -213,6 +223,7 @@ try {
   // Each scenario runs on every build back to back, so drift in the machine's load touches both alike.
   const rows = [];
   for (const scenario of scenarios) {
+    if (only && !only.some((word) => scenario.name.includes(word))) continue;
     const measured = [];
     for (const build of builds) measured.push(await load(scenario.name, ...scenario.args(build)));
     rows.push({ name: scenario.name, base: scenario.baseline === 'form' ? bareForm.rps : bare.rps, measured });
@@ -237,6 +248,12 @@ try {
   line(bare.name, [bare], bare.rps);
   line(bareForm.name, [bareForm], bareForm.rps);
   for (const row of rows) line(row.name, row.measured, row.base);
+  console.log('\nslowest request of each run (wrk max), ms:');
+  for (const row of [{ name: bare.name, measured: [bare] }, { name: bareForm.name, measured: [bareForm] }, ...rows]) {
+    console.log(
+      `${row.name.padEnd(36)}${row.measured.map((r) => `  |${cell(r.maxMs?.toFixed(1) ?? '-', 10)}`).join('')}`,
+    );
+  }
   console.log('');
   builds.forEach((build, i) => {
     const { first, second } = checks[i];

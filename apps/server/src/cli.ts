@@ -3,33 +3,38 @@
  * `runCli` takes all of its inputs as values so tests run it in-process.
  */
 import { realpathSync } from 'node:fs';
+import module from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { CertError } from '@registry-admin/cert-builder';
-import { StoreError } from '@registry-admin/store';
-import yargs, { type Options } from 'yargs';
-import { backupDatabase, restoreDatabase } from './commands/backup';
-import { certsGenerate } from './commands/certs';
-import { healthcheck } from './commands/healthcheck';
-import { importGoDatabase } from './commands/import';
+import type { Options } from 'yargs';
 import { CliError, type CliIo } from './commands/io';
-import { printRegistryConfig } from './commands/registry-config';
-import { syncIndex } from './commands/sync';
-import { userAdd, userImport, userList, userPasswd } from './commands/user';
-import { goOnlyFlags } from './config/go-config';
-import { ConfigError, configOptions, loadConfig } from './config/load';
+import type { OptionSpec } from './config/load';
+import type { Config } from './config/schema';
 import { embeddedFiles } from './runtime/embedded-files';
 import { VERSION } from './version';
 
-function globalOptions(): Record<string, Options> {
+/**
+ * Every config option as a global flag. Their descriptions are given only when the help is asked for: yargs renders
+ * the whole help text (some 80 options, wrapped) on every command named on the command line, and that alone cost a
+ * `user list` or `serve` more than all its own start-up work.
+ */
+function globalOptions(
+  specs: OptionSpec[],
+  described: boolean,
+  goOnlyFlags: (ours: ReadonlySet<string>) => Iterable<{ flag: string; boolean?: boolean }>,
+): Record<string, Options> {
   const options: Record<string, Options> = {};
-  for (const spec of configOptions()) {
+  for (const spec of specs) {
     options[spec.flag] = {
       type: spec.kind === 'boolean' ? 'boolean' : 'string',
       ...(spec.kind === 'list' ? { array: true } : {}),
       ...(spec.choices ? { choices: spec.choices } : {}),
-      describe: `${spec.description ?? ''} [${spec.env}]`.trim(),
+      ...(described
+        ? {
+            describe: `${spec.description ?? ''} [${spec.env}]`.trim(),
+            group: spec.path.length > 1 ? `${spec.path[0]}:` : 'Options:',
+          }
+        : {}),
       global: true,
-      group: spec.path.length > 1 ? `${spec.path[0]}:` : 'Options:',
     };
   }
   // The Go registry-admin's flags are accepted (and warned about at start), not listed.
@@ -44,82 +49,93 @@ const passwordOptions = {
   'password-stdin': { type: 'boolean', describe: 'read the password from the first line of stdin' },
 } as const;
 
-function buildParser(argv: string[]) {
-  return yargs(argv)
-    .scriptName('registry-admin')
-    .parserConfiguration({ 'dot-notation': false, 'camel-case-expansion': false, 'boolean-negation': true })
-    .options(globalOptions())
-    .command(['serve', '$0'], 'start the server (default)')
-    .command('user', 'manage users', (y) =>
-      y
-        .command('add <login>', 'create a user', (c) =>
+async function buildParser(argv: string[]) {
+  // Loaded here, not at start: `--version` needs neither the parser nor the configuration schema.
+  const [{ default: yargs }, { configOptions }, { goOnlyFlags }] = await Promise.all([
+    import('yargs'),
+    import('./config/load'),
+    import('./config/go-config'),
+  ]);
+  const help = argv.includes('--help');
+  return (
+    yargs(argv)
+      .scriptName('registry-admin')
+      .parserConfiguration({ 'dot-notation': false, 'camel-case-expansion': false, 'boolean-negation': true })
+      .options(globalOptions(configOptions(), help, goOnlyFlags))
+      .command(['serve', '$0'], 'start the server (default)')
+      .command('user', 'manage users', (y) =>
+        y
+          .command('add <login>', 'create a user', (c) =>
+            c
+              .positional('login', { type: 'string', demandOption: true })
+              .options(passwordOptions)
+              .option('role', { choices: ['admin', 'manager', 'user'] as const, default: 'user' })
+              .option('name', { type: 'string' })
+              .option('email', { type: 'string' }),
+          )
+          .command('passwd <login>', "change a user's password", (c) =>
+            c.positional('login', { type: 'string', demandOption: true }).options(passwordOptions),
+          )
+          .command('list', 'list users', (c) => c.option('json', { type: 'boolean', describe: 'print JSON' }))
+          .command('import <file>', 'create users from an htpasswd file with bcrypt hashes', (c) =>
+            c
+              .positional('file', { type: 'string', demandOption: true })
+              .option('role', { choices: ['admin', 'manager', 'user'] as const, default: 'user' }),
+          )
+          .demandCommand(1, 'name a user command: add, passwd, list or import'),
+      )
+      .command('certs', 'manage the token signing certificate', (y) =>
+        y
+          .command('generate', 'write a new key and CA certificate', (c) =>
+            c.option('force', { type: 'boolean', describe: 'replace existing files' }),
+          )
+          .demandCommand(1, 'name a certs command: generate'),
+      )
+      .command('sync', 'make the index equal to the registry now')
+      .command('healthcheck', "exit 0 when this configuration's server answers /healthz (for container health checks)")
+      .command(
+        'import [path]',
+        "bring the Go registry-admin's users, groups and access rows over from its data.db (read-only)",
+        (c) =>
           c
-            .positional('login', { type: 'string', demandOption: true })
-            .options(passwordOptions)
+            .positional('path', { type: 'string', describe: "the Go registry-admin's database (its store.embed.path)" })
+            .option('dry-run', { type: 'boolean', describe: 'print what would be created, write nothing' })
+            .option('htpasswd', { type: 'string', describe: 'import users from an htpasswd file (bcrypt) instead' })
             .option('role', { choices: ['admin', 'manager', 'user'] as const, default: 'user' })
-            .option('name', { type: 'string' })
-            .option('email', { type: 'string' }),
-        )
-        .command('passwd <login>', "change a user's password", (c) =>
-          c.positional('login', { type: 'string', demandOption: true }).options(passwordOptions),
-        )
-        .command('list', 'list users', (c) => c.option('json', { type: 'boolean', describe: 'print JSON' }))
-        .command('import <file>', 'create users from an htpasswd file with bcrypt hashes', (c) =>
-          c
-            .positional('file', { type: 'string', demandOption: true })
-            .option('role', { choices: ['admin', 'manager', 'user'] as const, default: 'user' }),
-        )
-        .demandCommand(1, 'name a user command: add, passwd, list or import'),
-    )
-    .command('certs', 'manage the token signing certificate', (y) =>
-      y
-        .command('generate', 'write a new key and CA certificate', (c) =>
-          c.option('force', { type: 'boolean', describe: 'replace existing files' }),
-        )
-        .demandCommand(1, 'name a certs command: generate'),
-    )
-    .command('sync', 'make the index equal to the registry now')
-    .command('healthcheck', "exit 0 when this configuration's server answers /healthz (for container health checks)")
-    .command(
-      'import [path]',
-      "bring the Go registry-admin's users, groups and access rows over from its data.db (read-only)",
-      (c) =>
+            .check((a) => {
+              if ((a.path === undefined) === (a.htpasswd === undefined)) {
+                throw new Error('name the Go registry-admin database, or --htpasswd <file>, not both');
+              }
+              return true;
+            }),
+      )
+      .command('backup <file>', 'copy the embedded database to <file>, consistent while the server runs', (c) =>
         c
-          .positional('path', { type: 'string', describe: "the Go registry-admin's database (its store.embed.path)" })
-          .option('dry-run', { type: 'boolean', describe: 'print what would be created, write nothing' })
-          .option('htpasswd', { type: 'string', describe: 'import users from an htpasswd file (bcrypt) instead' })
-          .option('role', { choices: ['admin', 'manager', 'user'] as const, default: 'user' })
-          .check((a) => {
-            if ((a.path === undefined) === (a.htpasswd === undefined)) {
-              throw new Error('name the Go registry-admin database, or --htpasswd <file>, not both');
-            }
-            return true;
-          }),
-    )
-    .command('backup <file>', 'copy the embedded database to <file>, consistent while the server runs', (c) =>
-      c
-        .positional('file', { type: 'string', demandOption: true })
-        .option('force', { type: 'boolean', describe: 'replace <file> when it exists' }),
-    )
-    .command('restore <file>', 'restore a backup into the configured database (server stopped)', (c) =>
-      c
-        .positional('file', { type: 'string', demandOption: true })
-        .option('force', { type: 'boolean', describe: 'replace the existing database' }),
-    )
-    .command('registry-config', "print the registry's config.yml fragment for this server", (c) =>
-      c.option('format', { choices: ['yaml', 'json'] as const, default: 'yaml' }),
-    )
-    .strict()
-    .help()
-    .version(VERSION)
-    .wrap(Math.min(120, process.stdout.columns || 120));
+          .positional('file', { type: 'string', demandOption: true })
+          .option('force', { type: 'boolean', describe: 'replace <file> when it exists' }),
+      )
+      .command('restore <file>', 'restore a backup into the configured database (server stopped)', (c) =>
+        c
+          .positional('file', { type: 'string', demandOption: true })
+          .option('force', { type: 'boolean', describe: 'replace the existing database' }),
+      )
+      .command('registry-config', "print the registry's config.yml fragment for this server", (c) =>
+        c.option('format', { choices: ['yaml', 'json'] as const, default: 'yaml' }),
+      )
+      .strict()
+      .help()
+      .version(VERSION)
+      // Wrapping is what makes the help text costly; only --help shows it.
+      .wrap(help ? Math.min(120, process.stdout.columns || 120) : null)
+  );
 }
 
 type Parsed = Record<string, unknown> & { _: Array<string | number> };
 
-function parse(argv: string[]): Promise<{ args?: Parsed; output: string; error?: Error }> {
+async function parse(argv: string[]): Promise<{ args?: Parsed; output: string; error?: Error }> {
+  const parser = await buildParser(argv);
   return new Promise((resolve) => {
-    buildParser(argv)
+    parser
       .exitProcess(false)
       .fail((message, error) => {
         resolve({ output: '', error: error ?? new CliError(message, 2) });
@@ -137,6 +153,11 @@ function parse(argv: string[]): Promise<{ args?: Parsed; output: string; error?:
  * const code = await runCli(['user', 'list'], { env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr });
  */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  if (argv.length === 1 && argv[0] === '--version') {
+    // What yargs would print, without building the parser.
+    io.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
   const { args, output, error } = await parse(argv);
   if (error) {
     io.stderr.write(`registry-admin: ${error.message}\n`);
@@ -149,6 +170,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const debug = args.debug === true || io.env.RA_DEBUG === 'true';
+  const { ConfigError, loadConfig } = await import('./config/load');
   try {
     const config = loadConfig({
       argv: args,
@@ -161,7 +183,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case undefined:
       case 'serve':
         return await serve(config, io);
-      case 'user':
+      case 'user': {
+        // Each command loads what it needs when it runs, so `--version` or `user list` pays for nothing else.
+        const { userAdd, userImport, userList, userPasswd } = await import('./commands/user');
         if (sub === 'add') {
           await userAdd(config, io, {
             login: String(args.login),
@@ -181,31 +205,47 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           await userList(config, io, { json: args.json === true });
         }
         return 0;
-      case 'certs':
+      }
+      case 'certs': {
+        const { certsGenerate } = await import('./commands/certs');
         await certsGenerate(config, io, { force: args.force === true });
         return 0;
-      case 'sync':
+      }
+      case 'sync': {
+        const { syncIndex } = await import('./commands/sync');
         await syncIndex(config, io);
         return 0;
-      case 'healthcheck':
+      }
+      case 'healthcheck': {
+        const { healthcheck } = await import('./commands/healthcheck');
         await healthcheck(config, io);
         return 0;
-      case 'import':
+      }
+      case 'import': {
         if (typeof args.htpasswd === 'string') {
+          const { userImport } = await import('./commands/user');
           await userImport(config, io, { file: args.htpasswd, role: args.role as 'admin' | 'manager' | 'user' });
         } else {
+          const { importGoDatabase } = await import('./commands/import');
           await importGoDatabase(config, io, { path: String(args.path), dryRun: args['dry-run'] === true });
         }
         return 0;
-      case 'backup':
+      }
+      case 'backup': {
+        const { backupDatabase } = await import('./commands/backup');
         await backupDatabase(config, io, { file: String(args.file), force: args.force === true });
         return 0;
-      case 'restore':
+      }
+      case 'restore': {
+        const { restoreDatabase } = await import('./commands/backup');
         await restoreDatabase(config, io, { file: String(args.file), force: args.force === true });
         return 0;
-      case 'registry-config':
+      }
+      case 'registry-config': {
+        const { printRegistryConfig } = await import('./commands/registry-config');
         await printRegistryConfig(config, io, { format: args.format === 'json' ? 'json' : 'yaml' });
         return 0;
+      }
       default:
         io.stderr.write(`registry-admin: unknown command ${command}\n`);
         return 2;
@@ -219,7 +259,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`registry-admin: ${failure.message}\n`);
       return failure.exitCode;
     }
-    const known = failure instanceof CertError || failure instanceof StoreError;
+    const known = await isLibraryError(failure);
     const message = failure instanceof Error ? failure.message : String(failure);
     io.stderr.write(`registry-admin: ${message}\n`);
     if (debug || !known) io.stderr.write(`${failure instanceof Error ? failure.stack : ''}\n`);
@@ -227,7 +267,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-async function serve(config: ReturnType<typeof loadConfig>, io: CliIo): Promise<number> {
+/** A certificate or store failure says enough in one line; anything else gets its stack. */
+async function isLibraryError(failure: unknown): Promise<boolean> {
+  // Loaded here rather than at start: a command that failed in one of them has loaded it already.
+  const [{ CertError }, { StoreError }] = await Promise.all([
+    import('@registry-admin/cert-builder'),
+    import('@registry-admin/store'),
+  ]);
+  return failure instanceof CertError || failure instanceof StoreError;
+}
+
+async function serve(config: Config, io: CliIo): Promise<number> {
   const { runServer } = await import('./server');
   const server = await runServer(config, { cwd: io.cwd, stdout: io.stdout, env: io.env });
   const signal = await (io.stopSignal ?? new Promise<string>(() => {}));
@@ -253,6 +303,9 @@ function isEntryPoint(): boolean {
  * The entry of `dist/cli.js` and of the single executable.
  */
 export function main(argv: string[] = process.argv.slice(2)): void {
+  // Node 22.1+ keeps the compiled code of every module loaded after this in a cache on disk (in the temp directory;
+  // NODE_DISABLE_COMPILE_CACHE=1 turns it off), so later starts skip most compiling. Node 20 has no such cache.
+  (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
   const stopSignal = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -26,4 +26,8 @@ export {
   MAX_CHILDREN_READ,
   type ManifestReader,
 } from './internal/manifest-description';
-export { type NotificationEvents, readNotificationEvents } from './internal/notification-events';
+export {
+  type NotificationEvents,
+  type ReadNotificationOptions,
+  readNotificationEvents,
+} from './internal/notification-events';

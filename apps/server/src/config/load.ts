@@ -4,8 +4,8 @@
  * schema, so there is no second list to keep in step.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { extname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { readEnvironment } from './environment';
 import { readGoFileKeys, readGoFlags } from './go-config';
@@ -140,6 +140,12 @@ function normalizeKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value;
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(Object.entries(value).map(([key, inner]) => [normalizeKey(key), normalizeKeys(inner)]));
+}
+
+/** The YAML parser is loaded only when a YAML config file is read (loading the configuration stays synchronous). */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yaml.parse(text);
 }
 
 function readConfigFile(path: string): Record<string, unknown> {

@@ -8,9 +8,10 @@
  * its lockout apply exactly as at sign-in.
  * Unknown actions, and events naming a repository, tag or digest outside the registry's grammar (which the registry
  * itself never sends), are answered 2xx and ignored — each invalid one logged — so the registry does not retry them
- * forever and nothing impossible reaches the index or the activity log. Each event is recorded with its index change
- * in one transaction (`@registry-admin/registry-index`); when the store cannot take one, the answer is 503 and the
- * registry delivers the envelope again.
+ * forever and nothing impossible reaches the index or the activity log. The pulls the registry reports for this
+ * server's own reads (its tokens' subject is `SERVER_SUBJECT`) are dropped before anything else. Each event is
+ * recorded with its index change in one transaction (`@registry-admin/registry-index`); when the store cannot take
+ * one, the answer is 503 and the registry delivers the envelope again.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { notificationEnvelopeSchema } from '@registry-admin/registry-client';
@@ -21,6 +22,7 @@ import { z } from 'zod';
 import { adminOnly, credentialKind, logAuthenticationFailure, parseBasicAuthorization } from '../http/authentication';
 import { ApiError, errorResponses, unauthorized } from '../http/errors';
 import { listQuerySchema, sendList } from '../http/list-query';
+import { SERVER_SUBJECT } from '../runtime/registry';
 
 const receivedSchema = z.object({
   received: z.number().int(),
@@ -95,7 +97,10 @@ export async function registryEventRoutes(instance: FastifyInstance): Promise<vo
 
   app.post('/api/v1/registry/events', { onRequest: registryOnly, schema }, async (request) => {
     const envelope = request.body;
-    const { events, invalid, ignored } = readNotificationEvents(envelope.events);
+    // The registry reports this server's own reads (a sync reads every manifest) as pulls: dropped unread.
+    const { events, invalid, ignored } = readNotificationEvents(envelope.events, undefined, {
+      ownActor: SERVER_SUBJECT,
+    });
     for (const { event, reason } of invalid) {
       // Cut short: the names are text anyone holding the secret chose (the JSON log escapes them).
       request.log.warn(

@@ -5,6 +5,13 @@ import type { Store } from '@registry-admin/store';
 import { parseScopes, type TokenIssuer } from '@registry-admin/token-service';
 import type { Config } from '../config/schema';
 
+/**
+ * The subject of the tokens this server signs for its own registry requests (sync, tag details, deletes). No account
+ * can have it (logins hold no `/`), so the registry's notifications of these requests are told apart from any
+ * user's: the pulls it reports for the sync's reads are dropped as they arrive.
+ */
+export const SERVER_SUBJECT = 'registry-admin/server';
+
 /** undefined when --registry.host is not set. */
 export function registryBaseUrl(config: Config): string | undefined {
   const host = config.registry.host;
@@ -23,7 +30,7 @@ export function createConfiguredRegistryClient(config: Config, issuer: TokenIssu
       kind: 'token-provider',
       // The server's own requests: it signs tokens for exactly the scopes each request needs.
       async token(scopes) {
-        const issued = await issuer.issue({ subject: 'registry-admin', access: parseScopes([...scopes]) });
+        const issued = await issuer.issue({ subject: SERVER_SUBJECT, access: parseScopes([...scopes]) });
         return { token: issued.token, expiresIn: issued.expires_in };
       },
     },

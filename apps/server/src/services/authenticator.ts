@@ -40,7 +40,7 @@ export function createAuthenticator(
   passwords: PasswordHasher,
   options: { store?: Store; throttle?: LoginThrottle; onError?: (error: unknown) => void; now?: () => number } = {},
 ): Authenticator {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => Date.now());
   const lastTouched = new Map<string, number>();
   const touch = (kind: 'token' | 'service-account', id: number) => {
     const store = options.store;
@@ -90,22 +90,33 @@ export function createAuthenticator(
   }
 
   /**
-   * Checks running now, by credentials and address. A client that sends many requests at once (a pull of many layers,
-   * a CI job) with a password not yet cached gets one reservation and one argon2 check for all of them; each would
-   * otherwise count as an attempt in flight and a valid burst larger than the limit would lock its own account out.
+   * Checks running now, by credentials: however many requests bring the same login and password at once (a pull of
+   * many layers, a CI job, a fleet of runners sharing a robot account), one argon2 check answers them all. Only the
+   * first request's address is counted by the throttle: the others bring the very same guess, so they learn nothing
+   * it did not, and a valid burst larger than the limit cannot lock its own account out.
    */
   const inFlight = new Map<string, Promise<SnapshotUser | undefined>>();
 
-  async function checkPassword(login: string, password: string, address: string): Promise<SnapshotUser | undefined> {
-    const user = access.userByLogin(login);
-    // Verified recently with this very password: no lockout check, no hashing, no store work.
-    if (user && cache.lookup(login, password, user.passwordHash) === user.id) return user.disabled ? undefined : user;
-    const key = `${cache.keyOf(login, password)}@${address}`;
+  function singleFlight(user: SnapshotUser | undefined, login: string, password: string, address: string) {
+    const key = cache.keyOf(login, password);
     const running = inFlight.get(key);
     if (running) return running;
     const check = verifyPassword(user, login, password, address).finally(() => inFlight.delete(key));
     inFlight.set(key, check);
     return check;
+  }
+
+  async function checkPassword(login: string, password: string, address: string): Promise<SnapshotUser | undefined> {
+    const user = access.userByLogin(login);
+    // Verified recently with this very password: no lockout check, no hashing, no store work.
+    if (user && cache.lookup(login, password, user.passwordHash, now()) === user.id) {
+      // Near the end of the entry's life, one check renews it in the background while requests go on being answered.
+      if (!user.disabled && cache.refreshDue(login, password, now())) {
+        singleFlight(user, login, password, address).catch((error: unknown) => options.onError?.(error));
+      }
+      return user.disabled ? undefined : user;
+    }
+    return singleFlight(user, login, password, address);
   }
 
   async function verifyPassword(
@@ -126,7 +137,7 @@ export function createAuthenticator(
     const current = user ? access.userById(user.id) : undefined;
     // A failure stays counted by the reservation.
     if (!valid || !user || !current || current.passwordHash !== user.passwordHash) return undefined;
-    cache.remember(login, password, user.id, user.passwordHash);
+    cache.remember(login, password, user.id, user.passwordHash, now());
     await throttle?.succeeded(address, login);
     if (passwords.needsRehash(user.passwordHash)) rehash(user, password);
     return current.disabled ? undefined : current;

@@ -17,6 +17,11 @@ interface Entry {
 export interface CredentialCache {
   /** The user id when `login`/`password` was verified against `currentStamp` within the TTL. */
   lookup(login: string, password: string, currentStamp: string, now?: number): number | undefined;
+  /**
+   * Whether a valid entry is in the last fifth of its lifetime: a credential in steady use is verified again in the
+   * background then, so its requests never all wait on argon2 together when the entry runs out.
+   */
+  refreshDue(login: string, password: string, now?: number): boolean;
   remember(login: string, password: string, userId: number, stamp: string, now?: number): void;
   /** The key an entry for these credentials has: an HMAC under the per-process key, never the password itself. */
   keyOf(login: string, password: string): string;
@@ -43,13 +48,20 @@ export function createCredentialCache(options: { ttlMs: number; maxEntries?: num
       }
       return entry.userId;
     },
+    refreshDue(login, password, now = Date.now()) {
+      const entry = entries.get(digest(login, password));
+      return entry !== undefined && entry.expiresAt - now <= options.ttlMs / 5;
+    },
     remember(login, password, userId, stamp, now = Date.now()) {
+      const id = digest(login, password);
+      // Renewed entries move to the end, so the oldest one is always first.
+      entries.delete(id);
       if (entries.size >= maxEntries) {
         // Maps iterate in insertion order: drop the oldest entry.
         const oldest = entries.keys().next();
         if (!oldest.done) entries.delete(oldest.value);
       }
-      entries.set(digest(login, password), { userId, stamp, expiresAt: now + options.ttlMs });
+      entries.set(id, { userId, stamp, expiresAt: now + options.ttlMs });
     },
     keyOf: digest,
     forgetUser(userId) {

@@ -1,5 +1,5 @@
-/** Sends mail through the configured SMTP server (nodemailer). */
-import nodemailer from 'nodemailer';
+/** Sends mail through the configured SMTP server (nodemailer, loaded with the first mail: most servers send none). */
+import type { Transporter } from 'nodemailer';
 import type { Config } from '../config/schema';
 
 export interface Mail {
@@ -16,16 +16,22 @@ export interface Mailer {
 export function createMailer(config: Config): Mailer | undefined {
   const smtp = config.smtp;
   if (!smtp.host) return undefined;
-  const transport = nodemailer.createTransport({
-    host: smtp.host,
-    port: smtp.port,
-    secure: smtp.secure,
-    requireTLS: smtp['require-tls'],
-    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
-  });
+  const host = smtp.host;
+  let transport: Promise<Transporter> | undefined;
+  const connect = async () => {
+    const { default: nodemailer } = await import('nodemailer');
+    return nodemailer.createTransport({
+      host,
+      port: smtp.port,
+      secure: smtp.secure,
+      requireTLS: smtp['require-tls'],
+      ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
+    });
+  };
   return {
     async send(mail) {
-      await transport.sendMail({ from: smtp.from, ...mail });
+      transport ??= connect();
+      await (await transport).sendMail({ from: smtp.from, ...mail });
     },
   };
 }

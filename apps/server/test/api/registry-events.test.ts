@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SERVER_SUBJECT } from '../../src/runtime/registry';
 import { type FakeRegistry, startFakeRegistry } from './fake-registry';
 import { ADMIN_PASSWORD, adminAuth, basic, createTestApp, createUser, type TestApp } from './fixture';
 
@@ -67,6 +68,25 @@ describe('registry notifications', () => {
       headers: adminAuth(),
     });
     expect(filtered.json()).toHaveLength(1);
+  });
+
+  it("drops the pulls the registry reports for this server's own reads (the sync's), before recording anything", async () => {
+    const own = (id: string, action: string) => ({ ...event(id, action), actor: { name: SERVER_SUBJECT } });
+    const recordSpy = vi.spyOn(t.services.indexEvents, 'record');
+    const answer = await post(
+      { events: [own('ev-own-pull', 'pull'), own('ev-own-delete', 'delete'), event('ev-user-pull', 'pull')] },
+      `Bearer ${secret}`,
+    );
+    expect(answer.json()).toEqual({ received: 3, recorded: 2, ignored: 1 });
+    expect(recordSpy.mock.calls[0]?.[0].map((e) => e.id)).toEqual(['ev-own-delete', 'ev-user-pull']);
+    const onlyOwn = await post({ events: [own('ev-own-pull-2', 'pull')] }, `Bearer ${secret}`);
+    expect(onlyOwn.json()).toEqual({ received: 1, recorded: 0, ignored: 1 });
+    const list = await t.app.inject({
+      url: `/api/v1/events?filter=${encodeURIComponent(JSON.stringify({ actor: SERVER_SUBJECT }))}`,
+      headers: adminAuth(),
+    });
+    expect((list.json() as Array<{ id: string }>).map((e) => e.id)).toEqual(['ev-own-delete']);
+    recordSpy.mockRestore();
   });
 
   it('accepts the v2 media type and plain JSON', async () => {

@@ -108,6 +108,34 @@ describeE2E('index kept by notifications alone', () => {
     });
   });
 
+  it("does not take the sync's own reads, which the registry reports as pulls, for pulls", async () => {
+    const image = await buildOciImage(join(dir, 'echo'), { tag: 'v1', seed: 'ev-echo' });
+    for (const repository of ['ev/echo-a', 'ev/echo-b']) {
+      expect((await copyToRegistry(image.dir, 'v1', ref(repository), admin)).code).toBe(0);
+      await tagged(repository, 'v1', image.manifestDigest);
+    }
+    const events = async (filter: Record<string, string>) => {
+      const response = await fetch(`${server.url}/api/v1/events?filter=${encodeURIComponent(JSON.stringify(filter))}`, {
+        headers: { authorization: server.adminAuth },
+      });
+      return (await response.json()) as Array<{ actor: string; action: string; repository: string }>;
+    };
+    // The sync asks the registry for every tag's manifest (a HEAD, which the registry reports as a pull too).
+    const sync = await fetch(`${server.url}/api/v1/registry/sync`, {
+      method: 'POST',
+      headers: { authorization: server.adminAuth },
+    });
+    expect(sync.status).toBe(200);
+    const pullDir = await mkdtemp(join(tmpdir(), 'ra-events-echo-'));
+    expect((await copyFromRegistry(ref('ev/echo-b'), pullDir, admin)).code).toBe(0);
+    // The registry sends its events in order: once the user's pull is in, everything the sync read came before it.
+    await eventually(async () => ((await tags('ev/echo-b'))[0]?.pullCount ?? 0) >= 1 || undefined);
+    expect((await tags('ev/echo-b'))[0]?.pullCount).toBe(1);
+    expect((await tags('ev/echo-a'))[0]?.pullCount).toBe(0);
+    expect(await events({ actor: 'registry-admin/server', action: 'pull' })).toEqual([]);
+    expect((await events({ repository: 'ev/echo-b', action: 'pull' })).map((e) => e.actor)).toEqual(['admin']);
+  });
+
   it('follows a re-push, counts pulls, and untags on delete', async () => {
     const first = await buildOciImage(join(dir, 'first'), { tag: 'v1', seed: 'ev-first' });
     const second = await buildOciImage(join(dir, 'second'), { tag: 'v1', seed: 'ev-second' });

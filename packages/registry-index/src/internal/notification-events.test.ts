@@ -68,4 +68,27 @@ describe('readNotificationEvents', () => {
     expect(stored?.timestamp).toBe(at.toISOString());
     expect(stored?.actor).toHaveLength(200);
   });
+
+  it("drops the pulls of the caller's own reads, and only those, before any other check", () => {
+    const own = (id: string, action: string, target: Record<string, unknown> = {}) =>
+      ({ ...event(id, action, target), actor: { name: 'registry-admin/server' } }) as NotificationEvent;
+    const read = readNotificationEvents(
+      [
+        own('sync-read', 'pull'),
+        // Even a name outside the grammar is not looked at: nothing is logged for the server's own reads.
+        own('sync-read-odd', 'pull', { repository: 'Not/Valid' }),
+        own('server-delete', 'delete'),
+        event('alice-pull', 'pull'),
+        { ...event('anonymous-pull', 'pull'), actor: {} } as NotificationEvent,
+      ],
+      undefined,
+      { ownActor: 'registry-admin/server' },
+    );
+    expect(read.events.map((e) => e.id)).toEqual(['server-delete', 'alice-pull', 'anonymous-pull']);
+    expect(read.own).toBe(2);
+    expect(read.ignored).toBe(2);
+    expect(read.invalid).toEqual([]);
+    // Without ownActor every pull is kept.
+    expect(readNotificationEvents([own('sync-read', 'pull')]).events).toHaveLength(1);
+  });
 });

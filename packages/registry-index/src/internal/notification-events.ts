@@ -14,8 +14,18 @@ export interface NotificationEvents {
   events: NewRegistryEvent[];
   /** Events whose names the registry could not hold, with why. */
   invalid: Array<{ event: NotificationEvent; reason: string }>;
-  /** How many were left out (invalid, an unknown action, or no repository). */
+  /** How many were left out (invalid, an unknown action, no repository, or one of `ownActor`'s reads). */
   ignored: number;
+  /** Of those, how many were the registry reporting reads of `ownActor` (the sync's own), dropped unread. */
+  own: number;
+}
+
+export interface ReadNotificationOptions {
+  /**
+   * The token subject the caller's own registry requests carry. The registry reports every manifest it serves as a
+   * pull, the sync's reads too; those are dropped here, before any work: they are neither activity nor pulls.
+   */
+  ownActor?: string;
 }
 
 /** Why an event names something the registry could not hold; undefined when its names are valid. */
@@ -49,7 +59,7 @@ function toRegistryEvent(event: NotificationEvent, now: () => Date): NewRegistry
 
 /**
  * Sorts an envelope's events (as `notificationEnvelopeSchema` parsed them) into those to record and those to leave.
- * `now` stamps an event whose timestamp cannot be read.
+ * `now` stamps an event whose timestamp cannot be read; `options.ownActor` drops the pulls of the caller's own reads.
  *
  * @example
  * const { events, invalid } = readNotificationEvents(notificationEnvelopeSchema.parse(body).events);
@@ -59,9 +69,16 @@ function toRegistryEvent(event: NotificationEvent, now: () => Date): NewRegistry
 export function readNotificationEvents(
   events: readonly NotificationEvent[],
   now: () => Date = () => new Date(),
+  options: ReadNotificationOptions = {},
 ): NotificationEvents {
-  const result: NotificationEvents = { events: [], invalid: [], ignored: 0 };
+  const result: NotificationEvents = { events: [], invalid: [], ignored: 0, own: 0 };
+  const ownActor = options.ownActor;
   for (const event of events) {
+    if (ownActor !== undefined && event.action === 'pull' && event.actor?.name === ownActor) {
+      result.own++;
+      result.ignored++;
+      continue;
+    }
     const reason = invalidNames(event);
     const stored = reason === undefined ? toRegistryEvent(event, now) : undefined;
     if (reason !== undefined) result.invalid.push({ event, reason });

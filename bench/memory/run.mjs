@@ -1,0 +1,308 @@
+// Footprint benchmark: start-up time and resident memory of `registry-admin`, next to a bare Fastify server started
+// and loaded the same way in the same run, with the figures of the Go registry-admin printed as the reference.
+//
+//   node bench/memory/run.mjs     (BENCH_DURATION: seconds of token load, default 60; BENCH_STARTS: starts timed, 5)
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, '../../apps/server/dist/cli.js');
+const bare = join(here, '../token/baseline-server.mjs');
+const DURATION = Number(process.env.BENCH_DURATION ?? 60);
+const STARTS = Number(process.env.BENCH_STARTS ?? 5);
+const CONNECTIONS = 16;
+const SERVICE = 'bench-svc';
+const ADMIN_PASSWORD = 'bench-admin-password';
+const basic = (login, password) => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
+const log = (message) => console.error(`[${new Date().toISOString().slice(11, 23)}] ${message}`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// The Go registry-admin on this machine (same registry data, same run), as measured when this benchmark was written.
+const GO = { idleMb: '23', tokenLoadMb: '27', syncMb: '52-57', healthzMs: '60-470', versionMs: 'n/a' };
+
+try {
+  execFileSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' });
+} catch {
+  console.error('wrk is not installed: apt-get install wrk');
+  process.exit(2);
+}
+
+/** Resident memory (MB) and CPU time used so far (ms) of a process, from /proc. */
+function usage(pid) {
+  const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (100 per second)
+  return { rssMb: rss, cpuMs: ticks * 10 };
+}
+
+const children = new Set();
+
+/**
+ * Spawns `node <args>` and polls `GET /healthz` (or `/bare`) every 5 ms until it answers 200; resolves with the time
+ * from spawn to that answer, the CPU the process had used by then, and the process.
+ */
+async function startTimed(args, port, path) {
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.add(child);
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}:\n${stderr}`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`);
+      await response.arrayBuffer();
+      if (response.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    await sleep(5);
+  }
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  return { ms, cpuMs: usage(child.pid).cpuMs, child, exited };
+}
+
+async function stopChild(child, exited) {
+  child.kill('SIGTERM');
+  await exited;
+  children.delete(child);
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    import('node:net').then(({ createServer }) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address();
+        probe.close(() => resolve(port));
+      });
+    });
+  });
+}
+
+const run = (file, args, options = {}) =>
+  new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    execFile(file, args, { maxBuffer: 1 << 24, ...options }, (error, stdout, stderr) =>
+      error
+        ? reject(new Error(`${file} ${args.join(' ')}: ${stderr || error.message}`))
+        : resolve({ stdout, ms: Number(process.hrtime.bigint() - started) / 1e6 }),
+    );
+  });
+
+async function wrk(url, headers, seconds) {
+  const args = [
+    '-t2',
+    `-c${CONNECTIONS}`,
+    `-d${seconds}s`,
+    '--latency',
+    ...Object.entries(headers).flatMap(([key, value]) => ['-H', `${key}: ${value}`]),
+    url,
+  ];
+  const { stdout } = await run('wrk', args);
+  if (/Non-2xx or 3xx responses/.test(stdout)) throw new Error(`${url}: non-2xx answers:\n${stdout}`);
+  const at = (percentile) => {
+    const match = new RegExp(`^\\s*${percentile}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(stdout);
+    return match ? Number(match[1]) * { us: 0.001, ms: 1, s: 1000 }[match[2]] : Number.NaN;
+  };
+  // "Latency  <avg> <stdev> <max> <+/- stdev>": the third figure is the slowest request.
+  const max = /Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)/.exec(stdout);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]),
+    p50: at(50),
+    p99: at(99),
+    max: max ? Number(max[1]) * { us: 0.001, ms: 1, s: 1000 }[max[2]] : Number.NaN,
+  };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function api(base, method, path, body, auth = basic('admin', ADMIN_PASSWORD)) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: auth, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'ra-bench-memory-'));
+try {
+  const serveArgs = (port) => [
+    cli,
+    'serve',
+    '--listen',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--data-dir',
+    dataDir,
+    '--store.admin-password',
+    ADMIN_PASSWORD,
+    '--logger.level',
+    'warn',
+    '--registry.service',
+    SERVICE,
+  ];
+  const bareArgs = () => [bare];
+
+  // The first start creates the data dir (store, certificates, admin); every start timed below finds it existing.
+  {
+    const port = await freePort();
+    const first = await startTimed(serveArgs(port), port, '/healthz');
+    const base = `http://127.0.0.1:${port}`;
+    const user = await api(base, 'POST', '/api/v1/users', { login: 'bench', password: 'bench-password' });
+    await api(base, 'POST', '/api/v1/access-rules', {
+      subjectType: 'user',
+      subjectId: user.id,
+      pattern: 'bench/**',
+      actions: ['pull', 'push'],
+    });
+    await stopChild(first.child, first.exited);
+  }
+
+  log(`timing ${STARTS} starts of each`);
+  const starts = { server: [], bare: [] };
+  for (let i = 0; i < STARTS; i++) {
+    // Alternating, so drift in the machine's load touches both alike.
+    const port = await freePort();
+    const server = await startTimed(serveArgs(port), port, '/healthz');
+    starts.server.push(server);
+    await stopChild(server.child, server.exited);
+    const baseline = await startBare(bareArgs(), '/bare');
+    starts.bare.push(baseline);
+    await stopChild(baseline.child, baseline.exited);
+  }
+  const commands = { version: [], userList: [], nodeOnly: [] };
+  for (let i = 0; i < STARTS; i++) {
+    commands.nodeOnly.push((await run(process.execPath, ['-e', '0'])).ms);
+    commands.version.push((await run(process.execPath, [cli, '--version'])).ms);
+    commands.userList.push((await run(process.execPath, [cli, 'user', 'list', '--data-dir', dataDir])).ms);
+  }
+
+  log('memory: idle after start, then token load');
+  const port = await freePort();
+  const server = await startTimed(serveArgs(port), port, '/healthz');
+  const baseline = await startBare(bareArgs(), '/bare');
+  await sleep(3000);
+  const memory = [
+    { label: 'idle after start', server: usage(server.child.pid).rssMb, bare: usage(baseline.child.pid).rssMb },
+  ];
+  const tokenUrl = `http://127.0.0.1:${port}/api/v1/registry/auth?service=${SERVICE}&scope=${encodeURIComponent('repository:bench/app:pull,push')}`;
+  const load = {
+    server: await wrk(tokenUrl, { Authorization: basic('bench', 'bench-password') }, DURATION),
+    bare: await wrk(`${baseline.url}/bare`, {}, DURATION),
+  };
+  memory.push({
+    label: `after ${DURATION} s of load (${CONNECTIONS} connections)`,
+    server: usage(server.child.pid).rssMb,
+    bare: usage(baseline.child.pid).rssMb,
+  });
+  await sleep(10_000);
+  memory.push({
+    label: 'idle 10 s after the load',
+    server: usage(server.child.pid).rssMb,
+    bare: usage(baseline.child.pid).rssMb,
+  });
+  await stopChild(server.child, server.exited);
+  await stopChild(baseline.child, baseline.exited);
+
+  const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
+  console.log(`\nstart-up (median of ${STARTS}; wall time from spawn to the first 200, and CPU time used by then)\n`);
+  console.log(`${''.padEnd(46)}${'wall ms'.padStart(9)}${'CPU ms'.padStart(9)}   reference`);
+  const serverMs = median(starts.server.map((s) => s.ms));
+  const bareMs = median(starts.bare.map((s) => s.ms));
+  console.log(
+    `${'bare Fastify: first GET /bare 200'.padEnd(46)}${bareMs.toFixed(0).padStart(9)}${median(
+      starts.bare.map((s) => s.cpuMs),
+    )
+      .toFixed(0)
+      .padStart(9)}`,
+  );
+  console.log(
+    `${'registry-admin serve: first GET /healthz 200'.padEnd(46)}${serverMs.toFixed(0).padStart(9)}${median(
+      starts.server.map((s) => s.cpuMs),
+    )
+      .toFixed(0)
+      .padStart(9)}   target 300 ms; Go tool ${GO.healthzMs} ms; ${ratio(serverMs, bareMs)} bare`,
+  );
+  console.log(`${'node -e 0 (Node.js alone)'.padEnd(46)}${median(commands.nodeOnly).toFixed(0).padStart(9)}`);
+  console.log(
+    `${'registry-admin --version'.padEnd(46)}${median(commands.version).toFixed(0).padStart(9)}${''.padStart(9)}   target 200 ms`,
+  );
+  console.log(
+    `${'registry-admin user list'.padEnd(46)}${median(commands.userList).toFixed(0).padStart(9)}${''.padStart(9)}   target 200 ms`,
+  );
+
+  console.log(`\nresident memory (MB), registry-admin next to a bare Fastify server measured the same way\n`);
+  console.log(`${''.padEnd(46)}${'server'.padStart(8)}${'bare'.padStart(8)}${'ratio'.padStart(8)}   target; Go tool`);
+  const targets = ['<= 1.3x; 23 MB', '<= 1.5x; 27 MB', '<= 1.5x'];
+  memory.forEach((row, i) => {
+    console.log(
+      `${row.label.padEnd(46)}${row.server.toFixed(0).padStart(8)}${row.bare.toFixed(0).padStart(8)}${ratio(row.server, row.bare).padStart(8)}   ${targets[i]}`,
+    );
+  });
+  console.log(`(after a full sync of 10,000 tags: bench/sync prints it; target <= 150 MB; Go tool ${GO.syncMb} MB)`);
+  console.log(`\nload: wrk -t2 -c${CONNECTIONS} -d${DURATION}s`);
+  for (const [label, r] of [
+    ['token, repeated password', load.server],
+    ['bare Fastify route', load.bare],
+  ]) {
+    console.log(
+      `${label.padEnd(46)}${r.rps.toFixed(0).padStart(8)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  max ${r.max.toFixed(0)} ms`,
+    );
+  }
+  mkdirSync(join(here, 'results'), { recursive: true });
+  writeFileSync(
+    join(here, 'results', 'latest.json'),
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        starts: {
+          server: starts.server.map(({ ms, cpuMs }) => ({ ms, cpuMs })),
+          bare: starts.bare.map(({ ms, cpuMs }) => ({ ms, cpuMs })),
+        },
+        commands,
+        memory,
+        load,
+        go: GO,
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** The bare server picks its own port and announces it on stdout; timed like the server, polled once announced. */
+async function startBare(args, path) {
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const url = await new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)));
+  });
+  for (;;) {
+    const response = await fetch(`${url}${path}`).catch(() => undefined);
+    if (response) await response.arrayBuffer();
+    if (response?.status === 200) break;
+    await sleep(5);
+  }
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  return { ms, cpuMs: usage(child.pid).cpuMs, child, exited, url };
+}
