@@ -5,8 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StoreError } from './index';
@@ -79,5 +80,18 @@ describe('database drivers', () => {
     expect(error.code).toBe('ERR_STORE_DRIVER_MISSING');
     expect(error.message).toContain('needs the pg package');
     expect(error.cause).toBeInstanceOf(Error);
+  });
+  it('loads better-sqlite3 with the native addon it is given (nativeBinding), and fails on one that is not there', async () => {
+    const { openStore } = await import('./index');
+    const addon = join(
+      dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')),
+      'build/Release/better_sqlite3.node',
+    );
+    const store = await openStore({ type: 'sqlite', path: join(dir, 'bound.db'), nativeBinding: addon });
+    expect((await store.users.list({ sort: ['login', 'ASC'], range: [0, 9] })).total).toBe(0);
+    await store.close();
+    await expect(
+      openStore({ type: 'sqlite', path: join(dir, 'unbound.db'), nativeBinding: join(dir, 'missing.node') }),
+    ).rejects.toThrow(/missing\.node/);
   });
 });

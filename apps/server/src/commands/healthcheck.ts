@@ -8,13 +8,15 @@ import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { EVERY_INTERFACE } from '../config/listen-address';
 import type { Config } from '../config/schema';
+import { servingPort } from '../runtime/public-url';
 import { CliError, type CliIo } from './io';
 
 const TIMEOUT_MS = 5_000;
 
 /** The `/healthz` URL of the server `config` starts: its own address, or loopback when it listens everywhere. */
 export function healthUrl(config: Config): string {
-  if (config.port === 0) throw new CliError('healthcheck needs a fixed --port (RA_PORT), not 0', 2);
+  const port = servingPort(config);
+  if (port === 0) throw new CliError('healthcheck needs a fixed --port (RA_PORT, or --ssl.port with TLS), not 0', 2);
   const host =
     config.listen === EVERY_INTERFACE || config.listen === '0.0.0.0'
       ? '127.0.0.1'
@@ -22,7 +24,7 @@ export function healthUrl(config: Config): string {
         ? '::1'
         : config.listen;
   const scheme = config.ssl.type === 'none' ? 'http' : 'https';
-  return `${scheme}://${isIP(host) === 6 ? `[${host}]` : host}:${config.port}/healthz`;
+  return `${scheme}://${isIP(host) === 6 ? `[${host}]` : host}:${port}/healthz`;
 }
 
 function probe(url: URL): Promise<number> {
