@@ -7,6 +7,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { type AccessLog, accessLogEntry, formatAccessLogLine } from './http/access-log';
 import { registerAuthentication } from './http/authentication';
 import { installErrorHandler } from './http/errors';
 import { openApiRoutes, registerApiDocs, requireSchemas } from './http/openapi';
@@ -43,6 +44,8 @@ export interface AppOptions {
   https?: { cert: string | Buffer; key: string | Buffer };
   /** A built web UI (a folder with `index.html` and `assets/`) to serve at `/`; without it the server is API-only. */
   webDir?: string;
+  /** The access log file (`--logger.enabled`): one Apache combined-format line per request. */
+  accessLog?: AccessLog;
 }
 
 export const REDACTED_PATHS = [
@@ -65,6 +68,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
   app.decorate('services', services);
+  app.decorateRequest('authenticatedLogin', undefined);
   installErrorHandler(app);
 
   // One line per request, except successful token requests (the hot path), which log at debug.
@@ -74,6 +78,12 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     if (reply.statusCode < 400 && path === '/api/v1/registry/auth') request.log.debug(entry, 'request');
     else request.log.info(entry, 'request');
   });
+  const accessLog = options.accessLog;
+  if (accessLog) {
+    app.addHook('onResponse', async (request, reply) => {
+      accessLog.write(formatAccessLogLine(accessLogEntry(request, reply)));
+    });
+  }
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });

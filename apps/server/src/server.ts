@@ -2,9 +2,11 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { stdTimeFunctions } from 'pino';
 import { buildApp, REDACTED_PATHS } from './app';
 import { EVERY_INTERFACE } from './config/listen-address';
 import type { Config } from './config/schema';
+import { type AccessLog, openAccessLog } from './http/access-log';
 import { hasWebApp, webAppDir } from './http/web-app';
 import { createServices } from './runtime/services';
 
@@ -41,7 +43,17 @@ export async function runServer(
   const webDir = webAppDir(resolve(import.meta.dirname, '..'), options.env ?? {});
   const web = hasWebApp(webDir);
   const services = await createServices(config, { cwd: options.cwd, announce });
+  let accessLog: AccessLog | undefined;
   try {
+    if (config.logger.enabled) {
+      accessLog = await openAccessLog({
+        file: services.paths.accessLog,
+        maxSize: config.logger['max-size'],
+        maxBackups: config.logger['max-backups'],
+        compress: config.logger.compress,
+      });
+      announce(`access log: ${services.paths.accessLog}`);
+    }
     const https =
       config.ssl.type === 'static' && config.ssl.cert && config.ssl.key
         ? { cert: await readFile(config.ssl.cert), key: await readFile(config.ssl.key) }
@@ -50,7 +62,10 @@ export async function runServer(
       logger: {
         level: config.debug ? 'debug' : config.logger.level,
         redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+        // Readable times on stdout ("time":"2026-11-23T19:25:46.123Z"); the access log file has Apache's.
+        timestamp: stdTimeFunctions.isoTime,
       },
+      ...(accessLog ? { accessLog } : {}),
       ...(https ? { https } : {}),
       ...(web ? { webDir } : {}),
     });
@@ -85,11 +100,16 @@ export async function runServer(
       port,
       close() {
         if (timer) clearInterval(timer);
-        closing ??= app.close().then(() => services.close());
+        // The access log is flushed after the last request has been answered.
+        closing ??= app
+          .close()
+          .then(() => accessLog?.close())
+          .then(() => services.close());
         return closing;
       },
     };
   } catch (error) {
+    await accessLog?.close().catch(() => {});
     await services.close();
     throw error;
   }

@@ -10,9 +10,6 @@ export type GoOption =
   | { env: string; flag: string; kind: 'renamed'; ours: string }
   | { env: string; flag: string; kind: 'no-effect' | 'unsupported'; reason: string };
 
-const ACCESS_LOG =
-  'there is no access log file: logs are JSON lines on stdout (one line per failed sign-in, for fail2ban); ' +
-  'redirect them or read them from journald or docker logs';
 const ACME = 'Let’s Encrypt is not built in: use --ssl.type static with a certificate, or a TLS proxy in front';
 const REGISTRY_TLS =
   'this server trusts the system CAs for an https registry; add a private CA with the NODE_EXTRA_CA_CERTS variable';
@@ -69,10 +66,8 @@ export const GO_OPTIONS: readonly GoOption[] = [
     reason: `${UI_SESSIONS}; see --auth.session-idle and --auth.session-ttl`,
   },
   { env: 'RA_LOGGER_STDOUT', flag: 'logger.stdout', kind: 'no-effect', reason: 'logs always go to stdout' },
-  { env: 'RA_LOGGER_ENABLED', flag: 'logger.enabled', kind: 'unsupported', reason: ACCESS_LOG },
-  { env: 'RA_LOGGER_FILE', flag: 'logger.file', kind: 'unsupported', reason: ACCESS_LOG },
-  { env: 'RA_LOGGER_SIZE', flag: 'logger.max-size', kind: 'unsupported', reason: ACCESS_LOG },
-  { env: 'RA_LOGGER_BACKUPS', flag: 'logger.max-backups', kind: 'unsupported', reason: ACCESS_LOG },
+  { env: 'RA_LOGGER_SIZE', flag: 'logger.max-size', kind: 'renamed', ours: 'logger.max-size' },
+  { env: 'RA_LOGGER_BACKUPS', flag: 'logger.max-backups', kind: 'renamed', ours: 'logger.max-backups' },
   {
     env: 'RA_SSL_PORT',
     flag: 'ssl.port',

@@ -96,6 +96,42 @@ function duration(unit: 's' | 'm', min: number, max: number) {
   });
 }
 
+const SIZE_FACTORS = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as const;
+
+/** `10M` → `10M`: how byte sizes read in messages and help. */
+export function formatBytes(bytes: number): string {
+  for (const [unit, factor] of [
+    ['G', SIZE_FACTORS.g],
+    ['M', SIZE_FACTORS.m],
+    ['K', SIZE_FACTORS.k],
+  ] as const) {
+    if (bytes >= factor && bytes % factor === 0) return `${bytes / factor}${unit}`;
+  }
+  return `${bytes}B`;
+}
+
+/**
+ * A size in bytes from `min` to `max`, written with a unit as the Go tool's `--logger.max-size` is (`10M`, `100K`,
+ * `1G`, `512KB`, `2MiB`; powers of 1024). A bare number is refused: that tool's sizes were megabytes, ours would be
+ * bytes, and a silent factor of a million helps nobody.
+ */
+function byteSize(min: number, max: number) {
+  return z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const match = /^(\d+(?:\.\d+)?)\s*([bkmg])(?:i?b)?$/i.exec(String(value).trim());
+    const bytes = match
+      ? Math.round(Number(match[1]) * SIZE_FACTORS[(match[2] as string).toLowerCase() as keyof typeof SIZE_FACTORS])
+      : Number.NaN;
+    if (!Number.isSafeInteger(bytes) || bytes < min || bytes > max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" is not a size from ${formatBytes(min)} to ${formatBytes(max)} with a unit (e.g. 100K, 10M, 1G)`,
+      });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+}
+
 const DAY = 86400;
 const DEFAULT_PORT = 8080;
 /** setInterval takes at most 2^31-1 ms (about 24.8 days); a longer interval would fire at once, over and over. */
@@ -311,6 +347,15 @@ export const configSchema = z
           .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
           .default('info')
           .describe('log level'),
+        enabled: booleanish
+          .default(false)
+          .describe('write an access log file in Apache combined format (for fail2ban, log analysers)'),
+        file: z.string().min(1).optional().describe('the access log file (default <data-dir>/access.log)'),
+        'max-size': byteSize(SIZE_FACTORS.k, 100 * SIZE_FACTORS.g)
+          .default(10 * SIZE_FACTORS.m)
+          .describe('size at which the access log is rotated (10M, 100K, 1G)'),
+        'max-backups': integer(0, 1000).default(10).describe('rotated access log files kept (0: all)'),
+        compress: booleanish.default(false).describe('gzip rotated access log files'),
       })
       .strict()
       .prefault({}),

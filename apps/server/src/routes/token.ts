@@ -123,6 +123,7 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
       } else {
         // The token's `sub` is a bare name; the log says whose it is (a user's or a service account's).
         const identity = result.authenticated?.principal;
+        request.authenticatedLogin = result.authenticated?.subject;
         request.log.debug(
           { subject: result.authenticated?.subject ?? '', subjectKind: identity?.kind ?? 'anonymous' },
           'registry token issued',
