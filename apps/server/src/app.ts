@@ -19,6 +19,7 @@ import { auditEventRoutes } from './routes/audit-events';
 import { authRoutes } from './routes/auth';
 import { groupRoutes } from './routes/groups';
 import { healthRoutes } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
 import { passwordResetRoutes } from './routes/password-reset';
 import { activityRoutes, registryEventRoutes } from './routes/registry-events';
 import { repositoryRoutes } from './routes/repositories';
@@ -90,6 +91,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await registerApiDocs(app, version);
   // The registry protocol's token endpoint keeps Fastify's own compilers (its own wire format and error bodies).
   await app.register(tokenRoutes);
+  // Prometheus' text format, not JSON: outside the schemed routes. On its own address when --metrics.listen is set.
+  if (services.metrics.enabled && !services.config.metrics.listen) await app.register(metricsRoutes);
   await app.register(async (schemed) => {
     // Every other route declares zod schemas: they validate the request, serialize the answer (fields a schema does
     // not name are dropped, so no stored secret can leave by accident) and make the OpenAPI document.

@@ -1,18 +1,21 @@
 /** Starts registry-admin: services, the HTTP(S) listener, and a graceful close. */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { stdTimeFunctions } from 'pino';
 import { buildApp, REDACTED_PATHS } from './app';
 import { EVERY_INTERFACE } from './config/listen-address';
 import type { Config } from './config/schema';
 import { type AccessLog, openAccessLog } from './http/access-log';
 import { hasWebApp, webAppDir } from './http/web-app';
-import { createServices } from './runtime/services';
+import { metricsRoutes } from './routes/metrics';
+import { createServices, type Services } from './runtime/services';
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** Where /metrics is served when --metrics.listen is set. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -20,6 +23,26 @@ export interface RunningServer {
  * Every interface is `::` (IPv6 and, on dual-stack systems, IPv4 too); where IPv6 is off, `0.0.0.0`. Fastify itself
  * would take a missing host for localhost only.
  */
+/** The URL a listening instance is reached at. */
+function urlOf(app: FastifyInstance, listenHost: string, scheme: 'http' | 'https'): string {
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const bound = listenHost === EVERY_INTERFACE && typeof address === 'object' && address ? address.address : listenHost;
+  const host = bound.includes(':') ? `[${bound}]` : bound;
+  return `${scheme}://${host}:${port}`;
+}
+
+/** `/metrics` alone on --metrics.listen, so the main port (maybe public) does not show it. */
+async function startMetricsServer(services: Services): Promise<FastifyInstance | undefined> {
+  const address = services.config.metrics.listen;
+  if (!address) return undefined;
+  const app = Fastify({ logger: false }) as unknown as FastifyInstance;
+  app.decorate('services', services);
+  await app.register(metricsRoutes);
+  await listen(app, address.host, address.port ?? 0);
+  return app;
+}
+
 async function listen(app: FastifyInstance, host: string, port: number): Promise<void> {
   if (host !== EVERY_INTERFACE) {
     await app.listen({ host, port });
@@ -44,6 +67,7 @@ export async function runServer(
   const web = hasWebApp(webDir);
   const services = await createServices(config, { cwd: options.cwd, announce });
   let accessLog: AccessLog | undefined;
+  let metricsApp: FastifyInstance | undefined;
   try {
     if (config.logger.enabled) {
       accessLog = await openAccessLog({
@@ -70,13 +94,15 @@ export async function runServer(
       ...(web ? { webDir } : {}),
     });
     await listen(app, config.listen, config.port);
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    const scheme = https ? 'https' : 'http';
-    const bound =
-      config.listen === EVERY_INTERFACE && typeof address === 'object' && address ? address.address : config.listen;
-    const host = bound.includes(':') ? `[${bound}]` : bound;
-    const url = `${scheme}://${host}:${port}`;
+    const url = urlOf(app, config.listen, https ? 'https' : 'http');
+    const port = Number(new URL(url).port);
+    metricsApp = await startMetricsServer(services).catch(async (error: unknown) => {
+      await app.close();
+      throw error;
+    });
+    const metricsUrl = metricsApp && `${urlOf(metricsApp, config.metrics.listen?.host ?? '', 'http')}/metrics`;
+    if (metricsUrl) announce(`metrics served on ${metricsUrl}`);
+    else if (services.metrics.enabled) announce(`metrics served on ${url}/metrics`);
     announce(
       web
         ? `web UI served from ${webDir}`
@@ -98,11 +124,11 @@ export async function runServer(
     return {
       url,
       port,
+      ...(metricsUrl ? { metricsUrl } : {}),
       close() {
         if (timer) clearInterval(timer);
         // The access log is flushed after the last request has been answered.
-        closing ??= app
-          .close()
+        closing ??= Promise.all([app.close(), metricsApp?.close()])
           .then(() => accessLog?.close())
           .then(() => services.close());
         return closing;

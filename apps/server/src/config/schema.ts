@@ -359,6 +359,26 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    metrics: z
+      .object({
+        enabled: booleanish
+          .default(false)
+          .describe('serve Prometheus metrics at /metrics (on the main port, or on metrics.listen)'),
+        listen: z
+          .string()
+          .min(1)
+          .optional()
+          .transform((value, ctx): ListenAddress | undefined => {
+            if (value === undefined) return undefined;
+            const address = parseListenAddress(value);
+            if (address?.port !== undefined) return address;
+            ctx.addIssue({ code: 'custom', message: `"${value}" is not host:port, *:port or [IPv6]:port` });
+            return z.NEVER;
+          })
+          .describe('serve /metrics on this address only (e.g. 127.0.0.1:9100), not on the main port; implies enabled'),
+      })
+      .strict()
+      .prefault({}),
     smtp: z
       .object({
         host: z.string().optional().describe('SMTP server for password reset mails (unset: reset by e-mail is off)'),

@@ -15,6 +15,7 @@ import { type Authenticator, createAuthenticator } from '../services/authenticat
 import { type CredentialCache, createCredentialCache } from '../services/credential-cache';
 import { createLoginThrottle, type LoginThrottle } from '../services/login-throttle';
 import { createMailer, type Mailer } from '../services/mailer';
+import { createMetrics, type Metrics, measuredSync, NO_METRICS } from '../services/metrics';
 import type { PasswordHasher } from '../services/passwords';
 import { createRefreshTokenService, type RefreshTokenService } from '../services/refresh-tokens';
 import { createSessionService, type SessionService } from '../services/sessions';
@@ -54,6 +55,8 @@ export interface Services {
   refreshTokens: RefreshTokenService;
   /** Removes ended sessions, stale login-failure counters and expired reset links, at start and periodically. */
   pruning: StorePruning;
+  /** Prometheus metrics; recording is free when --metrics.enabled is off. */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -128,6 +131,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
       ...(options.onBackgroundError ? { onError: options.onBackgroundError } : {}),
     });
     stopPruning = () => pruning.close();
+    const metrics = config.metrics.enabled || config.metrics.listen ? await createMetrics(store) : NO_METRICS;
+    const indexSync = createConfiguredIndexSync(config, store, registry, options.onSyncError);
     const indexEvents = createIndexEvents(store, {
       client: registry,
       onError: (error) => options.onSyncError?.(error, 'notification'),
@@ -148,12 +153,13 @@ export async function createServices(config: Config, options: ServiceOptions = {
       mailer: createMailer(config),
       notificationSecret: await notificationSecret(store),
       registry,
-      indexSync: createConfiguredIndexSync(config, store, registry, options.onSyncError),
+      indexSync: indexSync && measuredSync(indexSync, metrics),
       indexEvents,
       visibility: createVisibility(store, access),
       tagDetails: registry ? createTagDetails(registry) : undefined,
       refreshTokens,
       pruning,
+      metrics,
       async close() {
         access.close();
         await pruning.close();
