@@ -11,6 +11,10 @@ import { hasWebApp, webAppDir } from './http/web-app';
 import { metricsRoutes } from './routes/metrics';
 import { createServices, type Services } from './runtime/services';
 
+/** Retries of the first sync: 1 s, doubling, at most a minute apart. */
+const FIRST_SYNC_RETRY_MS = 1000;
+const MAX_SYNC_RETRY_MS = 60_000;
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -109,16 +113,31 @@ export async function runServer(
         : `web UI not built (no ${webDir}/index.html): serving the API only; pnpm --filter @registry-admin/web build builds it`,
     );
     announce(`registry-admin listening on ${url}`);
-    // Full sync at start, then every --registry.gc-interval; failures are logged and retried at the next turn.
+    // Full sync at start, then every --registry.gc-interval. A first sync that fails (the registry not up yet, or
+    // unreachable) is retried with backoff until one succeeds, instead of waiting for the next interval.
     const sync = config.registry.sync ? services.indexSync : undefined;
-    const runSync = () => {
+    let retry: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const runSync = (attempt?: number) => {
       sync
         ?.run()
         .then((report) => app.log.info({ ...report, skipped: report.skipped.length }, 'index synced'))
-        .catch((error: unknown) => app.log.error({ err: error }, 'index sync failed'));
+        .catch((error: unknown) => {
+          if (attempt === undefined || stopped) {
+            app.log.error({ err: error }, 'index sync failed');
+            return;
+          }
+          const delayMs = Math.min(FIRST_SYNC_RETRY_MS * 2 ** attempt, MAX_SYNC_RETRY_MS);
+          app.log.warn(
+            { reason: error instanceof Error ? error.message : String(error), retryInSeconds: delayMs / 1000 },
+            'index sync at start failed, retrying',
+          );
+          retry = setTimeout(() => runSync(attempt + 1), delayMs);
+          retry.unref();
+        });
     };
-    if (sync) runSync();
-    const timer = sync ? setInterval(runSync, config.registry['gc-interval'] * 1000) : undefined;
+    if (sync) runSync(0);
+    const timer = sync ? setInterval(() => runSync(), config.registry['gc-interval'] * 1000) : undefined;
     timer?.unref();
     let closing: Promise<void> | undefined;
     return {
@@ -126,7 +145,9 @@ export async function runServer(
       port,
       ...(metricsUrl ? { metricsUrl } : {}),
       close() {
+        stopped = true;
         if (timer) clearInterval(timer);
+        if (retry) clearTimeout(retry);
         // The access log is flushed after the last request has been answered.
         closing ??= Promise.all([app.close(), metricsApp?.close()])
           .then(() => accessLog?.close())

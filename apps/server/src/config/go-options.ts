@@ -11,11 +11,6 @@ export type GoOption =
   | { env: string; flag: string; kind: 'no-effect' | 'unsupported'; reason: string };
 
 const ACME = 'Let’s Encrypt is not built in: use --ssl.type static with a certificate, or a TLS proxy in front';
-const REGISTRY_TLS =
-  'this server trusts the system CAs for an https registry; add a private CA with the NODE_EXTRA_CA_CERTS variable';
-const BASIC_MODE =
-  'the htpasswd (basic) mode is not supported: this server always issues registry tokens, which also restrict ' +
-  'access per repository';
 const UI_SESSIONS = 'UI sessions here are kept by the server, not signed tokens';
 
 export const GO_OPTIONS: readonly GoOption[] = [
@@ -46,12 +41,7 @@ export const GO_OPTIONS: readonly GoOption[] = [
       '(--store.embed.path, RA_STORE_EMBED_PATH; default <data-dir>/registry-admin.db), and importing users from ' +
       'that file is not supported yet',
   },
-  { env: 'RA_REGISTRY_AUTH_TYPE', flag: 'registry.auth-type', kind: 'no-effect', reason: BASIC_MODE },
-  { env: 'RA_REGISTRY_LOGIN', flag: 'registry.login', kind: 'unsupported', reason: BASIC_MODE },
-  { env: 'RA_REGISTRY_PASSWORD', flag: 'registry.password', kind: 'unsupported', reason: BASIC_MODE },
-  { env: 'RA_REGISTRY_HTPASSWD', flag: 'registry.htpasswd', kind: 'unsupported', reason: BASIC_MODE },
-  { env: 'RA_REGISTRY_HTTPS_INSECURE', flag: 'registry.https-insecure', kind: 'unsupported', reason: REGISTRY_TLS },
-  { env: 'RA_REGISTRY_HTTPS_CERT', flag: 'registry.https-certs', kind: 'unsupported', reason: REGISTRY_TLS },
+  { env: 'RA_REGISTRY_HTTPS_CERT', flag: 'registry.https-certs', kind: 'renamed', ours: 'registry.https-certs' },
   { env: 'RA_AUTH_TOKEN_SECRET', flag: 'auth.token-secret', kind: 'no-effect', reason: UI_SESSIONS },
   {
     env: 'RA_AUTH_ISSUER_NAME',

@@ -215,6 +215,38 @@ export const configSchema = z
           .describe(
             "the registry's storage.filesystem.rootdirectory, when this process can read it: sync reads it directly (much faster) instead of over HTTP",
           ),
+        'auth-type': z
+          .enum(['token', 'basic'])
+          .default('token')
+          .describe(
+            "token: the registry trusts this server's tokens (per-repository rules); basic: it reads an htpasswd file this server keeps (registry.htpasswd)",
+          ),
+        htpasswd: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('with auth-type basic: the htpasswd file this server writes for the registry (bcrypt entries)'),
+        login: z
+          .string()
+          .min(1)
+          .max(64)
+          .regex(/^[^:\s]+$/, 'must not contain ":" or spaces')
+          .optional()
+          .describe('with auth-type basic: the login this server uses at the registry (written to the htpasswd file)'),
+        password: z
+          .string()
+          .min(8)
+          .max(72)
+          .optional()
+          .describe('with auth-type basic: the password of registry.login (bcrypt reads at most 72 bytes)'),
+        'https-certs': z
+          .string()
+          .min(1)
+          .optional()
+          .describe('PEM CA bundle trusted for an https registry, besides the system CAs (a private CA)'),
+        'https-insecure': booleanish
+          .default(false)
+          .describe("do not verify the https registry's certificate (not recommended: use https-certs)"),
         sync: booleanish
           .default(true)
           .describe('sync the index at start and every gc-interval (false: only notifications and on demand)'),
@@ -413,6 +445,25 @@ export const configSchema = z
         path: ['store', 'postgres', 'url'],
         message: 'is required when store.type is postgres',
       });
+    }
+    if (config.registry['auth-type'] === 'basic') {
+      if (!config.registry.htpasswd) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['registry', 'htpasswd'],
+          message: 'is required when registry.auth-type is basic (the file the registry reads)',
+        });
+      }
+      if (config.registry.host) {
+        for (const key of ['login', 'password'] as const) {
+          if (!config.registry[key])
+            ctx.addIssue({
+              code: 'custom',
+              path: ['registry', key],
+              message: 'is required when registry.auth-type is basic and registry.host is set (for sync and deletes)',
+            });
+        }
+      }
     }
     if (config.ssl.type === 'static') {
       for (const key of ['cert', 'key'] as const) {

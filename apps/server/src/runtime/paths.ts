@@ -12,6 +12,8 @@ export interface RuntimePaths {
   initialAdminPassword: string;
   /** The access log file (`--logger.file`, default `<data-dir>/access.log`); written only with --logger.enabled. */
   accessLog: string;
+  /** The htpasswd file kept for the registry (`--registry.htpasswd`, auth-type basic). */
+  htpasswd: string | undefined;
 }
 
 export function resolvePaths(config: Config, cwd = process.cwd()): RuntimePaths {
@@ -27,5 +29,6 @@ export function resolvePaths(config: Config, cwd = process.cwd()): RuntimePaths 
     certs: certPaths(certDir, overrides),
     initialAdminPassword: resolve(dataDir, 'initial-admin-password'),
     accessLog: resolve(cwd, config.logger.file ?? resolve(dataDir, 'access.log')),
+    htpasswd: config.registry.htpasswd ? resolve(cwd, config.registry.htpasswd) : undefined,
   };
 }

@@ -9,10 +9,12 @@ import type { RegistryClient } from '@registry-admin/registry-client';
 import { createIndexEvents, type IndexEvents, type IndexSync } from '@registry-admin/registry-index';
 import { type Store, StoreError } from '@registry-admin/store';
 import { createJwks, createTokenIssuer, type TokenIssuer } from '@registry-admin/token-service';
+import { ConfigError } from '../config/load';
 import type { Config } from '../config/schema';
 import { type AccessState, createAccessState } from '../services/access-state';
 import { type Authenticator, createAuthenticator } from '../services/authenticator';
 import { type CredentialCache, createCredentialCache } from '../services/credential-cache';
+import { type HtpasswdFile, type RegistryPasswords, registryPasswords, startHtpasswdFile } from '../services/htpasswd';
 import { createLoginThrottle, type LoginThrottle } from '../services/login-throttle';
 import { createMailer, type Mailer } from '../services/mailer';
 import { createMetrics, type Metrics, measuredSync, NO_METRICS } from '../services/metrics';
@@ -41,6 +43,10 @@ export interface Services {
   throttle: LoginThrottle;
   sessions: SessionService;
   passwords: PasswordHasher;
+  /** bcrypt hashes for the registry's htpasswd file (auth-type basic); a no-op in token mode. */
+  registryPasswords: RegistryPasswords;
+  /** The htpasswd file kept equal to the enabled users (auth-type basic), or undefined. */
+  htpasswd: HtpasswdFile | undefined;
   mailer: Mailer | undefined;
   /** The secret the registry sends with notifications (shared by replicas through the store). */
   notificationSecret: string;
@@ -96,10 +102,17 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const store = await openConfiguredStore(config, paths);
   // Set once pruning runs, so a failure further on stops it before the store closes.
   let stopPruning: (() => Promise<void>) | undefined;
+  let closeRegistry: (() => Promise<void>) | undefined;
+  let htpasswd: HtpasswdFile | undefined;
+  let access: AccessState | undefined;
+  const forRegistry = registryPasswords(config);
   try {
-    await bootstrapAdmin(store, config, paths, passwords, announce);
+    await bootstrapAdmin(store, config, paths, passwords, forRegistry, announce);
     await warnOfSharedNames(store, announce);
-    const access = await createAccessState(store, { onError: options.onBackgroundError });
+    // Back to tokens: bcrypt copies of passwords are no longer needed, and weaker than argon2 if the store leaks.
+    if (!forRegistry.enabled) await store.users.clearRegistryPasswordHashes();
+    access = await createAccessState(store, { onError: options.onBackgroundError });
+    htpasswd = await startConfiguredHtpasswd(config, paths, access, forRegistry, announce, options.onBackgroundError);
     const credentialCache = createCredentialCache({ ttlMs: config.auth['cache-ttl'] * 1000 });
     const throttle = createLoginThrottle(store, {
       maxAccountFailures: config.auth['max-failures'],
@@ -109,6 +122,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     const authenticator = createAuthenticator(access, credentialCache, passwords, {
       store,
       throttle,
+      registryPasswords: forRegistry,
       ...(options.onBackgroundError ? { onError: options.onBackgroundError } : {}),
     });
     const csrfKey = Buffer.from(
@@ -124,7 +138,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
     const refreshTokens = createRefreshTokenService(store, access, {
       maxPerUser: config.auth['max-refresh-tokens'],
     });
-    const registry = createConfiguredRegistryClient(config, issuer);
+    const configuredRegistry = await createConfiguredRegistryClient(config, issuer);
+    closeRegistry = configuredRegistry?.close;
+    const registry = configuredRegistry?.client;
     const pruning = startStorePruning(store, {
       intervalMs: options.pruneIntervalMs ?? PRUNE_INTERVAL_MS,
       sessionIdleSeconds: config.auth['session-idle'],
@@ -150,6 +166,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
       throttle,
       sessions,
       passwords,
+      registryPasswords: forRegistry,
+      htpasswd,
       mailer: createMailer(config),
       notificationSecret: await notificationSecret(store),
       registry,
@@ -161,16 +179,60 @@ export async function createServices(config: Config, options: ServiceOptions = {
       pruning,
       metrics,
       async close() {
-        access.close();
+        await htpasswd?.close();
+        access?.close();
         await pruning.close();
         await indexEvents.close().catch(() => {});
+        await closeRegistry?.().catch(() => {});
         await store.close();
       },
     };
   } catch (error) {
+    await htpasswd?.close();
+    access?.close();
     await stopPruning?.();
+    await closeRegistry?.().catch(() => {});
     await store.close();
     throw error;
+  }
+}
+
+/** auth-type basic: the htpasswd file, written now (a failure stops the start, naming the option) and kept current. */
+async function startConfiguredHtpasswd(
+  config: Config,
+  paths: RuntimePaths,
+  access: AccessState,
+  forRegistry: RegistryPasswords,
+  announce: (line: string) => void,
+  onError?: (error: unknown) => void,
+): Promise<HtpasswdFile | undefined> {
+  if (!forRegistry.enabled || !paths.htpasswd) return undefined;
+  const { login, password } = config.registry;
+  const hash = password === undefined ? undefined : await forRegistry.hash(password);
+  const own = login && hash ? { login, hash } : undefined;
+  if (own && access.userByLogin(own.login)) {
+    announce(
+      `warning: --registry.login "${own.login}" is also a user: the htpasswd file has the server's entry for it ` +
+        "(registry.password), not the user's own password",
+    );
+  }
+  try {
+    const file = await startHtpasswdFile(paths.htpasswd, access, {
+      ...(own ? { own } : {}),
+      ...(onError ? { onError } : {}),
+    });
+    const missing = [...access.users()].filter((user) => !user.disabled && !user.registryPasswordHash).length;
+    announce(
+      `htpasswd file for the registry: ${paths.htpasswd}` +
+        (missing > 0 ? ` (${missing} enabled user(s) not in it until they sign in or get a new password)` : ''),
+    );
+    return file;
+  } catch (error) {
+    throw new ConfigError(
+      'ERR_CONFIG_FILE',
+      'registry.htpasswd',
+      `--registry.htpasswd (RA_REGISTRY_HTPASSWD): cannot write ${paths.htpasswd}: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -201,6 +263,7 @@ async function bootstrapAdmin(
   config: Config,
   paths: RuntimePaths,
   passwords: PasswordHasher,
+  forRegistry: RegistryPasswords,
   announce: (line: string) => void,
 ) {
   const admins = await store.users.list({ filter: { role: 'admin' }, range: [0, 0] });
@@ -213,6 +276,7 @@ async function bootstrapAdmin(
       name: 'Administrator',
       role: 'admin',
       passwordHash: await passwords.hash(password),
+      registryPasswordHash: (await forRegistry.hash(password)) ?? null,
     });
   } catch (error) {
     // Another replica created it first, or "admin" is an ordinary account made before the first start.
