@@ -1,6 +1,7 @@
 /**
  * `registry-admin registry-config`: the part of the registry's config.yml that makes it trust this server's tokens
- * (`auth.token`) and send it its notifications (`notifications`, with the dedicated secret).
+ * (`auth.token`) — or, with `--registry.auth-type basic`, read the htpasswd file this server keeps (`auth.htpasswd`) —
+ * and send it its notifications (`notifications`, with the dedicated secret).
  */
 import { ensureCertificateSet } from '@registry-admin/cert-builder';
 import { stringify } from 'yaml';
@@ -11,16 +12,26 @@ import { publicUrl, tokenRealm } from '../runtime/public-url';
 import { notificationSecret } from '../runtime/services';
 import type { CliIo } from './io';
 
-export function registryConfigFragment(config: Config, rootCertBundle: string, notificationSecret: string) {
+export function registryConfigFragment(
+  config: Config,
+  rootCertBundle: string,
+  notificationSecret: string,
+  htpasswdPath?: string,
+) {
+  const auth =
+    config.registry['auth-type'] === 'basic'
+      ? // The registry reads the file on every request: users changed here take effect without a restart.
+        { htpasswd: { realm: config.registry.service, path: htpasswdPath ?? config.registry.htpasswd ?? '' } }
+      : {
+          token: {
+            realm: tokenRealm(config),
+            service: config.registry.service,
+            issuer: config.registry.issuer,
+            rootcertbundle: rootCertBundle,
+          },
+        };
   return {
-    auth: {
-      token: {
-        realm: tokenRealm(config),
-        service: config.registry.service,
-        issuer: config.registry.issuer,
-        rootcertbundle: rootCertBundle,
-      },
-    },
+    auth,
     notifications: {
       events: { includereferences: true },
       endpoints: [
@@ -57,6 +68,6 @@ export async function printRegistryConfig(
   } finally {
     await store.close();
   }
-  const fragment = registryConfigFragment(config, paths.certs.ca, secret);
+  const fragment = registryConfigFragment(config, paths.certs.ca, secret, paths.htpasswd);
   io.stdout.write(args.format === 'json' ? `${JSON.stringify(fragment, null, 2)}\n` : stringify(fragment));
 }
