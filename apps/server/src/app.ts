@@ -6,6 +6,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { type AccessLog, accessLogEntry, formatAccessLogLine } from './http/access-log';
 import { registerAuthentication } from './http/authentication';
 import { installErrorHandler } from './http/errors';
 import { openApiRoutes, registerApiDocs, requireSchemas } from './http/openapi';
@@ -17,6 +18,7 @@ import { auditEventRoutes } from './routes/audit-events';
 import { authRoutes } from './routes/auth';
 import { groupRoutes } from './routes/groups';
 import { healthRoutes } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
 import { passwordResetRoutes } from './routes/password-reset';
 import { activityRoutes, registryEventRoutes } from './routes/registry-events';
 import { repositoryRoutes } from './routes/repositories';
@@ -40,6 +42,8 @@ export interface AppOptions {
   https?: { cert: string | Buffer; key: string | Buffer };
   /** A built web UI (a folder with `index.html` and `assets/`) to serve at `/`; without it the server is API-only. */
   webDir?: string;
+  /** The access log file (`--logger.enabled`): one Apache combined-format line per request. */
+  accessLog?: AccessLog;
 }
 
 export const REDACTED_PATHS = [
@@ -62,6 +66,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
   app.decorate('services', services);
+  app.decorateRequest('authenticatedLogin', undefined);
   installErrorHandler(app);
 
   // One line per request, except successful token requests (the hot path), which log at debug.
@@ -71,12 +76,20 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     if (reply.statusCode < 400 && path === '/api/v1/registry/auth') request.log.debug(entry, 'request');
     else request.log.info(entry, 'request');
   });
+  const accessLog = options.accessLog;
+  if (accessLog) {
+    app.addHook('onResponse', async (request, reply) => {
+      accessLog.write(formatAccessLogLine(accessLogEntry(request, reply)));
+    });
+  }
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await registerApiDocs(app, VERSION);
   // The registry protocol's token endpoint keeps Fastify's own compilers (its own wire format and error bodies).
   await app.register(tokenRoutes);
+  // Prometheus' text format, not JSON: outside the schemed routes. On its own address when --metrics.listen is set.
+  if (services.metrics.enabled && !services.config.metrics.listen) await app.register(metricsRoutes);
   await app.register(async (schemed) => {
     // Every other route declares zod schemas: they validate the request, serialize the answer (fields a schema does
     // not name are dropped, so no stored secret can leave by accident) and make the OpenAPI document.

@@ -1,22 +1,31 @@
 /** Starts registry-admin: services, the HTTP(S) listener, and a graceful close. */
 import type { Server as HttpsServer } from 'node:https';
 import { resolve } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { stdTimeFunctions } from 'pino';
 import { buildApp, REDACTED_PATHS } from './app';
 import { EVERY_INTERFACE } from './config/listen-address';
 import type { Config } from './config/schema';
+import { type AccessLog, openAccessLog } from './http/access-log';
 import { hasWebApp, webAppDir } from './http/web-app';
 import { SyncRunningElsewhere } from './runtime/cluster-sync';
 import { embeddedFiles } from './runtime/embedded-files';
 import { servingPort } from './runtime/public-url';
-import { createServices } from './runtime/services';
 import { type HttpsSetup, prepareHttps } from './tls/https-setup';
+import { metricsRoutes } from './routes/metrics';
+import { createServices, type Services } from './runtime/services';
+
+/** Retries of the first sync: 1 s, doubling, at most a minute apart. */
+const FIRST_SYNC_RETRY_MS = 1000;
+const MAX_SYNC_RETRY_MS = 60_000;
 
 export interface RunningServer {
   url: string;
   port: number;
   /** HTTPS, when `--ssl.type` is static or auto: the plain-HTTP port, and the ACME certificates in auto mode. */
   https?: Pick<HttpsSetup, 'acme' | 'httpPort'>;
+  /** Where /metrics is served when --metrics.listen is set. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -24,6 +33,26 @@ export interface RunningServer {
  * Every interface is `::` (IPv6 and, on dual-stack systems, IPv4 too); where IPv6 is off, `0.0.0.0`. Fastify itself
  * would take a missing host for localhost only.
  */
+/** The URL a listening instance is reached at. */
+function urlOf(app: FastifyInstance, listenHost: string, scheme: 'http' | 'https'): string {
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const bound = listenHost === EVERY_INTERFACE && typeof address === 'object' && address ? address.address : listenHost;
+  const host = bound.includes(':') ? `[${bound}]` : bound;
+  return `${scheme}://${host}:${port}`;
+}
+
+/** `/metrics` alone on --metrics.listen, so the main port (maybe public) does not show it. */
+async function startMetricsServer(services: Services): Promise<FastifyInstance | undefined> {
+  const address = services.config.metrics.listen;
+  if (!address) return undefined;
+  const app = Fastify({ logger: false }) as unknown as FastifyInstance;
+  app.decorate('services', services);
+  await app.register(metricsRoutes);
+  await listen(app, address.host, address.port ?? 0);
+  return app;
+}
+
 async function listen(app: FastifyInstance, host: string, port: number): Promise<void> {
   if (host !== EVERY_INTERFACE) {
     await app.listen({ host, port });
@@ -76,7 +105,18 @@ export async function runServer(
     },
   });
   let https: HttpsSetup | undefined;
+  let accessLog: AccessLog | undefined;
+  let metricsApp: FastifyInstance | undefined;
   try {
+    if (config.logger.enabled) {
+      accessLog = await openAccessLog({
+        file: services.paths.accessLog,
+        maxSize: config.logger['max-size'],
+        maxBackups: config.logger['max-backups'],
+        compress: config.logger.compress,
+      });
+      announce(`access log: ${services.paths.accessLog}`);
+    }
     https = await prepareHttps(
       config,
       services.paths.dataDir,
@@ -87,20 +127,25 @@ export async function runServer(
       logger: {
         level: config.debug ? 'debug' : config.logger.level,
         redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+        // Readable times on stdout ("time":"2026-11-23T19:25:46.123Z"); the access log file has Apache's.
+        timestamp: stdTimeFunctions.isoTime,
       },
+      ...(accessLog ? { accessLog } : {}),
       ...(https ? { https: { cert: https.initial.cert, key: https.initial.key } } : {}),
       ...(web ? { webDir } : {}),
     });
     log = app.log;
     await listen(app, config.listen, servingPort(config));
     await https?.attach(app.server as HttpsServer);
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : servingPort(config);
-    const scheme = https ? 'https' : 'http';
-    const bound =
-      config.listen === EVERY_INTERFACE && typeof address === 'object' && address ? address.address : config.listen;
-    const host = bound.includes(':') ? `[${bound}]` : bound;
-    const url = `${scheme}://${host}:${port}`;
+    const url = urlOf(app, config.listen, https ? 'https' : 'http');
+    const port = Number(new URL(url).port);
+    metricsApp = await startMetricsServer(services).catch(async (error: unknown) => {
+      await app.close();
+      throw error;
+    });
+    const metricsUrl = metricsApp && `${urlOf(metricsApp, config.metrics.listen?.host ?? '', 'http')}/metrics`;
+    if (metricsUrl) announce(`metrics served on ${metricsUrl}`);
+    else if (services.metrics.enabled) announce(`metrics served on ${url}/metrics`);
     announce(
       web
         ? `web UI served from ${webDir}`
@@ -114,21 +159,44 @@ export async function runServer(
         `plain HTTP on port ${https.httpPort} redirects to HTTPS${https.acme ? ' and answers ACME challenges' : ''}`,
       );
     }
-    // One replica (the leader) syncs: at once when it starts leading, then every --registry.gc-interval. A sync that
-    // fails is logged and retried at the next turn; one already running on another replica (on demand) is left to it.
+    // One replica (the leader) syncs: at once when it starts leading, then every --registry.gc-interval. A first
+    // sync that fails (the registry not up yet, or unreachable) is retried with backoff until one succeeds, instead
+    // of waiting for the next interval; one already running on another replica (on demand) is left to it.
     const sync = config.registry.sync ? services.indexSync : undefined;
+    let retry: NodeJS.Timeout | undefined;
+    let stopped = false;
+    let synced = false;
+    const runSync = (attempt: number): Promise<void> =>
+      (sync as NonNullable<typeof sync>)
+        .run()
+        .then((report) => {
+          synced = true;
+          app.log.info({ ...report, skipped: report.skipped.length }, 'index synced');
+        })
+        .catch((error: unknown) => {
+          if (error instanceof SyncRunningElsewhere) {
+            app.log.info('index sync left to the replica running one');
+            return;
+          }
+          if (synced || stopped) {
+            app.log.error({ err: error }, 'index sync failed');
+            return;
+          }
+          const delayMs = Math.min(FIRST_SYNC_RETRY_MS * 2 ** attempt, MAX_SYNC_RETRY_MS);
+          app.log.warn(
+            { reason: error instanceof Error ? error.message : String(error), retryInSeconds: delayMs / 1000 },
+            'index sync at start failed, retrying',
+          );
+          retry = setTimeout(() => {
+            if (services.leadership.leading) void runSync(attempt + 1);
+          }, delayMs);
+          retry.unref();
+        });
     if (sync) {
       services.leadership.addDuty({
         name: 'index sync',
         intervalMs: config.registry['gc-interval'] * 1000,
-        run: () =>
-          sync
-            .run()
-            .then((report) => app.log.info({ ...report, skipped: report.skipped.length }, 'index synced'))
-            .catch((error: unknown) => {
-              if (error instanceof SyncRunningElsewhere) app.log.info('index sync left to the replica running one');
-              else app.log.error({ err: error }, 'index sync failed');
-            }),
+        run: () => runSync(0),
       });
     }
     let closing: Promise<void> | undefined;
@@ -137,13 +205,21 @@ export async function runServer(
       url,
       port,
       ...(tls ? { https: tls } : {}),
+      ...(metricsUrl ? { metricsUrl } : {}),
       close() {
-        closing ??= (tls ? tls.close() : Promise.resolve()).then(() => app.close()).then(() => services.close());
+        stopped = true;
+        if (retry) clearTimeout(retry);
+        // The access log is flushed after the last request has been answered.
+        closing ??= (tls ? tls.close() : Promise.resolve())
+          .then(() => Promise.all([app.close(), metricsApp?.close()]))
+          .then(() => accessLog?.close())
+          .then(() => services.close());
         return closing;
       },
     };
   } catch (error) {
     await https?.close();
+    await accessLog?.close().catch(() => {});
     await services.close();
     throw error;
   }

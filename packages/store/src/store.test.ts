@@ -183,6 +183,41 @@ describe.each(targets)('store on $name', (target) => {
     });
   });
 
+  describe('registry password hashes (htpasswd mode)', () => {
+    const BCRYPT_A = `$2b$10$${'a'.repeat(53)}`;
+    const BCRYPT_B = `$2y$10$${'b'.repeat(53)}`;
+    const registryHashOf = async (id: number) =>
+      (await store.loadAccessSnapshot()).users.find((user) => user.id === id)?.registryPasswordHash;
+
+    it('keeps the bcrypt hash with the password, and never past a change of password', async () => {
+      const user = await store.users.create({
+        login: 'htp',
+        passwordHash: '$argon2id$one',
+        registryPasswordHash: BCRYPT_A,
+      });
+      expect(await registryHashOf(user.id)).toBe(BCRYPT_A);
+      expect(JSON.stringify(user)).not.toContain(BCRYPT_A);
+      // Other changes keep it.
+      await store.users.update(user.id, { name: 'H' });
+      expect(await registryHashOf(user.id)).toBe(BCRYPT_A);
+      // A new password with its own bcrypt replaces it; a new password without one clears it.
+      await store.users.update(user.id, { passwordHash: '$argon2id$two', registryPasswordHash: BCRYPT_B });
+      expect(await registryHashOf(user.id)).toBe(BCRYPT_B);
+      await store.users.update(user.id, { passwordHash: '$argon2id$three' });
+      expect(await registryHashOf(user.id)).toBeNull();
+      // Set at sign-in only while the password is the one checked.
+      expect(await store.users.setRegistryPasswordHash(user.id, '$argon2id$two', BCRYPT_A)).toBe(false);
+      expect(await store.users.setRegistryPasswordHash(user.id, '$argon2id$three', BCRYPT_A)).toBe(true);
+      expect(await registryHashOf(user.id)).toBe(BCRYPT_A);
+      expect(await store.users.clearRegistryPasswordHashes()).toBeGreaterThanOrEqual(1);
+      expect(await registryHashOf(user.id)).toBeNull();
+      expect((await errorOf(() => store.users.setRegistryPasswordHash(user.id, '$argon2id$three', 'md5'))).field).toBe(
+        'registryPasswordHash',
+      );
+      await store.users.delete(user.id);
+    });
+  });
+
   describe('groups and rules', () => {
     it('manages members and deletes a group with its rules and memberships', async () => {
       const user = await store.users.create({ login: 'member', passwordHash: 'x' });

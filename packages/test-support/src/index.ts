@@ -5,7 +5,7 @@
 export { buildOciImage, buildOciIndex, type OciImage, type OciIndex } from './oci-image';
 export { startProcess, type Watched, waitForHttp } from './processes';
 export { type ReadmeExampleRun, runReadmeExample } from './readme-example';
-export { type RegistryAuth, type RunningRegistry, startRegistry } from './registry';
+export { type RegistryAuth, type RunningRegistry, type StartRegistryOptions, startRegistry } from './registry';
 export {
   type Credentials,
   copyFromRegistry,

@@ -1,5 +1,5 @@
 /**
- * The e2e suites need `docker-registry` and `skopeo` (and some a further tool, such as `buildah`). Without them a
+ * The e2e suites need `docker-registry` and `skopeo` (and some suites more, e.g. `fail2ban-regex`). Without them a
  * suite is skipped with a visible reason, or fails when RA_E2E_REQUIRED=1 (as in CI), so a missing tool can never
  * pass silently.
  */
@@ -7,8 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { describe, it } from 'vitest';
 
 const TOOLS = ['docker-registry', 'skopeo'];
+/** The Debian package of each tool a suite may ask for. */
+const PACKAGES: Record<string, string> = {
+  'docker-registry': 'docker-registry',
+  skopeo: 'skopeo',
+  'fail2ban-regex': 'fail2ban',
+  'pebble-challtestsrv': 'pebble',
+};
 
-/** The commands of `tools` (by default the registry and skopeo) that are not on the PATH. */
 export function missingTools(tools: readonly string[] = TOOLS): string[] {
   return tools.filter((tool) => {
     try {
@@ -20,24 +26,18 @@ export function missingTools(tools: readonly string[] = TOOLS): string[] {
   });
 }
 
-/**
- * A suite that needs the real registry and skopeo, plus `options.tools` (Debian commands whose package has the same
- * name unless given as `command:package`).
- */
+/** `options.tools`: what the suite needs besides the registry and skopeo. */
 export function describeE2E(name: string, body: () => void, options: { tools?: readonly string[] } = {}): void {
-  const wanted = [...TOOLS, ...(options.tools ?? [])];
-  const missing = missingTools(wanted.map((tool) => tool.split(':')[0] as string));
+  const missing = missingTools([...TOOLS, ...(options.tools ?? [])]);
   if (missing.length === 0) {
     describe(name, body);
     return;
   }
-  const packages = wanted
-    .filter((tool) => missing.includes(tool.split(':')[0] as string))
-    .map((tool) => tool.split(':')[1] ?? tool);
+  const packages = missing.map((tool) => PACKAGES[tool] ?? tool);
   const reason = `${missing.join(' and ')} not installed (apt-get install ${packages.join(' ')})`;
   if (process.env.RA_E2E_REQUIRED === '1') {
     describe(name, () => {
-      it('has the tools it needs', () => {
+      it(`has ${missing.join(' and ')}`, () => {
         throw new Error(`RA_E2E_REQUIRED=1 but ${reason}`);
       });
     });

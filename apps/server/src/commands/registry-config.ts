@@ -1,6 +1,7 @@
 /**
  * `registry-admin registry-config`: the part of the registry's config.yml that makes it trust this server's tokens
- * (`auth.token`) and send it its notifications (`notifications`, with the dedicated secret).
+ * (`auth.token`) — or, with `--registry.auth-type basic`, read the htpasswd file this server keeps (`auth.htpasswd`) —
+ * and send it its notifications (`notifications`, with the dedicated secret).
  */
 import { ensureCertificateSet } from '@registry-admin/cert-builder';
 import { stringify } from 'yaml';
@@ -21,17 +22,23 @@ export function registryConfigFragment(
   rootCertBundle: string,
   notificationSecret: string,
   jwks?: { path: string; algorithms: string[] },
+  htpasswdPath?: string,
 ) {
+  const auth =
+    config.registry['auth-type'] === 'basic'
+      ? // The registry reads the file on every request: users changed here take effect without a restart.
+        { htpasswd: { realm: config.registry.service, path: htpasswdPath ?? config.registry.htpasswd ?? '' } }
+      : {
+          token: {
+            realm: tokenRealm(config),
+            service: config.registry.service,
+            issuer: config.registry.issuer,
+            rootcertbundle: rootCertBundle,
+            ...(jwks ? { jwks: jwks.path, signingalgorithms: jwks.algorithms } : {}),
+          },
+        };
   return {
-    auth: {
-      token: {
-        realm: tokenRealm(config),
-        service: config.registry.service,
-        issuer: config.registry.issuer,
-        rootcertbundle: rootCertBundle,
-        ...(jwks ? { jwks: jwks.path, signingalgorithms: jwks.algorithms } : {}),
-      },
-    },
+    auth,
     notifications: {
       events: { includereferences: true },
       endpoints: [
@@ -73,6 +80,6 @@ export async function printRegistryConfig(
     jwks = { path: jwksFilePath(paths), algorithms: bundleJwks(set).algorithms };
     await writeJwksFile(jwks.path, set);
   }
-  const fragment = registryConfigFragment(config, paths.certs.ca, secret, jwks);
+  const fragment = registryConfigFragment(config, paths.certs.ca, secret, jwks, paths.htpasswd);
   io.stdout.write(args.format === 'json' ? `${JSON.stringify(fragment, null, 2)}\n` : stringify(fragment));
 }

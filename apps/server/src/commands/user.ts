@@ -7,6 +7,7 @@ import type { Config } from '../config/schema';
 import { openConfiguredStore } from '../runtime/open-store';
 import { configuredPasswordHasher } from '../runtime/password-policy';
 import { resolvePaths } from '../runtime/paths';
+import { registryPasswords } from '../services/htpasswd';
 import { isImportableHash } from '../services/passwords';
 import { CliError, type CliIo, readFirstLine } from './io';
 
@@ -60,6 +61,7 @@ export async function userAdd(
     store.users.create({
       login: args.login,
       passwordHash: await configuredPasswordHasher(config).hash(password),
+      registryPasswordHash: (await registryPasswords(config).hash(password)) ?? null,
       role: args.role ?? 'user',
       ...(args.name !== undefined ? { name: args.name } : {}),
       ...(args.email !== undefined ? { email: args.email } : {}),
@@ -74,7 +76,10 @@ export async function userPasswd(config: Config, io: CliIo, args: PasswordArgs &
   await withStore(config, io, async (store) => {
     const user = await store.users.getByLogin(args.login);
     if (!user) throw new CliError(`no user "${args.login}"`);
-    await store.users.update(user.id, { passwordHash: await configuredPasswordHasher(config).hash(password) });
+    await store.users.update(user.id, {
+      passwordHash: await configuredPasswordHasher(config).hash(password),
+      registryPasswordHash: (await registryPasswords(config).hash(password)) ?? null,
+    });
   });
   io.stdout.write(`password of "${args.login}" changed; its sessions were ended\n`);
 }
@@ -136,7 +141,9 @@ export async function userImport(config: Config, io: CliIo, args: { file: string
         skipped.push(`${where}: ${login}: a user with this login exists`);
       } else {
         try {
-          await store.users.create({ login, passwordHash: hash, role: args.role ?? 'user' });
+          // htpasswd mode: an imported bcrypt hash is already what the registry reads.
+          const registryPasswordHash = registryPasswords(config).enabled && hash.startsWith('$2') ? hash : null;
+          await store.users.create({ login, passwordHash: hash, registryPasswordHash, role: args.role ?? 'user' });
           created++;
         } catch (error) {
           // Taken since the check above, or by a service account: report it and go on with the other lines.

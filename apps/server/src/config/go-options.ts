@@ -14,14 +14,6 @@ export type GoOption =
   | { env: string; flag: string; kind: 'renamed'; ours: string; boolean?: true }
   | { env: string; flag: string; kind: 'no-effect' | 'unsupported'; reason: string; boolean?: true };
 
-const ACCESS_LOG =
-  'there is no access log file: logs are JSON lines on stdout (one line per failed sign-in, for fail2ban); ' +
-  'redirect them or read them from journald or docker logs';
-const REGISTRY_TLS =
-  'this server trusts the system CAs for an https registry; add a private CA with the NODE_EXTRA_CA_CERTS variable';
-const BASIC_MODE =
-  'the htpasswd (basic) mode is not supported: this server always issues registry tokens, which also restrict ' +
-  'access per repository';
 const UI_SESSIONS = 'UI sessions here are kept by the server, not signed tokens';
 
 export const GO_OPTIONS: readonly GoOption[] = [
@@ -44,20 +36,9 @@ export const GO_OPTIONS: readonly GoOption[] = [
   { env: 'RA_AUTH_COOKIE_TTL', flag: 'auth.cookie-ttl', kind: 'renamed', ours: 'auth.session-ttl' },
   // Its database file is refused at start (its tables are another application's): `registry-admin import` reads it.
   { env: 'RA_STORE_EMBED_DB_PATH', flag: 'store.embed.path', kind: 'renamed', ours: 'store.embed.path' },
-  { env: 'RA_REGISTRY_AUTH_TYPE', flag: 'registry.auth-type', kind: 'no-effect', reason: BASIC_MODE },
-  { env: 'RA_REGISTRY_LOGIN', flag: 'registry.login', kind: 'unsupported', reason: BASIC_MODE },
-  { env: 'RA_REGISTRY_PASSWORD', flag: 'registry.password', kind: 'unsupported', reason: BASIC_MODE },
-  { env: 'RA_REGISTRY_HTPASSWD', flag: 'registry.htpasswd', kind: 'unsupported', reason: BASIC_MODE },
-  {
-    env: 'RA_REGISTRY_HTTPS_INSECURE',
-    flag: 'registry.https-insecure',
-    kind: 'unsupported',
-    reason: REGISTRY_TLS,
-    boolean: true,
-  },
-  { env: 'RA_REGISTRY_HTTPS_CERT', flag: 'registry.https-certs', kind: 'unsupported', reason: REGISTRY_TLS },
+  { env: 'RA_REGISTRY_HTTPS_CERT', flag: 'registry.https-certs', kind: 'renamed', ours: 'registry.https-certs' },
   // The same option as its source names it (its README documents the line above).
-  { env: 'RA_REGISTRY_CERTS_CERT_HTTPS', flag: 'registry.certs.https-cert', kind: 'unsupported', reason: REGISTRY_TLS },
+  { env: 'RA_REGISTRY_CERTS_CERT_HTTPS', flag: 'registry.certs.https-cert', kind: 'renamed', ours: 'registry.https-certs' },
   { env: 'RA_AUTH_TOKEN_SECRET', flag: 'auth.token-secret', kind: 'no-effect', reason: UI_SESSIONS },
   {
     env: 'RA_AUTH_ISSUER_NAME',
@@ -78,10 +59,8 @@ export const GO_OPTIONS: readonly GoOption[] = [
     reason: 'logs always go to stdout',
     boolean: true,
   },
-  { env: 'RA_LOGGER_ENABLED', flag: 'logger.enabled', kind: 'unsupported', reason: ACCESS_LOG, boolean: true },
-  { env: 'RA_LOGGER_FILE', flag: 'logger.file', kind: 'unsupported', reason: ACCESS_LOG },
-  { env: 'RA_LOGGER_SIZE', flag: 'logger.max-size', kind: 'unsupported', reason: ACCESS_LOG },
-  { env: 'RA_LOGGER_BACKUPS', flag: 'logger.max-backups', kind: 'unsupported', reason: ACCESS_LOG },
+  { env: 'RA_LOGGER_SIZE', flag: 'logger.max-size', kind: 'renamed', ours: 'logger.max-size' },
+  { env: 'RA_LOGGER_BACKUPS', flag: 'logger.max-backups', kind: 'renamed', ours: 'logger.max-backups' },
   { env: 'RA_SSL_ACME_HTTP_PORT', flag: 'ssl.http-port', kind: 'renamed', ours: 'ssl.http-port' },
   { env: 'RA_SSL_ACME_FQDN', flag: 'ssl.fqdn', kind: 'renamed', ours: 'ssl.fqdn' },
   {

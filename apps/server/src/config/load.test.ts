@@ -233,19 +233,18 @@ describe('configuration', () => {
 
   it("reports the Go registry-admin's options that mean nothing here or are not supported yet, with the reason", () => {
     const { config, warnings } = loadWarning({
-      RA_REGISTRY_AUTH_TYPE: 'token',
-      RA_REGISTRY_PASSWORD: 'registry-secret-value',
+      RA_STORE_EMBED_DB_PATH: '/data/data.db',
+      RA_AUTH_JWT_TTL: '5m',
+      RA_AUTH_ISSUER_NAME: 'registry-secret-value',
       RA_AUTH_TOKEN_SECRET: 'token-secret-value',
-      RA_LOGGER_FILE: '/var/log/access.log',
+      RA_LOGGER_STDOUT: '/var/log/access.log',
     });
     expect(config.registry.service).toBe('container_registry');
     expect(warnings).toHaveLength(5);
     expect(warnings.join('\n')).toContain(
       'RA_AUTH_TOKEN_SECRET (--auth.token-secret of the Go registry-admin) has no effect here: ',
     );
-    expect(warnings.join('\n')).toContain(
-      'RA_LOGGER_FILE (--logger.file of the Go registry-admin) is not supported yet',
-    );
+    expect(warnings.join('\n')).toContain('RA_LOGGER_STDOUT (--logger.stdout of the Go registry-admin) has no effect');
     // Values are never echoed: some are secrets.
     for (const value of ['registry-secret-value', 'token-secret-value', '/var/log/access.log']) {
       expect(warnings.join('\n')).not.toContain(value);
@@ -274,6 +273,33 @@ describe('configuration', () => {
       expect.stringContaining('RA_SSL_ACME_FQDN (--ssl.fqdn of the Go registry-admin) sets --ssl.fqdn (RA_SSL_FQDN)'),
       expect.stringContaining('RA_SSL_ACME_HTTP_PORT (--ssl.http-port of the Go registry-admin) sets --ssl.http-port'),
     ]);
+  });
+
+  it("reads the access log options under our names and the Go tool's, sizes with a unit", () => {
+    const { config, warnings } = loadWarning({
+      RA_LOGGER_ENABLED: 'true',
+      RA_LOGGER_FILE: '/var/log/ra/access.log',
+      RA_LOGGER_SIZE: '5M',
+      RA_LOGGER_BACKUPS: '3',
+    });
+    expect(config.logger).toMatchObject({
+      enabled: true,
+      file: '/var/log/ra/access.log',
+      'max-size': 5 * 1024 * 1024,
+      'max-backups': 3,
+      compress: false,
+    });
+    expect(warnings).toContain(
+      'RA_LOGGER_SIZE (--logger.max-size of the Go registry-admin) sets --logger.max-size (RA_LOGGER_MAX_SIZE); rename it to RA_LOGGER_MAX_SIZE',
+    );
+    expect(loadConfig({ argv: { 'logger.max-size': '100K' } }).logger['max-size']).toBe(100 * 1024);
+    expect(loadConfig({ argv: { 'logger.max-size': '1.5MiB' } }).logger['max-size']).toBe(1.5 * 1024 * 1024);
+    expect(loadConfig({}).logger['max-size']).toBe(10 * 1024 * 1024);
+    for (const bad of ['100', '10X', '0K', '200G', '-1M']) {
+      const error = errorOf(() => loadConfig({ argv: { 'logger.max-size': bad } }));
+      expect(error.option).toBe('logger.max-size');
+      expect(error.message).toContain('with a unit (e.g. 100K, 10M, 1G)');
+    }
   });
 
   it('refuses "admin", the Go registry-admin\'s default admin password, saying what to do', () => {

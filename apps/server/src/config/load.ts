@@ -38,7 +38,13 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET_OPTIONS = new Set(['store.admin-password', 'store.postgres.url', 'ssl.key', 'smtp.password']);
+const SECRET_OPTIONS = new Set([
+  'store.admin-password',
+  'store.postgres.url',
+  'ssl.key',
+  'smtp.password',
+  'registry.password',
+]);
 const CONFIG_FILE_OPTION: OptionSpec = {
   path: ['config-file'],
   flag: 'config-file',

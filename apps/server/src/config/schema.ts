@@ -96,6 +96,42 @@ function duration(unit: 's' | 'm', min: number, max: number) {
   });
 }
 
+const SIZE_FACTORS = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as const;
+
+/** `10M` → `10M`: how byte sizes read in messages and help. */
+export function formatBytes(bytes: number): string {
+  for (const [unit, factor] of [
+    ['G', SIZE_FACTORS.g],
+    ['M', SIZE_FACTORS.m],
+    ['K', SIZE_FACTORS.k],
+  ] as const) {
+    if (bytes >= factor && bytes % factor === 0) return `${bytes / factor}${unit}`;
+  }
+  return `${bytes}B`;
+}
+
+/**
+ * A size in bytes from `min` to `max`, written with a unit as the Go tool's `--logger.max-size` is (`10M`, `100K`,
+ * `1G`, `512KB`, `2MiB`; powers of 1024). A bare number is refused: that tool's sizes were megabytes, ours would be
+ * bytes, and a silent factor of a million helps nobody.
+ */
+function byteSize(min: number, max: number) {
+  return z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const match = /^(\d+(?:\.\d+)?)\s*([bkmg])(?:i?b)?$/i.exec(String(value).trim());
+    const bytes = match
+      ? Math.round(Number(match[1]) * SIZE_FACTORS[(match[2] as string).toLowerCase() as keyof typeof SIZE_FACTORS])
+      : Number.NaN;
+    if (!Number.isSafeInteger(bytes) || bytes < min || bytes > max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" is not a size from ${formatBytes(min)} to ${formatBytes(max)} with a unit (e.g. 100K, 10M, 1G)`,
+      });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+}
+
 const DAY = 86400;
 
 /** A DNS name an http-01 challenge can prove: letters, digits and hyphens in dotted labels (no IP, no wildcard). */
@@ -188,6 +224,38 @@ export const configSchema = z
           .describe(
             "the registry's storage.filesystem.rootdirectory, when this process can read it: sync reads it directly (much faster) instead of over HTTP",
           ),
+        'auth-type': z
+          .enum(['token', 'basic'])
+          .default('token')
+          .describe(
+            "token: the registry trusts this server's tokens (per-repository rules); basic: it reads an htpasswd file this server keeps (registry.htpasswd)",
+          ),
+        htpasswd: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('with auth-type basic: the htpasswd file this server writes for the registry (bcrypt entries)'),
+        login: z
+          .string()
+          .min(1)
+          .max(64)
+          .regex(/^[^:\s]+$/, 'must not contain ":" or spaces')
+          .optional()
+          .describe('with auth-type basic: the login this server uses at the registry (written to the htpasswd file)'),
+        password: z
+          .string()
+          .min(8)
+          .max(72)
+          .optional()
+          .describe('with auth-type basic: the password of registry.login (bcrypt reads at most 72 bytes)'),
+        'https-certs': z
+          .string()
+          .min(1)
+          .optional()
+          .describe('PEM CA bundle trusted for an https registry, besides the system CAs (a private CA)'),
+        'https-insecure': booleanish
+          .default(false)
+          .describe("do not verify the https registry's certificate (not recommended: use https-certs)"),
         sync: booleanish
           .default(true)
           .describe('sync the index at start and every gc-interval (false: only notifications and on demand)'),
@@ -320,6 +388,35 @@ export const configSchema = z
           .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
           .default('info')
           .describe('log level'),
+        enabled: booleanish
+          .default(false)
+          .describe('write an access log file in Apache combined format (for fail2ban, log analysers)'),
+        file: z.string().min(1).optional().describe('the access log file (default <data-dir>/access.log)'),
+        'max-size': byteSize(SIZE_FACTORS.k, 100 * SIZE_FACTORS.g)
+          .default(10 * SIZE_FACTORS.m)
+          .describe('size at which the access log is rotated (10M, 100K, 1G)'),
+        'max-backups': integer(0, 1000).default(10).describe('rotated access log files kept (0: all)'),
+        compress: booleanish.default(false).describe('gzip rotated access log files'),
+      })
+      .strict()
+      .prefault({}),
+    metrics: z
+      .object({
+        enabled: booleanish
+          .default(false)
+          .describe('serve Prometheus metrics at /metrics (on the main port, or on metrics.listen)'),
+        listen: z
+          .string()
+          .min(1)
+          .optional()
+          .transform((value, ctx): ListenAddress | undefined => {
+            if (value === undefined) return undefined;
+            const address = parseListenAddress(value);
+            if (address?.port !== undefined) return address;
+            ctx.addIssue({ code: 'custom', message: `"${value}" is not host:port, *:port or [IPv6]:port` });
+            return z.NEVER;
+          })
+          .describe('serve /metrics on this address only (e.g. 127.0.0.1:9100), not on the main port; implies enabled'),
       })
       .strict()
       .prefault({}),
@@ -400,6 +497,25 @@ export const configSchema = z
         path: ['ssl', 'http-port'],
         message: `${httpsPort} is also the HTTPS port: the plain-HTTP redirect needs a port of its own`,
       });
+    }
+    if (config.registry['auth-type'] === 'basic') {
+      if (!config.registry.htpasswd) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['registry', 'htpasswd'],
+          message: 'is required when registry.auth-type is basic (the file the registry reads)',
+        });
+      }
+      if (config.registry.host) {
+        for (const key of ['login', 'password'] as const) {
+          if (!config.registry[key])
+            ctx.addIssue({
+              code: 'custom',
+              path: ['registry', key],
+              message: 'is required when registry.auth-type is basic and registry.host is set (for sync and deletes)',
+            });
+        }
+      }
     }
     if (config.ssl.type === 'static') {
       for (const key of ['cert', 'key'] as const) {

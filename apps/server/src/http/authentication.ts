@@ -111,6 +111,7 @@ export function logAuthenticationFailure(
 ): void {
   const name = login === undefined ? '' : JSON.stringify(login.slice(0, 64));
   const who = login === undefined ? 'a token' : kind === 'service-account' ? `service account ${name}` : `user ${name}`;
+  request.server.services.metrics.authenticationFailed(via);
   request.log.warn({ via, address: request.ip }, `authentication failed for ${who} from ${request.ip}`);
 }
 

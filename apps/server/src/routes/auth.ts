@@ -29,6 +29,7 @@ export async function authRoutes(instance: FastifyInstance): Promise<void> {
         logAuthenticationFailure(request, login, 'login');
         throw unauthorized('invalid login or password');
       }
+      request.authenticatedLogin = user.login;
       const session = await sessions.create(user.id, { address: request.ip, userAgent: request.headers['user-agent'] });
       setSessionCookie(request, reply, config, session);
       request.log.info({ userId: user.id }, 'login');

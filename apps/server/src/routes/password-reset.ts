@@ -90,11 +90,12 @@ export async function passwordResetRoutes(instance: FastifyInstance): Promise<vo
       if ((await store.passwordResets.usable(tokenHash)) === undefined) throw invalidLink();
       // The link may be used by a concurrent request while the password is hashed: consume decides, once.
       const passwordHash = await passwords.hash(password);
+      const registryPasswordHash = (await app.services.registryPasswords.hash(password)) ?? null;
       const { userId } = await audited(
         request,
         'user.password-reset',
         async (tx) => {
-          const consumed = await tx.passwordResets.consume(tokenHash, passwordHash);
+          const consumed = await tx.passwordResets.consume(tokenHash, passwordHash, undefined, registryPasswordHash);
           if (consumed === undefined) throw invalidLink();
           return { userId: consumed, login: (await tx.users.get(consumed))?.login ?? '' };
         },

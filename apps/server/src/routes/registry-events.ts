@@ -119,6 +119,7 @@ export async function registryEventRoutes(instance: FastifyInstance): Promise<vo
       onError: (error, event) =>
         request.log.warn({ err: error, code: error.code, eventId: event.id }, 'registry event not applied fully'),
     });
+    app.services.metrics.eventsIngested(outcome.recorded.length);
     if (outcome.failed.length > 0) {
       // Neither recorded nor applied: the registry delivers the envelope again (the events recorded now are skipped).
       throw new ApiError(

@@ -34,7 +34,7 @@ const tokenResponseSchema = {
 } as const;
 
 export async function tokenRoutes(app: FastifyInstance): Promise<void> {
-  const { config, access, authenticator, issuer, refreshTokens } = app.services;
+  const { config, access, authenticator, issuer, refreshTokens, metrics } = app.services;
 
   /** Passwords, personal access tokens, service-account secrets and refresh tokens, throttled per address. */
   const authenticatorFor = (request: FastifyRequest): TokenAuthenticator<Identity> => ({
@@ -114,6 +114,7 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
       );
       // The 200 answer goes through the response schema; refusals keep the protocol's own error shapes.
       (reply as FastifyReply).code(result.status).headers(result.headers);
+      metrics.tokenRequest(result.status, reply.elapsedTime / 1000);
       if (!result.ok) {
         const { code, message } = result.error;
         request.log.warn(
@@ -123,6 +124,7 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
       } else {
         // The token's `sub` is a bare name; the log says whose it is (a user's or a service account's).
         const identity = result.authenticated?.principal;
+        request.authenticatedLogin = result.authenticated?.subject;
         request.log.debug(
           { subject: result.authenticated?.subject ?? '', subjectKind: identity?.kind ?? 'anonymous' },
           'registry token issued',

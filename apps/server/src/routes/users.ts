@@ -39,7 +39,7 @@ export const userRecordSchema = z
 
 export async function userRoutes(instance: FastifyInstance): Promise<void> {
   const app = instance.withTypeProvider<ZodTypeProvider>();
-  const { store, access, credentialCache, passwords } = app.services;
+  const { store, access, credentialCache, passwords, registryPasswords } = app.services;
   app.addHook('onRequest', adminOnly);
   const password = passwordSchema(passwords);
   const createSchema = z
@@ -93,10 +93,12 @@ export async function userRoutes(instance: FastifyInstance): Promise<void> {
       const { password, ...rest } = request.body;
       // Hashed before the transaction opens: argon2 is slow, and a transaction holds the write lock meanwhile.
       const passwordHash = await passwords.hash(password);
+      // htpasswd mode: the registry's bcrypt hash, made now that the password is known.
+      const registryPasswordHash = (await registryPasswords.hash(password)) ?? null;
       const user = await audited(
         request,
         'user.create',
-        (tx) => tx.users.create({ ...rest, passwordHash }),
+        (tx) => tx.users.create({ ...rest, passwordHash, registryPasswordHash }),
         (created) => ({
           target: { type: 'user', id: created.id, name: created.login },
           details: { role: created.role },
@@ -123,10 +125,11 @@ export async function userRoutes(instance: FastifyInstance): Promise<void> {
       }
       if (current?.disabled && patch.disabled === false) requireSessionOrPassword(request, 're-enable accounts');
       const passwordHash = password ? await passwords.hash(password) : undefined;
+      const registryPasswordHash = password ? ((await registryPasswords.hash(password)) ?? null) : undefined;
       const user = await audited(
         request,
         patch.disabled === true ? 'user.disable' : 'user.update',
-        (tx) => tx.users.update(id, { ...patch, ...(passwordHash ? { passwordHash } : {}) }),
+        (tx) => tx.users.update(id, { ...patch, ...(passwordHash ? { passwordHash, registryPasswordHash } : {}) }),
         (updated) => ({
           target: { type: 'user', id, name: updated.login },
           details: { fields: changedFields({ ...patch, password }) },

@@ -10,6 +10,10 @@ export interface RuntimePaths {
   certs: CertPaths;
   /** Written (0600) on first start when the admin password was generated. */
   initialAdminPassword: string;
+  /** The access log file (`--logger.file`, default `<data-dir>/access.log`); written only with --logger.enabled. */
+  accessLog: string;
+  /** The htpasswd file kept for the registry (`--registry.htpasswd`, auth-type basic). */
+  htpasswd: string | undefined;
 }
 
 export function resolvePaths(config: Config, cwd = process.cwd()): RuntimePaths {
@@ -24,5 +28,7 @@ export function resolvePaths(config: Config, cwd = process.cwd()): RuntimePaths 
     database: resolve(cwd, config.store.embed.path ?? resolve(dataDir, 'registry-admin.db')),
     certs: certPaths(certDir, overrides),
     initialAdminPassword: resolve(dataDir, 'initial-admin-password'),
+    accessLog: resolve(cwd, config.logger.file ?? resolve(dataDir, 'access.log')),
+    htpasswd: config.registry.htpasswd ? resolve(cwd, config.registry.htpasswd) : undefined,
   };
 }

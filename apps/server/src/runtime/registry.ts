@@ -1,8 +1,11 @@
 /** The registry as this server talks to it: a client that mints its own tokens, and the index sync over it. */
+import { readFile } from 'node:fs/promises';
+import { rootCertificates } from 'node:tls';
 import { createRegistryClient, createStorageReader, type RegistryClient } from '@registry-admin/registry-client';
 import { createIndexSync, type IndexSync } from '@registry-admin/registry-index';
 import type { Store } from '@registry-admin/store';
 import { parseScopes, type TokenIssuer } from '@registry-admin/token-service';
+import { ConfigError } from '../config/load';
 import type { Config } from '../config/schema';
 
 /**
@@ -21,20 +24,75 @@ export function registryBaseUrl(config: Config): string | undefined {
   return url.origin;
 }
 
-export function createConfiguredRegistryClient(config: Config, issuer: TokenIssuer): RegistryClient | undefined {
+/** A configured registry client, and what to release when the server stops (its own TLS connections). */
+export interface ConfiguredRegistry {
+  client: RegistryClient;
+  close(): Promise<void>;
+}
+
+/**
+ * The `fetch` the client uses for an https registry with a private CA (`--registry.https-certs`, trusted besides the
+ * system CAs) or without verification (`--registry.https-insecure`); undefined (the global fetch) otherwise. undici
+ * is loaded only then.
+ */
+async function registryFetch(config: Config): Promise<{ fetch: typeof fetch; close(): Promise<void> } | undefined> {
+  const caFile = config.registry['https-certs'];
+  const insecure = config.registry['https-insecure'];
+  if (!caFile && !insecure) return undefined;
+  let ca: string[] | undefined;
+  if (caFile) {
+    let pem: string;
+    try {
+      pem = await readFile(caFile, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new ConfigError(
+        'ERR_CONFIG_FILE',
+        'registry.https-certs',
+        `--registry.https-certs (RA_REGISTRY_HTTPS_CERTS): cannot read ${caFile} (${code})`,
+      );
+    }
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new ConfigError(
+        'ERR_CONFIG_FILE',
+        'registry.https-certs',
+        `--registry.https-certs (RA_REGISTRY_HTTPS_CERTS): ${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+      );
+    }
+    ca = [...rootCertificates, pem];
+  }
+  const { Agent, fetch: undiciFetch } = await import('undici');
+  const agent = new Agent({ connect: { ...(ca ? { ca } : {}), rejectUnauthorized: !insecure } });
+  const fetchWithAgent = ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+    undiciFetch(input as never, { ...(init as object), dispatcher: agent } as never)) as unknown as typeof fetch;
+  return { fetch: fetchWithAgent, close: () => agent.close() };
+}
+
+export async function createConfiguredRegistryClient(
+  config: Config,
+  issuer: TokenIssuer,
+): Promise<ConfiguredRegistry | undefined> {
   const baseUrl = registryBaseUrl(config);
   if (!baseUrl) return undefined;
-  return createRegistryClient({
+  const tls = await registryFetch(config);
+  const { login, password } = config.registry;
+  const client = createRegistryClient({
     baseUrl,
-    auth: {
-      kind: 'token-provider',
-      // The server's own requests: it signs tokens for exactly the scopes each request needs.
-      async token(scopes) {
-        const issued = await issuer.issue({ subject: SERVER_SUBJECT, access: parseScopes([...scopes]) });
-        return { token: issued.token, expiresIn: issued.expires_in };
-      },
-    },
+    ...(tls ? { fetch: tls.fetch } : {}),
+    auth:
+      config.registry['auth-type'] === 'basic'
+        ? // htpasswd mode: the registry knows this login from the file the server writes (registry.login/password).
+          { kind: 'basic', username: login ?? '', password: password ?? '' }
+        : {
+            kind: 'token-provider',
+            // The server's own requests: it signs tokens for exactly the scopes each request needs.
+            async token(scopes) {
+              const issued = await issuer.issue({ subject: SERVER_SUBJECT, access: parseScopes([...scopes]) });
+              return { token: issued.token, expiresIn: issued.expires_in };
+            },
+          },
   });
+  return { client, close: async () => tls?.close() };
 }
 
 /** Sync reads the registry's storage directly when --registry.storage-path is set, otherwise its HTTP API. */

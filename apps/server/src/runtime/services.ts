@@ -9,12 +9,15 @@ import type { RegistryClient } from '@registry-admin/registry-client';
 import { createIndexEvents, type IndexEvents, type IndexSync } from '@registry-admin/registry-index';
 import { type Store, StoreError } from '@registry-admin/store';
 import { createJwks, createTokenIssuer, type TokenIssuer } from '@registry-admin/token-service';
+import { ConfigError } from '../config/load';
 import type { Config } from '../config/schema';
 import { type AccessState, createAccessState } from '../services/access-state';
 import { type Authenticator, createAuthenticator } from '../services/authenticator';
 import { type CredentialCache, createCredentialCache } from '../services/credential-cache';
+import { type HtpasswdFile, type RegistryPasswords, registryPasswords, startHtpasswdFile } from '../services/htpasswd';
 import { createLoginThrottle, type LoginThrottle } from '../services/login-throttle';
 import { createMailer, type Mailer } from '../services/mailer';
+import { createMetrics, type Metrics, measuredSync, NO_METRICS } from '../services/metrics';
 import type { PasswordHasher } from '../services/passwords';
 import { createRefreshTokenService, type RefreshTokenService } from '../services/refresh-tokens';
 import { createSessionService, type SessionService } from '../services/sessions';
@@ -43,6 +46,10 @@ export interface Services {
   throttle: LoginThrottle;
   sessions: SessionService;
   passwords: PasswordHasher;
+  /** bcrypt hashes for the registry's htpasswd file (auth-type basic); a no-op in token mode. */
+  registryPasswords: RegistryPasswords;
+  /** The htpasswd file kept equal to the enabled users (auth-type basic), or undefined. */
+  htpasswd: HtpasswdFile | undefined;
   mailer: Mailer | undefined;
   /** The secret the registry sends with notifications (shared by replicas through the store). */
   notificationSecret: string;
@@ -59,6 +66,8 @@ export interface Services {
   pruning: StorePruning;
   /** Whether this replica does the periodic work (pruning here, the index sync once the server adds it). */
   leadership: Leadership;
+  /** Prometheus metrics; recording is free when --metrics.enabled is off. */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -106,10 +115,17 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const store = await openConfiguredStore(config, paths);
   // Set once leadership runs, so a failure further on stops it before the store closes.
   let stopLeading: (() => Promise<void>) | undefined;
+  let closeRegistry: (() => Promise<void>) | undefined;
+  let htpasswd: HtpasswdFile | undefined;
+  let access: AccessState | undefined;
+  const forRegistry = registryPasswords(config);
   try {
-    await bootstrapAdmin(store, config, paths, passwords, announce);
+    await bootstrapAdmin(store, config, paths, passwords, forRegistry, announce);
     await warnOfSharedNames(store, announce);
-    const access = await createAccessState(store, { onError: options.onBackgroundError });
+    // Back to tokens: bcrypt copies of passwords are no longer needed, and weaker than argon2 if the store leaks.
+    if (!forRegistry.enabled) await store.users.clearRegistryPasswordHashes();
+    access = await createAccessState(store, { onError: options.onBackgroundError });
+    htpasswd = await startConfiguredHtpasswd(config, paths, access, forRegistry, announce, options.onBackgroundError);
     const credentialCache = createCredentialCache({ ttlMs: config.auth['cache-ttl'] * 1000 });
     const throttle = createLoginThrottle(store, {
       maxAccountFailures: config.auth['max-failures'],
@@ -119,6 +135,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     const authenticator = createAuthenticator(access, credentialCache, passwords, {
       store,
       throttle,
+      registryPasswords: forRegistry,
       ...(options.onBackgroundError ? { onError: options.onBackgroundError } : {}),
     });
     const csrfKey = Buffer.from(
@@ -134,7 +151,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
     const refreshTokens = createRefreshTokenService(store, access, {
       maxPerUser: config.auth['max-refresh-tokens'],
     });
-    const registry = createConfiguredRegistryClient(config, issuer);
+    const configuredRegistry = await createConfiguredRegistryClient(config, issuer);
+    closeRegistry = configuredRegistry?.close;
+    const registry = configuredRegistry?.client;
     const pruning = createStorePruning(store, { sessionIdleSeconds: config.auth['session-idle'] });
     const leadership = startLeadership(store, {
       ...(options.onLeadershipChange ? { onChange: options.onLeadershipChange } : {}),
@@ -148,6 +167,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
         await pruning.run();
       },
     });
+    const metrics = config.metrics.enabled || config.metrics.listen ? await createMetrics(store) : NO_METRICS;
     const indexSync = createConfiguredIndexSync(config, store, registry, options.onSyncError);
     const indexEvents = createIndexEvents(store, {
       client: registry,
@@ -166,28 +186,75 @@ export async function createServices(config: Config, options: ServiceOptions = {
       throttle,
       sessions,
       passwords,
+      registryPasswords: forRegistry,
+      htpasswd,
       mailer: createMailer(config),
       notificationSecret: await notificationSecret(store),
       registry,
-      indexSync: indexSync && clusterWideSync(indexSync, store, options.onSyncStart),
+      indexSync: indexSync && measuredSync(clusterWideSync(indexSync, store, options.onSyncStart), metrics),
       indexEvents,
       visibility: createVisibility(store, access),
       tagDetails: registry ? createTagDetails(registry) : undefined,
       refreshTokens,
       pruning,
       leadership,
+      metrics,
       async close() {
-        access.close();
+        await htpasswd?.close();
+        access?.close();
         await leadership.close();
         await pruning.close();
         await indexEvents.close().catch(() => {});
+        await closeRegistry?.().catch(() => {});
         await store.close();
       },
     };
   } catch (error) {
+    await htpasswd?.close();
+    access?.close();
     await stopLeading?.();
+    await closeRegistry?.().catch(() => {});
     await store.close();
     throw error;
+  }
+}
+
+/** auth-type basic: the htpasswd file, written now (a failure stops the start, naming the option) and kept current. */
+async function startConfiguredHtpasswd(
+  config: Config,
+  paths: RuntimePaths,
+  access: AccessState,
+  forRegistry: RegistryPasswords,
+  announce: (line: string) => void,
+  onError?: (error: unknown) => void,
+): Promise<HtpasswdFile | undefined> {
+  if (!forRegistry.enabled || !paths.htpasswd) return undefined;
+  const { login, password } = config.registry;
+  const hash = password === undefined ? undefined : await forRegistry.hash(password);
+  const own = login && hash ? { login, hash } : undefined;
+  if (own && access.userByLogin(own.login)) {
+    announce(
+      `warning: --registry.login "${own.login}" is also a user: the htpasswd file has the server's entry for it ` +
+        "(registry.password), not the user's own password",
+    );
+  }
+  try {
+    const file = await startHtpasswdFile(paths.htpasswd, access, {
+      ...(own ? { own } : {}),
+      ...(onError ? { onError } : {}),
+    });
+    const missing = [...access.users()].filter((user) => !user.disabled && !user.registryPasswordHash).length;
+    announce(
+      `htpasswd file for the registry: ${paths.htpasswd}` +
+        (missing > 0 ? ` (${missing} enabled user(s) not in it until they sign in or get a new password)` : ''),
+    );
+    return file;
+  } catch (error) {
+    throw new ConfigError(
+      'ERR_CONFIG_FILE',
+      'registry.htpasswd',
+      `--registry.htpasswd (RA_REGISTRY_HTPASSWD): cannot write ${paths.htpasswd}: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -218,6 +285,7 @@ async function bootstrapAdmin(
   config: Config,
   paths: RuntimePaths,
   passwords: PasswordHasher,
+  forRegistry: RegistryPasswords,
   announce: (line: string) => void,
 ) {
   const admins = await store.users.list({ filter: { role: 'admin' }, range: [0, 0] });
@@ -230,6 +298,7 @@ async function bootstrapAdmin(
       name: 'Administrator',
       role: 'admin',
       passwordHash: await passwords.hash(password),
+      registryPasswordHash: (await forRegistry.hash(password)) ?? null,
     });
   } catch (error) {
     // Another replica created it first, or "admin" is an ordinary account made before the first start.

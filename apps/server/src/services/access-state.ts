@@ -27,6 +27,13 @@ export interface AccessState {
   principalOfServiceAccount(account: SnapshotServiceAccount): Principal;
   /** Reloads the snapshot now (after a local write). */
   refresh(): Promise<void>;
+  /** Every user, as the snapshot has them. */
+  users(): Iterable<SnapshotUser>;
+  /**
+   * Calls `listener` after each reload of users and rules (local writes and other replicas' alike; not after token
+   * changes applied in place). Returns the unsubscribe function.
+   */
+  onChange(listener: () => void): () => void;
   /**
    * After a local write of tokens only: applies it in place when it is the very next revision (nothing else changed
    * in between), otherwise reloads. `revision` is the one the write itself produced.
@@ -77,12 +84,20 @@ export async function createAccessState(
   let revision = first.revision;
   let index = buildIndex(first);
   let loading: Promise<void> | undefined;
+  const listeners = new Set<() => void>();
 
   const load = async (): Promise<void> => {
     const next = await store.loadAccessSnapshot();
     if (next.revision >= revision || next.revision === 0) {
       revision = next.revision;
       index = buildIndex(next);
+      for (const listener of listeners) {
+        try {
+          listener();
+        } catch (error) {
+          options.onError?.(error);
+        }
+      }
     }
   };
   const refresh = (): Promise<void> => {
@@ -138,6 +153,11 @@ export async function createAccessState(
     principalOf: (user) => index.principals.get(user.id) ?? principalOf(user),
     principalOfServiceAccount: (account) => ({ kind: 'service-account', id: String(account.id), name: account.name }),
     refresh,
+    users: () => index.byId.values(),
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     applyTokenChange,
     close: () => {
       if (timer) clearInterval(timer);

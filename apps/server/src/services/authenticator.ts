@@ -7,6 +7,7 @@
 import type { Store } from '@registry-admin/store';
 import type { AccessState, SnapshotServiceAccount, SnapshotToken, SnapshotUser } from './access-state';
 import type { CredentialCache } from './credential-cache';
+import type { RegistryPasswords } from './htpasswd';
 import type { LoginThrottle } from './login-throttle';
 import { PASSWORD_MAX_LENGTH, type PasswordHasher } from './passwords';
 import { hashSecret, isExpired, SECRET_PREFIX, secretMatches } from './secrets';
@@ -38,7 +39,14 @@ export function createAuthenticator(
   access: AccessState,
   cache: CredentialCache,
   passwords: PasswordHasher,
-  options: { store?: Store; throttle?: LoginThrottle; onError?: (error: unknown) => void; now?: () => number } = {},
+  options: {
+    store?: Store;
+    throttle?: LoginThrottle;
+    /** htpasswd mode: a user signing in without a registry (bcrypt) hash gets one made from the password. */
+    registryPasswords?: RegistryPasswords;
+    onError?: (error: unknown) => void;
+    now?: () => number;
+  } = {},
 ): Authenticator {
   const now = options.now ?? (() => Date.now());
   const lastTouched = new Map<string, number>();
@@ -69,16 +77,31 @@ export function createAuthenticator(
   };
 
   const throttle = options.throttle;
-  /** Replaces a bcrypt or weaker argon2 hash in the background; the sign-in does not wait for it. */
-  function rehash(user: SnapshotUser, password: string): void {
+  /**
+   * After a successful password check, in the background (the sign-in does not wait): replaces a bcrypt or weaker
+   * argon2 hash, and in htpasswd mode makes the registry's bcrypt hash if the user has none yet — the password is
+   * known only now.
+   */
+  function upgrade(user: SnapshotUser, password: string): void {
     const store = options.store;
     if (!store) return;
-    passwords
-      .hash(password)
-      .then(async (hash) => {
-        if (await store.users.replacePasswordHash(user.id, user.passwordHash, hash)) await access.refresh();
-      })
-      .catch((error: unknown) => options.onError?.(error));
+    const rehash = passwords.needsRehash(user.passwordHash);
+    const forRegistry = options.registryPasswords?.enabled && !user.registryPasswordHash;
+    if (!rehash && !forRegistry) return;
+    (async () => {
+      let current = user.passwordHash;
+      let changed = false;
+      if (rehash) {
+        const hash = await passwords.hash(password);
+        if (await store.users.replacePasswordHash(user.id, current, hash)) {
+          current = hash;
+          changed = true;
+        }
+      }
+      const registryHash = forRegistry ? await options.registryPasswords?.hash(password) : undefined;
+      if (registryHash && (await store.users.setRegistryPasswordHash(user.id, current, registryHash))) changed = true;
+      if (changed) await access.refresh();
+    })().catch((error: unknown) => options.onError?.(error));
   }
   /**
    * A secret that is random (token, service-account secret) failed: counts against the address only. Checking one
@@ -139,7 +162,7 @@ export function createAuthenticator(
     if (!valid || !user || !current || current.passwordHash !== user.passwordHash) return undefined;
     cache.remember(login, password, user.id, user.passwordHash, now());
     await throttle?.succeeded(address, login);
-    if (passwords.needsRehash(user.passwordHash)) rehash(user, password);
+    upgrade(user, password);
     return current.disabled ? undefined : current;
   }
 

@@ -27,7 +27,10 @@ describe('REST API', () => {
   describe('health', () => {
     it('answers /healthz and /readyz', async () => {
       expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
-      expect((await t.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready' });
+      expect((await t.app.inject({ url: '/readyz' })).json()).toEqual({
+        status: 'ready',
+        checks: [{ name: 'store', ok: true, required: true }],
+      });
     });
   });
 

@@ -137,5 +137,5 @@ describeE2E(
       }
     });
   },
-  { tools: ['pebble', 'pebble-challtestsrv:pebble'] },
+  { tools: ['pebble', 'pebble-challtestsrv'] },
 );

@@ -24,7 +24,9 @@ export type RegistryAuth =
   /** Mints tokens directly (e.g. with @registry-admin/token-service); `expiresIn` in seconds. */
   | { kind: 'token-provider'; token(scopes: readonly string[]): Promise<{ token: string; expiresIn: number }> }
   /** Follows the registry's Bearer challenge to its realm with these Basic credentials. */
-  | { kind: 'challenge'; username?: string; password?: string };
+  | { kind: 'challenge'; username?: string; password?: string }
+  /** HTTP Basic on every request: a registry that authenticates with an htpasswd file. */
+  | { kind: 'basic'; username: string; password: string };
 
 export interface RegistryClientOptions {
   /** e.g. http://127.0.0.1:5000 */
@@ -117,8 +119,11 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     }
   }
 
+  const basicAuthorization =
+    auth.kind === 'basic' ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` : undefined;
+
   async function tokenFor(scopes: readonly string[], challenge?: Record<string, string>): Promise<string | undefined> {
-    if (auth.kind === 'none') return undefined;
+    if (auth.kind === 'none' || auth.kind === 'basic') return undefined;
     const key = [...scopes].sort().join(' ');
     const cached = tokens.get(key);
     if (cached && cached.validUntil > Date.now() && !challenge) return cached.token;
@@ -171,7 +176,11 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         try {
           response = await doFetch(url, {
             method,
-            headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+            headers: {
+              ...headers,
+              ...(token ? { authorization: `Bearer ${token}` } : {}),
+              ...(basicAuthorization ? { authorization: basicAuthorization } : {}),
+            },
             signal: AbortSignal.timeout(timeoutMs),
             redirect: 'follow',
           });

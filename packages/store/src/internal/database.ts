@@ -17,6 +17,8 @@ export interface UsersTable {
   role: string;
   disabled: number;
   password_hash: string;
+  /** bcrypt, for the registry's htpasswd file; null when unknown or not wanted. */
+  registry_password_hash: string | null;
   created_at: string;
   updated_at: string;
   password_changed_at: string;

@@ -356,6 +356,17 @@ function indexSearch(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * The bcrypt hash of a user's password for the registry's htpasswd file (`--registry.auth-type basic`): the
+ * registry accepts only bcrypt, and it can only be made while the password is known (set, changed, signed in with).
+ */
+const registryPasswordHash: Migration = {
+  // biome-ignore lint/suspicious/noExplicitAny: see above.
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('users').addColumn('registry_password_hash', 'text').execute();
+  },
+};
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -369,6 +380,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '2026_11_22_007_registry_index': registryIndex(dialect),
         '2026_11_22_008_tag_order': tagOrder(dialect),
         '2026_11_22_009_index_search': indexSearch(dialect),
+        '2026_11_23_010_registry_password_hash': registryPasswordHash,
       };
     },
   };

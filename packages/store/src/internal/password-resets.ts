@@ -63,7 +63,12 @@ export function passwordResetsRepository(db: Executor, dialect: Dialect, now: Cl
      * sessions and refresh tokens) in one transaction. Returns the user id, or undefined — also for the loser of two
      * concurrent uses of one link, since marking it used is a single conditional update.
      */
-    async consume(tokenHash: string, passwordHash: string, at: Date = now()): Promise<number | undefined> {
+    async consume(
+      tokenHash: string,
+      passwordHash: string,
+      at: Date = now(),
+      registryPasswordHash: string | null = null,
+    ): Promise<number | undefined> {
       return transact(db, async (trx) => {
         const used = await trx
           .updateTable('password_resets')
@@ -79,6 +84,9 @@ export function passwordResetsRepository(db: Executor, dialect: Dialect, now: Cl
           .updateTable('users')
           .set({
             password_hash: requireText(passwordHash, 'passwordHash', 1024),
+            // The registry's hash of the old password must not outlive it.
+            registry_password_hash:
+              registryPasswordHash === null ? null : requireText(registryPasswordHash, 'registryPasswordHash', 100),
             password_changed_at: at.toISOString(),
             updated_at: at.toISOString(),
           })

@@ -36,7 +36,16 @@ export type StoreConfig =
 
 export interface AccessSnapshot {
   revision: number;
-  users: Array<{ id: number; login: string; role: Role; disabled: boolean; passwordHash: string; groups: number[] }>;
+  users: Array<{
+    id: number;
+    login: string;
+    role: Role;
+    disabled: boolean;
+    passwordHash: string;
+    /** bcrypt of the same password for the registry's htpasswd file, when known. */
+    registryPasswordHash: string | null;
+    groups: number[];
+  }>;
   rules: AccessRule[];
   serviceAccounts: Array<{ id: number; name: string; disabled: boolean; secretHash: string; expiresAt: string | null }>;
   tokens: Array<{
@@ -256,7 +265,7 @@ export async function openStore(config: StoreConfig, options: StoreOptions = {})
         const revision = await readRevision(trx);
         const users = await trx
           .selectFrom('users')
-          .select(['id', 'login', 'role', 'disabled', 'password_hash'])
+          .select(['id', 'login', 'role', 'disabled', 'password_hash', 'registry_password_hash'])
           .orderBy('id')
           .execute();
         const members = await trx.selectFrom('group_members').select(['user_id', 'group_id']).execute();
@@ -285,6 +294,7 @@ export async function openStore(config: StoreConfig, options: StoreOptions = {})
             role: row.role as Role,
             disabled: Number(row.disabled) === 1,
             passwordHash: row.password_hash,
+            registryPasswordHash: row.registry_password_hash ?? null,
             groups: groups.get(row.id) ?? [],
           })),
           rules: rules.map(toAccessRule),

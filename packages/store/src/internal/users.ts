@@ -43,6 +43,8 @@ export interface UserCredentials {
 export interface NewUser {
   login: string;
   passwordHash: string;
+  /** bcrypt of the same password, for a registry that reads an htpasswd file. */
+  registryPasswordHash?: string | null;
   name?: string;
   email?: string | null;
   role?: Role;
@@ -57,7 +59,22 @@ export interface UserPatch {
   role?: Role;
   disabled?: boolean;
   passwordHash?: string;
+  /**
+   * bcrypt of the same password, for the registry's htpasswd file. A new passwordHash without it clears the stored
+   * one: a registry hash of the old password must never outlive it.
+   */
+  registryPasswordHash?: string | null;
   groups?: number[];
+}
+
+/** bcrypt (`$2a$`, `$2b$`, `$2y$`): the only scheme the registry's htpasswd accepts. */
+function checkRegistryHash(hash: unknown): string | null {
+  if (hash === null || hash === undefined) return null;
+  const text = requireText(hash, 'registryPasswordHash', 100);
+  if (!/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(text)) {
+    throw new StoreError('ERR_STORE_INVALID', 'registryPasswordHash must be a bcrypt hash', 'registryPasswordHash');
+  }
+  return text;
 }
 
 const SORT = {
@@ -179,6 +196,7 @@ export function usersRepository(db: Executor, dialect: Dialect, now: Clock) {
     async create(input: NewUser): Promise<User> {
       const login = requireText(input.login, 'login', 255);
       const passwordHash = requireText(input.passwordHash, 'passwordHash', 1024);
+      const registryPasswordHash = checkRegistryHash(input.registryPasswordHash);
       const role = checkRole(input.role ?? 'user');
       const email = checkEmail(input.email);
       const name = requireText(input.name ?? '', 'name', 200, true);
@@ -198,6 +216,7 @@ export function usersRepository(db: Executor, dialect: Dialect, now: Clock) {
                 role,
                 disabled: input.disabled ? 1 : 0,
                 password_hash: passwordHash,
+                registry_password_hash: registryPasswordHash,
                 created_at: at,
                 updated_at: at,
                 password_changed_at: at,
@@ -229,8 +248,10 @@ export function usersRepository(db: Executor, dialect: Dialect, now: Clock) {
       if (patch.email !== undefined) values.email = checkEmail(patch.email);
       if (patch.role !== undefined) values.role = checkRole(patch.role);
       if (patch.disabled !== undefined) values.disabled = patch.disabled ? 1 : 0;
-      if (patch.passwordHash !== undefined)
+      if (patch.passwordHash !== undefined) {
         values.password_hash = requireText(patch.passwordHash, 'passwordHash', 1024);
+        values.registry_password_hash = checkRegistryHash(patch.registryPasswordHash);
+      }
       const groups = patch.groups === undefined ? undefined : requireIds(patch.groups, 'groups');
       return transact(db, async (trx) => {
         await lockAdmins(trx, dialect);
@@ -288,6 +309,39 @@ export function usersRepository(db: Executor, dialect: Dialect, now: Clock) {
         const swapped = Number(result.numUpdatedRows) === 1;
         if (swapped) await bumpRevision(trx);
         return swapped;
+      });
+    },
+
+    /**
+     * Stores the registry's bcrypt hash of a user's password (made at sign-in, when the password is known), only if
+     * the password is still the one checked (`expectedPasswordHash`). True when stored.
+     */
+    async setRegistryPasswordHash(id: number, expectedPasswordHash: string, hash: string): Promise<boolean> {
+      const registryHash = checkRegistryHash(hash);
+      return transact(db, async (trx) => {
+        const result = await trx
+          .updateTable('users')
+          .set({ registry_password_hash: registryHash })
+          .where('id', '=', id)
+          .where('password_hash', '=', expectedPasswordHash)
+          .executeTakeFirst();
+        const stored = Number(result.numUpdatedRows) === 1;
+        if (stored) await bumpRevision(trx);
+        return stored;
+      });
+    },
+
+    /** Forgets every registry hash (the registry no longer reads an htpasswd file). The number forgotten. */
+    async clearRegistryPasswordHashes(): Promise<number> {
+      return transact(db, async (trx) => {
+        const result = await trx
+          .updateTable('users')
+          .set({ registry_password_hash: null })
+          .where('registry_password_hash', 'is not', null)
+          .executeTakeFirst();
+        const cleared = Number(result.numUpdatedRows);
+        if (cleared > 0) await bumpRevision(trx);
+        return cleared;
       });
     },
 

@@ -116,9 +116,10 @@ export async function startRegistryAdmin(
   };
   let url: string;
   try {
-    const match = await server.waitFor(/listening on (https?:\/\/\S+)/, options.startTimeoutMs);
+    // Generous: start-up (argon2 for the admin, migrations) on a loaded two-core machine can take long.
+    const match = await server.waitFor(/listening on (https?:\/\/\S+)/, options.startTimeoutMs ?? 90_000);
     url = match[1] as string;
-    await waitForHttp(`${url}/readyz`, (status) => status === 200);
+    await waitForHttp(`${url}/readyz`, (status) => status === 200, 60_000);
   } catch (error) {
     await server.stop('SIGKILL');
     await cleanUp();
