@@ -3,7 +3,7 @@
  * roles (the API refuses them anyway).
  */
 import { Suspense } from 'react';
-import { Admin, CustomRoutes, Loading, Resource } from 'react-admin';
+import { Admin, Authenticated, CustomRoutes, Loading, Resource } from 'react-admin';
 import { Route } from 'react-router-dom';
 import groups from './groups';
 import { ProfilePage } from './profile';
@@ -37,9 +37,11 @@ export function App() {
         <Route
           path={PROFILE_PATH}
           element={
-            <Suspense fallback={<Loading />}>
-              <ProfilePage />
-            </Suspense>
+            <Authenticated>
+              <Suspense fallback={<Loading />}>
+                <ProfilePage />
+              </Suspense>
+            </Authenticated>
           }
         />
       </CustomRoutes>
