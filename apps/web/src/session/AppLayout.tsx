@@ -23,16 +23,21 @@ const ProfileMenuItem = forwardRef<HTMLAnchorElement>(function ProfileMenuItem(p
   );
 });
 
-const SessionAppBar = () => (
-  <AppBar
-    userMenu={
-      <UserMenu>
-        <ProfileMenuItem />
-        <Logout />
-      </UserMenu>
-    }
-  />
-);
+function SessionAppBar() {
+  const { identity } = useGetIdentity();
+  // The menu button shows the user's name: its accessible name must contain that text (WCAG 2.5.3).
+  const label = identity?.fullName ? `Profile: ${identity.fullName}` : 'Profile';
+  return (
+    <AppBar
+      userMenu={
+        <UserMenu label={label}>
+          <ProfileMenuItem />
+          <Logout />
+        </UserMenu>
+      }
+    />
+  );
+}
 
 function InitialPasswordNotice() {
   const { identity } = useGetIdentity();
