@@ -3,7 +3,7 @@
  * page offers "forgot password" (SMTP is set), the mailed link opens the reset page and sets a password; a user signs
  * in, changes the password, creates a pull-only personal access token (shown once, copied) that skopeo can pull with
  * but not push with, signs out a registry client, and after the session ends comes back through the login page to the
- * page they were on. axe-core checks the login, reset and profile pages; screenshots (light and dark) go to
+ * page they were on; an admin with the generated first-start password is asked to change it. axe-core checks the login, reset and profile pages; screenshots (light and dark) go to
  * apps/web/screenshots/.
  */
 
@@ -357,6 +357,38 @@ describeE2E('session and profile pages', () => {
           expect(await accessibilityProblems(page)).toEqual([]);
           await page.screenshot({ path: join(SCREENSHOTS, `profile-${scheme}.png`), fullPage: true });
           await context.close();
+        }
+      },
+      BROWSER_TEST_TIMEOUT_MS,
+    );
+
+    it(
+      'suggests changing the generated admin password until it is changed',
+      async () => {
+        const first = await startRegistryAdmin([], { generatedAdminPassword: true });
+        try {
+          const { context, page } = await newPage();
+          await page.goto(`${first.url}/`);
+          await page.locator('#login-username').fill('admin');
+          await page.locator('#login-password').fill(first.adminPassword);
+          await page.getByRole('button', { name: 'Sign in' }).click();
+          const notice = page.getByText('You signed in with the password generated at the first start');
+          await notice.waitFor();
+          await page.getByRole('link', { name: 'Change it' }).click();
+          await page.waitForURL(/\/profile$/);
+          await page.locator('#profile-currentPassword').fill(first.adminPassword);
+          await page.locator('#profile-newPassword').fill('chosen-admin-password');
+          await page.locator('#profile-confirm').fill('chosen-admin-password');
+          await page.getByRole('button', { name: 'Change password' }).click();
+          await page.getByText('Password changed.').waitFor();
+          await expect.poll(() => notice.count()).toBe(0);
+          // Not shown again on the next sign-in either: the server no longer flags the account.
+          await page.reload();
+          await page.getByRole('heading', { name: 'Change password' }).waitFor();
+          expect(await notice.count()).toBe(0);
+          await context.close();
+        } finally {
+          await first.stop();
         }
       },
       BROWSER_TEST_TIMEOUT_MS,
