@@ -23,6 +23,9 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // A browser renders a list after its request, lazy chunk and React's work: on a loaded 2-core machine that
+          // takes seconds, far past expect.poll's default of one.
+          expect: { poll: { timeout: 20_000 } },
         },
       },
     ],

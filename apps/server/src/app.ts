@@ -19,6 +19,7 @@ import { authRoutes } from './routes/auth';
 import { groupRoutes } from './routes/groups';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
+import { ownPasswordRoutes } from './routes/own-password';
 import { passwordResetRoutes } from './routes/password-reset';
 import { activityRoutes, registryEventRoutes } from './routes/registry-events';
 import { repositoryRoutes } from './routes/repositories';
@@ -104,6 +105,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
       await registerSignInGuard(api);
       await registerAuthentication(api);
       await api.register(authRoutes);
+      await api.register(ownPasswordRoutes);
       await api.register(userRoutes);
       await api.register(groupRoutes);
       await api.register(accessRuleRoutes);

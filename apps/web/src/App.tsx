@@ -2,10 +2,14 @@
  * The admin app: providers, theme, and the resources a role may see. Admin screens are not even declared for other
  * roles (the API refuses them anyway).
  */
-import { Admin, Resource } from 'react-admin';
+import { Suspense } from 'react';
+import { Admin, Authenticated, CustomRoutes, Loading, Resource } from 'react-admin';
+import { Route } from 'react-router-dom';
 import groups from './groups';
+import { ProfilePage } from './profile';
 import { authProvider, dataProvider } from './providers';
 import repositories from './repositories';
+import { AppLayout, LoginPage, PROFILE_PATH, RESET_PASSWORD_PATH, ResetPasswordPage } from './session';
 import { darkTheme, lightTheme } from './theme';
 import users from './users';
 
@@ -18,10 +22,29 @@ export function App() {
       title="registry-admin"
       dataProvider={dataProvider}
       authProvider={authProvider}
+      loginPage={LoginPage}
+      layout={AppLayout}
       theme={lightTheme}
       darkTheme={darkTheme}
       disableTelemetry
     >
+      {/* The page the reset mail links to: reachable signed out. */}
+      <CustomRoutes noLayout>
+        <Route path={RESET_PASSWORD_PATH} element={<ResetPasswordPage />} />
+      </CustomRoutes>
+      {/* Every signed-in user's own page. */}
+      <CustomRoutes>
+        <Route
+          path={PROFILE_PATH}
+          element={
+            <Authenticated>
+              <Suspense fallback={<Loading />}>
+                <ProfilePage />
+              </Suspense>
+            </Authenticated>
+          }
+        />
+      </CustomRoutes>
       {(role: string | undefined) => (
         <>
           <Resource name="repositories" {...repositories} />

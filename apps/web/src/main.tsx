@@ -3,6 +3,10 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';
 import { App } from './App';
+import { upgradeOldResetLink } from './session';
+
+const upgraded = upgradeOldResetLink(window.location);
+if (upgraded) window.history.replaceState(null, '', upgraded);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

@@ -1,4 +1,7 @@
-/** UI sign-in: `POST /api/v1/auth/login`, `POST /api/v1/auth/logout`, `GET /api/v1/auth/me`. */
+/**
+ * UI sign-in: `POST /api/v1/auth/login`, `POST /api/v1/auth/logout`, `GET /api/v1/auth/me`, and
+ * `GET /api/v1/auth/options`, what the login page may offer before anyone signs in.
+ */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -6,18 +9,52 @@ import { audited } from '../http/audit';
 import { logAuthenticationFailure, requireUser, sessionOrPassword, signedIn } from '../http/authentication';
 import { errorResponses, unauthorized } from '../http/errors';
 import { clearSessionCookie, setSessionCookie } from '../http/session-cookie';
+import { usesInitialPassword } from '../runtime/initial-password';
+import { registryAddress } from '../runtime/registry';
 import { userRecordSchema } from './users';
 
 const loginSchema = z.object({ login: z.string().min(1).max(256), password: z.string().min(1).max(4096) }).strict();
 const csrfToken = z
   .string()
   .meta({ description: 'send it back as X-CSRF-Token on writes made with the session cookie' });
+/** What the UI learns about the signed-in account besides its record. */
+const sessionFacts = {
+  initialPassword: z
+    .boolean()
+    .meta({ description: 'the account still has the password generated at the first start: suggest changing it' }),
+  registryHost: z
+    .string()
+    .nullable()
+    .meta({ description: 'the registry as `docker login` names it (host[:port]); null when not configured' }),
+};
 /** The signed-in account (absent only if it was deleted in the meantime). */
-const signedInSchema = z.object({ user: userRecordSchema.optional(), csrfToken });
+export const signedInSchema = z.object({ user: userRecordSchema.optional(), csrfToken, ...sessionFacts });
 
 export async function authRoutes(instance: FastifyInstance): Promise<void> {
   const app = instance.withTypeProvider<ZodTypeProvider>();
   const { store, authenticator, sessions, config } = app.services;
+  const registryHost = registryAddress(config) ?? null;
+  /** The account and the facts about it the UI shows, as sign-in and `/auth/me` answer them. */
+  const describe = async (userId: number) => {
+    const user = await store.users.get(userId);
+    return { user, initialPassword: user ? await usesInitialPassword(store, user) : false, registryHost };
+  };
+
+  app.get(
+    '/api/v1/auth/options',
+    {
+      schema: {
+        security: [],
+        response: {
+          200: z.object({
+            passwordReset: z.boolean().meta({ description: 'reset by e-mail is available (SMTP is configured)' }),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async () => ({ passwordReset: app.services.mailer !== undefined }),
+  );
 
   app.post(
     '/api/v1/auth/login',
@@ -33,7 +70,7 @@ export async function authRoutes(instance: FastifyInstance): Promise<void> {
       const session = await sessions.create(user.id, { address: request.ip, userAgent: request.headers['user-agent'] });
       setSessionCookie(request, reply, config, session);
       request.log.info({ userId: user.id }, 'login');
-      return { user: await store.users.get(user.id), csrfToken: sessions.csrfToken(session.token) };
+      return { ...(await describe(user.id)), csrfToken: sessions.csrfToken(session.token) };
     },
   );
 
@@ -85,7 +122,7 @@ export async function authRoutes(instance: FastifyInstance): Promise<void> {
       onRequest: signedIn,
       schema: {
         response: {
-          200: z.object({ user: userRecordSchema.optional(), csrfToken: csrfToken.optional() }),
+          200: z.object({ user: userRecordSchema.optional(), csrfToken: csrfToken.optional(), ...sessionFacts }),
           ...errorResponses,
         },
       },
@@ -95,7 +132,7 @@ export async function authRoutes(instance: FastifyInstance): Promise<void> {
       const caller = request.caller;
       const sessionToken = caller.kind === 'user' ? caller.sessionToken : undefined;
       return {
-        user: await store.users.get(user.id),
+        ...(await describe(user.id)),
         ...(sessionToken ? { csrfToken: sessions.csrfToken(sessionToken) } : {}),
       };
     },

@@ -13,6 +13,11 @@ import { publicUrl } from '../runtime/public-url';
 import { hashSecret, newSecret } from '../services/secrets';
 import { passwordSchema } from './users';
 
+/**
+ * The web UI's page that completes a reset (apps/web routes the same path); the server's SPA fallback answers it. The
+ * token goes in the fragment, which browsers never send, so it stays out of every access log and proxy.
+ */
+export const RESET_PAGE_PATH = '/reset-password';
 const LINK_LIFETIME_MS = 3600_000;
 /** One mail per account per minute at most. */
 const MAIL_INTERVAL_MS = 60_000;
@@ -62,7 +67,7 @@ export async function passwordResetRoutes(instance: FastifyInstance): Promise<vo
           notWithinMs: MAIL_INTERVAL_MS,
         });
         if (!created) return;
-        const link = `${publicUrl(config)}/#/reset-password?token=${encodeURIComponent(secret.value)}`;
+        const link = `${publicUrl(config)}${RESET_PAGE_PATH}#token=${encodeURIComponent(secret.value)}`;
         await mailer.send({
           to: user.email,
           subject: 'Set a new registry-admin password',

@@ -24,6 +24,18 @@ export function registryBaseUrl(config: Config): string | undefined {
   return url.origin;
 }
 
+/**
+ * The registry's address as `docker login`, `docker pull` and skopeo write it (`host[:port]`, no scheme); undefined
+ * when --registry.host is not set. An https registry on 443 needs no port; a plain-http one always names its port
+ * (docker would otherwise try 443).
+ */
+export function registryAddress(config: Config): string | undefined {
+  const baseUrl = registryBaseUrl(config);
+  if (!baseUrl) return undefined;
+  const url = new URL(baseUrl);
+  return url.protocol === 'http:' && !url.port ? `${url.hostname}:80` : url.host;
+}
+
 /** A configured registry client, and what to release when the server stops (its own TLS connections). */
 export interface ConfiguredRegistry {
   client: RegistryClient;

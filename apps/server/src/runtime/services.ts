@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { type CertificateSet, ensureCertificateSet } from '@registry-admin/cert-builder';
 import type { RegistryClient } from '@registry-admin/registry-client';
 import { createIndexEvents, type IndexEvents, type IndexSync } from '@registry-admin/registry-index';
-import { type Store, StoreError } from '@registry-admin/store';
+import { type Store, StoreError, type User } from '@registry-admin/store';
 import { createJwks, createTokenIssuer, type TokenIssuer } from '@registry-admin/token-service';
 import { ConfigError } from '../config/load';
 import type { Config } from '../config/schema';
@@ -27,6 +27,7 @@ import { createVisibility, type Visibility } from '../services/visibility';
 import { clusterWideSync } from './cluster-sync';
 import { jwksFilePath, writeJwksFile } from './jwks-file';
 import { type Leadership, startLeadership } from './leader';
+import { markInitialPassword } from './initial-password';
 import { openConfiguredStore } from './open-store';
 import { configuredPasswordHasher } from './password-policy';
 import { type RuntimePaths, resolvePaths } from './paths';
@@ -292,8 +293,9 @@ async function bootstrapAdmin(
   if (admins.total > 0) return;
   const given = config.store['admin-password'];
   const password = given ?? randomBytes(18).toString('base64url');
+  let created: User;
   try {
-    await store.users.create({
+    created = await store.users.create({
       login: 'admin',
       name: 'Administrator',
       role: 'admin',
@@ -312,6 +314,8 @@ async function bootstrapAdmin(
   }
   if (!given) {
     await writeFile(paths.initialAdminPassword, `${password}\n`, { mode: 0o600 });
+    // The UI suggests changing it until it is changed.
+    await markInitialPassword(store, created);
     announce(`Created user "admin" with password: ${password}`);
     announce(`(shown once; also written to ${paths.initialAdminPassword} — change it after signing in)`);
   }

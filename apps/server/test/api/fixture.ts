@@ -19,13 +19,14 @@ export interface TestApp {
 
 export async function createTestApp(
   overrides: ConfigInput = {},
-  options: { logLines?: string[]; passwords?: PasswordHasher; webDir?: string } = {},
+  options: { logLines?: string[]; passwords?: PasswordHasher; webDir?: string; generatedAdminPassword?: boolean } = {},
 ): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'ra-api-'));
   const config = configSchema.parse({
     ...overrides,
     'data-dir': overrides['data-dir'] ?? dir,
-    store: { ...overrides.store, 'admin-password': ADMIN_PASSWORD },
+    // A generated one is written to <data-dir>/initial-admin-password, as on a real first start.
+    store: { ...overrides.store, ...(options.generatedAdminPassword ? {} : { 'admin-password': ADMIN_PASSWORD }) },
   });
   const services = await createServices(config, {
     announce: () => {},

@@ -67,6 +67,12 @@ describe('password reset by e-mail', () => {
   const complete = (token: string, password: string) =>
     t.app.inject({ method: 'POST', url: '/api/v1/auth/password-reset/complete', payload: { token, password } });
 
+  it('tells the login page that reset by e-mail is available', async () => {
+    const options = await t.app.inject({ url: '/api/v1/auth/options' });
+    expect(options.statusCode).toBe(200);
+    expect(options.json()).toEqual({ passwordReset: true });
+  });
+
   it('answers the same for every login, and mails a link only to an existing account with an e-mail address', async () => {
     for (const login of ['nobody-at-all', 'nomail', 'forgetful']) {
       const response = await ask(login);
@@ -77,7 +83,8 @@ describe('password reset by e-mail', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(mails).toHaveLength(1);
     expect(mail.to).toEqual(['forgetful@example.com']);
-    expect(mail.body).toContain('https://registry-admin.example.com/#/reset-password?token=ra_reset_');
+    // The UI's reset page at a real path (the server's SPA fallback answers it), the token in the fragment.
+    expect(mail.body).toContain('https://registry-admin.example.com/reset-password#token=ra_reset_');
   });
 
   it('sets the new password once through the link, ending old sessions and passwords', async () => {
@@ -144,6 +151,8 @@ describe('password reset without SMTP', () => {
       });
       expect(response.statusCode).toBe(503);
       expect(response.json().error.message).toContain('ask an administrator');
+      // The login page offers no "forgot password" then.
+      expect((await t.app.inject({ url: '/api/v1/auth/options' })).json()).toEqual({ passwordReset: false });
     } finally {
       await t.close();
     }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema';
 import { DOCS_PREFIX } from '../../src/http/openapi';
 import { WEB_CONTENT_SECURITY_POLICY } from '../../src/http/web-app';
+import { RESET_PAGE_PATH } from '../../src/routes/password-reset';
 import { runServer } from '../../src/server';
 import { adminAuth, createTestApp, type TestApp } from './fixture';
 
@@ -52,7 +53,7 @@ describe('web UI served by the app', () => {
   });
 
   it('answers a client route (deep link, query string) with the same page', async () => {
-    for (const url of ['/users', '/users/3', '/repositories?filter=%7B%7D', '/login']) {
+    for (const url of ['/users', '/users/3', '/repositories?filter=%7B%7D', '/login', '/profile', RESET_PAGE_PATH]) {
       const response = await t.app.inject({ method: 'GET', url, headers: HTML });
       expect(response.statusCode, url).toBe(200);
       expect(response.body, url).toBe(INDEX);

@@ -1,7 +1,11 @@
 /**
  * react-admin's auth provider over the session API: sign in with `POST /auth/login` (JSON), sign out with
  * `POST /auth/logout`, `GET /auth/me` to know whether the session still holds (and to learn its CSRF token after a
- * reload). A 401 from any call sends the user back to the login page; a 403 is an answer to show, not a sign-out.
+ * reload). A 401 from any call sends the user back to the login page (react-admin remembers the page, and signing in
+ * returns to it); a 403 is an answer to show, not a sign-out.
+ *
+ * `/auth/me` is asked once per page load and then at most once a `recheckMs` while navigating (concurrent checks share
+ * one request): between checks, an ended session shows up as the 401 of the next API call anyway.
  */
 import type { AuthProvider, UserIdentity } from 'react-admin';
 import type { ApiClient } from './api-client';
@@ -20,24 +24,66 @@ export interface SessionUser {
 interface SignedIn {
   user?: SessionUser;
   csrfToken?: string;
+  /** The account still has the password generated at the first start. */
+  initialPassword?: boolean;
+  /** The registry as `docker login` names it; null when the server has none configured. */
+  registryHost?: string | null;
+}
+
+/** What `getIdentity` gives the app's pages (`useGetIdentity`). */
+export interface SessionIdentity extends UserIdentity {
+  login: string;
+  role: Role;
+  initialPassword: boolean;
+  registryHost: string | null;
 }
 
 export interface SessionAuthProvider extends AuthProvider {
-  getIdentity: NonNullable<AuthProvider['getIdentity']>;
+  getIdentity: () => Promise<SessionIdentity>;
   getPermissions: NonNullable<AuthProvider['getPermissions']>;
   /** Refreshes the CSRF token from the server (the API client calls it before a write when it has none). */
   refreshSession(): Promise<void>;
+  /**
+   * Changes the signed-in user's password. The server ends every other sign-in and renews this one: the new CSRF
+   * token is kept from the answer. Resolves to how many other sessions and registry clients were signed out.
+   */
+  changePassword(currentPassword: string, newPassword: string): Promise<PasswordChanged>;
 }
 
-export function createAuthProvider(api: ApiClient): SessionAuthProvider {
-  let current: SessionUser | undefined;
+export interface PasswordChanged {
+  sessionsEnded: number;
+  clientsSignedOut: number;
+}
+
+/** How long a successful `/auth/me` stands for checkAuth while navigating. */
+const RECHECK_MS = 60_000;
+
+export function createAuthProvider(
+  api: ApiClient,
+  options: { recheckMs?: number; now?: () => number } = {},
+): SessionAuthProvider {
+  const recheckMs = options.recheckMs ?? RECHECK_MS;
+  const now = options.now ?? Date.now;
+  let current: SignedIn | undefined;
+  let checkedAt = Number.NEGATIVE_INFINITY;
+  let pending: Promise<SessionUser | undefined> | undefined;
 
   const remember = (answer: SignedIn | undefined) => {
-    current = answer?.user;
+    current = answer?.user ? answer : undefined;
+    checkedAt = current ? now() : Number.NEGATIVE_INFINITY;
     api.csrf.set(answer?.csrfToken);
-    return current;
+    return current?.user;
   };
-  const me = async () => remember((await api.request<SignedIn>('/auth/me')).json);
+  /** One `/auth/me` at a time: the checks react-admin makes together on a page load share it. */
+  const me = () => {
+    pending ??= api
+      .request<SignedIn>('/auth/me')
+      .then((response) => remember(response.json))
+      .finally(() => {
+        pending = undefined;
+      });
+    return pending;
+  };
   const forget = () => remember(undefined);
 
   return {
@@ -61,6 +107,7 @@ export function createAuthProvider(api: ApiClient): SessionAuthProvider {
     },
 
     async checkAuth() {
+      if (current && now() - checkedAt < recheckMs) return;
       try {
         const user = await me();
         if (!user) throw new Error('signed out');
@@ -78,16 +125,24 @@ export function createAuthProvider(api: ApiClient): SessionAuthProvider {
       }
     },
 
-    async getIdentity(): Promise<UserIdentity> {
-      const user = current ?? (await me());
-      if (!user) throw new Error('signed out');
-      return { id: user.id, fullName: user.name || user.login, login: user.login, role: user.role };
+    async getIdentity(): Promise<SessionIdentity> {
+      if (!current) await me();
+      const user = current?.user;
+      if (!current || !user) throw new Error('signed out');
+      return {
+        id: user.id,
+        fullName: user.name || user.login,
+        login: user.login,
+        role: user.role,
+        initialPassword: current.initialPassword ?? false,
+        registryHost: current.registryHost ?? null,
+      };
     },
 
     async getPermissions() {
       // Asked before the resources render, signed in or not: signed out has no role, which is not an error (an error
       // here would sign out again and reload the login page in a loop).
-      if (current) return current.role;
+      if (current?.user) return current.user.role;
       try {
         return (await me())?.role;
       } catch {
@@ -97,6 +152,17 @@ export function createAuthProvider(api: ApiClient): SessionAuthProvider {
 
     refreshSession: async () => {
       await me();
+    },
+
+    async changePassword(currentPassword, newPassword) {
+      const answer = await api.request<SignedIn & PasswordChanged>('/auth/password', {
+        method: 'POST',
+        body: { currentPassword, newPassword },
+      });
+      const { sessionsEnded, clientsSignedOut, csrfToken, user } = answer.json;
+      // The old session was ended with the others; the answer carries the new one's token.
+      remember({ ...current, user: user ?? current?.user, csrfToken, initialPassword: false });
+      return { sessionsEnded, clientsSignedOut };
     },
   };
 }

@@ -9,4 +9,6 @@ const api = createApiClient({ csrf, refreshCsrf: () => auth?.refreshSession() ??
 auth = createAuthProvider(api);
 
 export const authProvider: SessionAuthProvider = auth;
+/** For the pages that call the session API directly (sign-in options, password reset). */
+export const apiClient = api;
 export const dataProvider = createDataProvider(api);

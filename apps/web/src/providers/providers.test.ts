@@ -187,11 +187,66 @@ describe('auth provider', () => {
       { status: 401, body: { error: { code: 'ERR_UNAUTHORIZED', message: 'authentication required' } } },
     ]);
     const api = createApiClient({ fetch });
-    const auth = createAuthProvider(api);
+    const auth = createAuthProvider(api, { recheckMs: 0 });
     await auth.checkAuth({});
     expect(api.csrf.get()).toBe('tok-3');
     await expect(auth.checkAuth({})).rejects.toMatchObject({ status: 401 });
     expect(api.csrf.get()).toBeUndefined();
+  });
+
+  it('asks /auth/me once for concurrent checks and not again until the recheck interval passed', async () => {
+    const { calls, fetch } = recordingFetch([
+      { body: { user: admin, csrfToken: 'tok-6', initialPassword: true, registryHost: 'registry.test:5000' } },
+      { body: { user: admin, csrfToken: 'tok-6', initialPassword: false, registryHost: 'registry.test:5000' } },
+    ]);
+    let clock = 1_000;
+    const auth = createAuthProvider(createApiClient({ fetch }), { recheckMs: 60_000, now: () => clock });
+    await Promise.all([auth.checkAuth({}), auth.checkAuth({}), auth.getPermissions({}), auth.getIdentity()]);
+    expect(calls).toHaveLength(1);
+    clock += 59_000;
+    await auth.checkAuth({});
+    expect(await auth.getIdentity()).toMatchObject({ initialPassword: true, registryHost: 'registry.test:5000' });
+    expect(calls).toHaveLength(1);
+    clock += 2_000;
+    await auth.checkAuth({});
+    expect(calls).toHaveLength(2);
+    expect((await auth.getIdentity()).initialPassword).toBe(false);
+  });
+
+  it('checks again at once after a 401 signed the user out', async () => {
+    const { calls, fetch } = recordingFetch([
+      { body: { user: admin, csrfToken: 'tok-7' } },
+      { status: 401, body: { error: { code: 'ERR_UNAUTHORIZED', message: 'authentication required' } } },
+    ]);
+    const auth = createAuthProvider(createApiClient({ fetch }));
+    await auth.checkAuth({});
+    await expect(auth.checkError({ status: 401 })).rejects.toBeDefined();
+    await expect(auth.checkAuth({})).rejects.toMatchObject({ status: 401, message: false });
+    expect(calls).toHaveLength(2);
+  });
+
+  it('changes the password and keeps the renewed session token from the answer', async () => {
+    const { calls, fetch } = recordingFetch([
+      { body: { user: admin, csrfToken: 'old-token', initialPassword: true } },
+      { body: { user: admin, csrfToken: 'new-token', sessionsEnded: 2, clientsSignedOut: 1 } },
+    ]);
+    const api = createApiClient({ fetch });
+    const auth = createAuthProvider(api);
+    await auth.login({ username: 'admin', password: 'generated' });
+    expect((await auth.getIdentity()).initialPassword).toBe(true);
+    expect(await auth.changePassword('generated', 'chosen-password')).toEqual({
+      sessionsEnded: 2,
+      clientsSignedOut: 1,
+    });
+    expect(calls[1]).toMatchObject({
+      method: 'POST',
+      url: '/api/v1/auth/password',
+      body: { currentPassword: 'generated', newPassword: 'chosen-password' },
+    });
+    expect(calls[1]?.headers.get('X-CSRF-Token')).toBe('old-token');
+    expect(api.csrf.get()).toBe('new-token');
+    expect((await auth.getIdentity()).initialPassword).toBe(false);
+    expect(calls).toHaveLength(2);
   });
 
   it('checkError signs out on 401 only', async () => {

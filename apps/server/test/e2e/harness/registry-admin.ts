@@ -1,7 +1,7 @@
 /** Runs the built `registry-admin` executable as a separate process, the way users run it. */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,6 +45,8 @@ export interface StartRegistryAdminOptions {
   logLevel?: 'warn' | 'info' | 'debug';
   /** How long the start may take (default 20 s); longer where several servers start at once. */
   startTimeoutMs?: number;
+  /** Let the first start generate the admin password (read back from the data dir) instead of giving one. */
+  generatedAdminPassword?: boolean;
 }
 
 export function runCli(
@@ -90,7 +92,7 @@ export async function startRegistryAdmin(
 ): Promise<RunningRegistryAdmin> {
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'ra-server-')));
-  const adminPassword = randomBytes(12).toString('base64url');
+  let adminPassword = randomBytes(12).toString('base64url');
   const server = startProcess(
     process.execPath,
     [
@@ -103,7 +105,7 @@ export async function startRegistryAdmin(
       '--data-dir',
       dataDir,
       // `=` keeps a password that starts with '-' from being read as an option.
-      `--store.admin-password=${adminPassword}`,
+      ...(options.generatedAdminPassword ? [] : [`--store.admin-password=${adminPassword}`]),
       '--logger.level',
       options.logLevel ?? 'warn',
       ...args,
@@ -120,6 +122,9 @@ export async function startRegistryAdmin(
     const match = await server.waitFor(/listening on (https?:\/\/\S+)/, options.startTimeoutMs ?? 90_000);
     url = match[1] as string;
     await waitForHttp(`${url}/readyz`, (status) => status === 200, 60_000);
+    if (options.generatedAdminPassword) {
+      adminPassword = (await readFile(join(dataDir, 'initial-admin-password'), 'utf8')).trim();
+    }
   } catch (error) {
     await server.stop('SIGKILL');
     await cleanUp();

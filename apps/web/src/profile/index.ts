@@ -1,0 +1,4 @@
+/** The user's own profile page, loaded on demand. */
+import { lazy } from 'react';
+
+export const ProfilePage = lazy(() => import('./ProfilePage'));
