@@ -176,6 +176,10 @@ const registryStatusSchema = {
       message: z.string().nullable().meta({ description: 'why the registry is not reachable' }),
       checkedAt: z.string().nullable(),
       users: z.number().int().nullable().meta({ description: 'how many accounts exist: admins and managers only' }),
+      pullHost: z
+        .string()
+        .nullable()
+        .meta({ description: 'host[:port] of the registry for `docker pull` commands (from --registry.host)' }),
     }),
     ...errorResponses,
   },
@@ -280,7 +284,7 @@ export async function repositoryRoutes(instance: FastifyInstance): Promise<void>
     const user = requireUser(request);
     const users = user.role === 'admin' || user.role === 'manager' ? (await store.users.list({ range: [0, 0] })).total : null;
     const registry = app.services.registry;
-    if (!registry) return { configured: false, reachable: null, message: null, checkedAt: null, users };
+    if (!registry) return { configured: false, reachable: null, message: null, checkedAt: null, users, pullHost: null };
     if (!registryCheck || Date.now() - registryCheck.at > REGISTRY_STATUS_TTL_MS) {
       const at = Date.now();
       registryCheck = {
@@ -295,7 +299,7 @@ export async function repositoryRoutes(instance: FastifyInstance): Promise<void>
         ),
       };
     }
-    return { configured: true, ...(await registryCheck.result), users };
+    return { configured: true, ...(await registryCheck.result), users, pullHost: pullHost(app) };
   });
 
   /** Totals over what the caller may see. */
@@ -442,4 +446,13 @@ async function listAll<T>(page: (range: [number, number]) => Promise<ListResult<
     all.push(...items);
     if (items.length === 0 || all.length >= total) return all;
   }
+}
+
+/** `host[:port]` of the configured registry as `docker pull` names it (the default port of its scheme left out). */
+function pullHost(app: FastifyInstance): string | null {
+  const { host, port } = app.services.config.registry;
+  if (!host) return null;
+  const url = new URL(host);
+  const standard = (url.protocol === 'https:' && port === 443) || (url.protocol === 'http:' && port === 80);
+  return standard ? url.hostname : `${url.hostname}:${port}`;
 }
