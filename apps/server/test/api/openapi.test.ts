@@ -157,6 +157,8 @@ describe('OpenAPI document and schema-driven routes', () => {
       });
     expect((await get('/api/v1/users?range=[5,1]')).json()).toEqual({
       error: { code: 'ERR_VALIDATION', message: 'range: start must not exceed end', field: 'range' },
+      message: 'range: start must not exceed end',
+      errors: { range: 'start must not exceed end' },
     });
     expect((await get('/api/v1/users?sort=[1;')).json().error).toEqual({
       code: 'ERR_VALIDATION',
@@ -205,6 +207,7 @@ describe('OpenAPI document and schema-driven routes', () => {
     expect(events.headers['www-authenticate']).toBe('Bearer realm="registry-admin notifications"');
     expect(events.json()).toEqual({
       error: { code: 'ERR_UNAUTHORIZED', message: 'only the registry may post events' },
+      message: 'only the registry may post events',
     });
   });
 

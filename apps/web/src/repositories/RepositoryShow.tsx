@@ -21,7 +21,8 @@ export interface RepositoryRecord {
   lastPushAt: string | null;
   pulls: number;
   lastPullAt: string | null;
-  actions: string[];
+  /** What the caller may do here; absent while the list row stands in for the record. */
+  actions?: string[];
 }
 
 function RepositoryTitle() {
@@ -47,7 +48,7 @@ function Summary() {
       <Stack direction="row" spacing={1} sx={{ alignItems: 'center', flexWrap: 'wrap' }}>
         <CopyText text={pullCommand(status?.pullHost, record.name)} label="Copy the pull command" />
         {['pull', 'push', 'delete'].map((action) =>
-          record.actions.includes(action) ? (
+          record.actions?.includes(action) ? (
             <Chip key={action} size="small" label={`you may ${action}`} variant="outlined" />
           ) : null,
         )}

@@ -38,10 +38,11 @@ export const platformName = (platform: { os: string; architecture: string; varia
 export function RepositoryTags() {
   const repository = useRecordContext<RepositoryRecord>();
   if (!repository) return null;
-  const canDelete = repository.actions.includes('delete');
+  // Until the record itself arrives, react-admin shows the list's copy, which has no `actions`.
+  const canDelete = repository.actions?.includes('delete') ?? false;
   return (
     <>
-      {canDelete ? null : (
+      {canDelete || repository.actions === undefined ? null : (
         <Alert severity="info" sx={{ mb: 1 }}>
           You may not delete tags in this repository.
         </Alert>

@@ -112,7 +112,8 @@ export async function startRegistryAdmin(
   };
   let url: string;
   try {
-    const match = await server.waitFor(/listening on (https?:\/\/\S+)/);
+    // Generous: a loaded 2-core machine can take this long to start Node and open the store.
+    const match = await server.waitFor(/listening on (https?:\/\/\S+)/, 90_000);
     url = match[1] as string;
     await waitForHttp(`${url}/readyz`, (status) => status === 200);
   } catch (error) {
