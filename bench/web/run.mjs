@@ -149,7 +149,7 @@ try {
   await page.waitForURL((url) => !url.pathname.endsWith('/login'));
   const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
 
-  const search = 'service-1234:1.';
+  const search = 'service-123';
   const cases = [
     {
       label: 'repositories list (by name, page 1)',
@@ -172,6 +172,21 @@ try {
   ];
 
   const results = [];
+  // Baseline: the app's own start, signed out, to its login form (no list at all), on the same cached assets.
+  {
+    const fresh = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const blank = await fresh.newPage();
+    const times = [];
+    for (let run = 0; run <= RUNS; run++) {
+      await blank.goto('about:blank');
+      const t0 = performance.now();
+      await blank.goto(`${base}/login`);
+      await blank.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 60_000 });
+      if (run > 0) times.push(performance.now() - t0);
+    }
+    await fresh.close();
+    results.push({ label: 'baseline: the app started, login form shown', apiMs: 0, pageMs: median(times), rows: 0 });
+  }
   for (const entry of cases) {
     const apiTimes = [];
     const pageTimes = [];
@@ -209,7 +224,7 @@ try {
       `${row.label.padEnd(52)}${`${row.apiMs.toFixed(0)} ms`.padStart(16)}${`${row.pageMs.toFixed(0)} ms`.padStart(26)}   (${row.rows} rows)`,
     );
   }
-  const slow = results.filter((row) => row.pageMs >= 1000);
+  const slow = results.filter((row) => row.rows > 0 && row.pageMs >= 1000);
   console.log(slow.length ? `\nover the 1 s target: ${slow.map((row) => row.label).join('; ')}` : '\nall under the 1 s target');
   await mkdir(join(here, 'results'), { recursive: true });
   await writeFile(

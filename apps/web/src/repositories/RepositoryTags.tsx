@@ -3,6 +3,7 @@
  * size; selectable for deletion when the caller may delete in this repository.
  */
 import { Alert } from '@mui/material';
+import { type RefObject, useEffect, useRef } from 'react';
 import {
   Datagrid,
   DateField,
@@ -35,13 +36,38 @@ export const shortDigest = (digest: string) => digest.replace(/^sha256:/, '').sl
 export const platformName = (platform: { os: string; architecture: string; variant?: string }) =>
   `${platform.os}/${platform.architecture}${platform.variant ? `/${platform.variant}` : ''}`;
 
+/**
+ * react-admin puts the row checkbox's "Select this row" label on the checkbox's wrapper, where it names nothing (axe:
+ * aria-prohibited-attr, and an unlabelled input): this moves it onto the input itself, for rows rendered now or later.
+ */
+function useLabelledRowCheckboxes(container: RefObject<HTMLElement | null>, key: unknown) {
+  useEffect(() => {
+    const node = container.current;
+    if (!node) return;
+    const relabel = () => {
+      for (const wrapper of node.querySelectorAll('.select-item[aria-label]')) {
+        const input = wrapper.querySelector('input');
+        if (!input) continue;
+        input.setAttribute('aria-label', wrapper.getAttribute('aria-label') ?? '');
+        wrapper.removeAttribute('aria-label');
+      }
+    };
+    relabel();
+    const observer = new MutationObserver(relabel);
+    observer.observe(node, { childList: true, subtree: true });
+    return () => observer.disconnect();
+  }, [container, key]);
+}
+
 export function RepositoryTags() {
   const repository = useRecordContext<RepositoryRecord>();
+  const container = useRef<HTMLDivElement>(null);
+  useLabelledRowCheckboxes(container, repository?.id);
   if (!repository) return null;
   // Until the record itself arrives, react-admin shows the list's copy, which has no `actions`.
   const canDelete = repository.actions?.includes('delete') ?? false;
   return (
-    <>
+    <div ref={container}>
       {canDelete || repository.actions === undefined ? null : (
         <Alert severity="info" sx={{ mb: 1 }}>
           You may not delete tags in this repository.
@@ -75,6 +101,6 @@ export function RepositoryTags() {
           <DateField source="created" showTime emptyText="—" />
         </Datagrid>
       </ReferenceManyField>
-    </>
+    </div>
   );
 }

@@ -212,11 +212,19 @@ export default function TagShow() {
     pagination: { page: 1, perPage: 1 },
   });
   const [platform, setPlatform] = useState(0);
-  if (isPending) return <Loading />;
-  if (error || !tag) {
+  if (error) {
     return (
       <Alert severity="error" sx={{ mt: 2 }}>
-        {(error as Error | null)?.message ?? 'This tag cannot be read.'}
+        {(error as Error).message || 'This tag cannot be read.'}
+      </Alert>
+    );
+  }
+  // Until the detail arrives, react-admin may hand over the list's row for this id (no images yet): wait for it.
+  if (isPending || !tag?.images) return <Loading />;
+  if (!tag) {
+    return (
+      <Alert severity="error" sx={{ mt: 2 }}>
+        This tag cannot be read.
       </Alert>
     );
   }
