@@ -108,7 +108,9 @@ try {
   const database = join(dataDir, 'registry-admin.db');
   const started = performance.now();
   const filled = await fillIndex(database);
-  log(`index filled: ${filled.repositories} repositories, ${filled.tags} tags in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `index filled: ${filled.repositories} repositories, ${filled.tags} tags in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 
   const port = await freePort();
   server = await startListening(
@@ -225,7 +227,9 @@ try {
     );
   }
   const slow = results.filter((row) => row.rows > 0 && row.pageMs >= 1000);
-  console.log(slow.length ? `\nover the 1 s target: ${slow.map((row) => row.label).join('; ')}` : '\nall under the 1 s target');
+  console.log(
+    slow.length ? `\nover the 1 s target: ${slow.map((row) => row.label).join('; ')}` : '\nall under the 1 s target',
+  );
   await mkdir(join(here, 'results'), { recursive: true });
   await writeFile(
     join(here, 'results', 'latest.json'),

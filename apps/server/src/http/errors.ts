@@ -172,8 +172,6 @@ export function installErrorHandler(app: FastifyInstance): void {
   });
   app.setNotFoundHandler((request, reply) => {
     request.log.warn({ status: 404 }, 'no such route');
-    return reply
-      .code(404)
-      .send(errorBody('ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
+    return reply.code(404).send(errorBody('ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
   });
 }

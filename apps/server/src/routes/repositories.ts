@@ -282,7 +282,8 @@ export async function repositoryRoutes(instance: FastifyInstance): Promise<void>
   let registryCheck: { at: number; result: Promise<{ reachable: boolean; message: string | null; checkedAt: string }> };
   app.get('/api/v1/registry/status', { schema: registryStatusSchema }, async (request) => {
     const user = requireUser(request);
-    const users = user.role === 'admin' || user.role === 'manager' ? (await store.users.list({ range: [0, 0] })).total : null;
+    const users =
+      user.role === 'admin' || user.role === 'manager' ? (await store.users.list({ range: [0, 0] })).total : null;
     const registry = app.services.registry;
     if (!registry) return { configured: false, reachable: null, message: null, checkedAt: null, users, pullHost: null };
     if (!registryCheck || Date.now() - registryCheck.at > REGISTRY_STATUS_TTL_MS) {

@@ -239,7 +239,10 @@ describe('OpenAPI document and schema-driven routes', () => {
     try {
       const response = await t.app.inject({ url: '/api/v1/groups/1', headers: adminAuth() });
       expect(response.statusCode).toBe(500);
-      expect(response.json()).toEqual({ error: { code: 'ERR_INTERNAL', message: 'internal error' }, message: 'internal error' });
+      expect(response.json()).toEqual({
+        error: { code: 'ERR_INTERNAL', message: 'internal error' },
+        message: 'internal error',
+      });
     } finally {
       spy.mockRestore();
     }

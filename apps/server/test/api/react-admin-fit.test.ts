@@ -168,10 +168,16 @@ describe('API fit for react-admin', () => {
   it('answers every DELETE with the deleted record’s id', async () => {
     const made = {
       users: (await createUser(t.app, 'gone', 'gone-password-1')) as number,
-      groups: (await t.app.inject({ method: 'POST', url: '/api/v1/groups', headers: adminAuth(), payload: { name: 'x' } }))
-        .json().id as number,
+      groups: (
+        await t.app.inject({ method: 'POST', url: '/api/v1/groups', headers: adminAuth(), payload: { name: 'x' } })
+      ).json().id as number,
       'service-accounts': (
-        await t.app.inject({ method: 'POST', url: '/api/v1/service-accounts', headers: adminAuth(), payload: { name: 'y' } })
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/service-accounts',
+          headers: adminAuth(),
+          payload: { name: 'y' },
+        })
       ).json().id as number,
       'access-rules': await createRule(t.app, { subjectType: 'registered', pattern: 'x/*', actions: ['pull'] }),
     };
@@ -204,7 +210,10 @@ describe('API fit for react-admin', () => {
     expect(conflict.statusCode).toBe(409);
     expect(conflict.json().message).toBe(conflict.json().error.message);
     const missing = await get('/api/v1/nothing-here');
-    expect(missing.json()).toMatchObject({ message: 'no route GET /api/v1/nothing-here', error: { code: 'ERR_NOT_FOUND' } });
+    expect(missing.json()).toMatchObject({
+      message: 'no route GET /api/v1/nothing-here',
+      error: { code: 'ERR_NOT_FOUND' },
+    });
     const forbidden = await get('/api/v1/users', carol);
     expect(forbidden.statusCode).toBe(403);
     expect(forbidden.json().message).toBe(forbidden.json().error.message);

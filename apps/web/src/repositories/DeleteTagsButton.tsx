@@ -98,7 +98,13 @@ export function DeleteTagsButton({ repository }: { repository: string }) {
       <Button color="error" startIcon={<DeleteIcon />} onClick={start} size="small">
         Delete
       </Button>
-      <Dialog open={open} onClose={() => !busy && setOpen(false)} maxWidth="sm" fullWidth aria-labelledby="delete-tags-title">
+      <Dialog
+        open={open}
+        onClose={() => !busy && setOpen(false)}
+        maxWidth="sm"
+        fullWidth
+        aria-labelledby="delete-tags-title"
+      >
         <DialogTitle id="delete-tags-title">Delete {all.length || selectedIds.length} tag(s)?</DialogTitle>
         <DialogContent>
           {plan ? (

@@ -13,8 +13,8 @@ import {
   TextField,
   useListContext,
 } from 'react-admin';
-import { EmptyState } from './EmptyState';
 import { CopyText } from './CopyText';
+import { EmptyState } from './EmptyState';
 import { formatBytes } from './format';
 import { pullCommand, useRegistryStatus } from './registry-status';
 
@@ -58,7 +58,10 @@ export default function RepositoryList() {
           label="Pull"
           sortable={false}
           render={(record) => (
-            <CopyText text={pullCommand(status?.pullHost, record.name)} label={`Copy the pull command of ${record.name}`} />
+            <CopyText
+              text={pullCommand(status?.pullHost, record.name)}
+              label={`Copy the pull command of ${record.name}`}
+            />
           )}
         />
       </Datagrid>

@@ -7,8 +7,8 @@ import { lazy, Suspense } from 'react';
 import { Loading, Show, TabbedShowLayout, usePermissions, useRecordContext } from 'react-admin';
 import { CopyText } from './CopyText';
 import { formatBytes } from './format';
-import { pullCommand, useRegistryStatus } from './registry-status';
 import { RepositoryTags } from './RepositoryTags';
+import { pullCommand, useRegistryStatus } from './registry-status';
 
 const RepositoryAccess = lazy(() => import('./RepositoryAccess'));
 const RepositoryActivity = lazy(() => import('./RepositoryActivity'));

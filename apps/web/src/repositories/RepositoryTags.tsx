@@ -41,6 +41,7 @@ export const platformName = (platform: { os: string; architecture: string; varia
  * aria-prohibited-attr, and an unlabelled input): this moves it onto the input itself, for rows rendered now or later.
  */
 function useLabelledRowCheckboxes(container: RefObject<HTMLElement | null>, key: unknown) {
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` re-attaches the observer to a new repository's rows.
   useEffect(() => {
     const node = container.current;
     if (!node) return;

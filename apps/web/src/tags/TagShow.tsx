@@ -26,8 +26,8 @@ import { Loading, useGetList, useGetOne } from 'react-admin';
 import { Link as RouterLink, useParams } from 'react-router-dom';
 import { CopyText } from '../repositories/CopyText';
 import { formatBytes } from '../repositories/format';
-import { pullCommand, useRegistryStatus } from '../repositories/registry-status';
 import { platformName, shortDigest } from '../repositories/RepositoryTags';
+import { pullCommand, useRegistryStatus } from '../repositories/registry-status';
 import { type HistoryStep, historyAsDockerfile } from './dockerfile';
 
 interface Platform {
@@ -108,7 +108,9 @@ function ImageConfig({ image }: { image: ImageDetail }) {
   return (
     <Table size="small" aria-label="Image configuration">
       <TableBody>
-        <ConfigRow label="Entrypoint">{config.entrypoint ? <Mono>{JSON.stringify(config.entrypoint)}</Mono> : '—'}</ConfigRow>
+        <ConfigRow label="Entrypoint">
+          {config.entrypoint ? <Mono>{JSON.stringify(config.entrypoint)}</Mono> : '—'}
+        </ConfigRow>
         <ConfigRow label="Cmd">{config.cmd ? <Mono>{JSON.stringify(config.cmd)}</Mono> : '—'}</ConfigRow>
         <ConfigRow label="Environment">{list(config.env)}</ConfigRow>
         <ConfigRow label="Ports">{list(config.exposedPorts)}</ConfigRow>
@@ -139,6 +141,7 @@ function ImageLayers({ image }: { image: ImageDetail }) {
       </TableHead>
       <TableBody>
         {image.layers.map((layer, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a layer may repeat; its position is what identifies it.
           <TableRow key={`${layer.digest}-${i}`}>
             <TableCell>{i + 1}</TableCell>
             <TableCell>
@@ -250,7 +253,11 @@ export default function TagShow() {
           <Typography variant="h5" component="h1" sx={{ wordBreak: 'break-all' }}>
             {tag.repository}:{tag.name}
           </Typography>
-          <Stack direction="row" spacing={2} sx={{ my: 1, flexWrap: 'wrap', color: 'text.secondary', alignItems: 'center' }}>
+          <Stack
+            direction="row"
+            spacing={2}
+            sx={{ my: 1, flexWrap: 'wrap', color: 'text.secondary', alignItems: 'center' }}
+          >
             <Chip size="small" label={tag.children ? `index of ${tag.children.total} platform(s)` : 'image'} />
             <span>{tag.mediaType}</span>
             {tag.indexed ? <span>{formatBytes(tag.indexed.size)}</span> : null}
@@ -258,7 +265,10 @@ export default function TagShow() {
           </Stack>
           <Stack spacing={1} sx={{ alignItems: 'flex-start' }}>
             <CopyText text={pullCommand(status?.pullHost, `${tag.repository}:${tag.name}`)} label="Copy pull by tag" />
-            <CopyText text={pullCommand(status?.pullHost, `${tag.repository}@${tag.digest}`)} label="Copy pull by digest" />
+            <CopyText
+              text={pullCommand(status?.pullHost, `${tag.repository}@${tag.digest}`)}
+              label="Copy pull by digest"
+            />
           </Stack>
         </CardContent>
       </Card>
@@ -273,7 +283,10 @@ export default function TagShow() {
               sx={{ borderBottom: 1, borderColor: 'divider', mb: 1 }}
             >
               {tag.images.map((child) => (
-                <Tab key={child.digest} label={child.platform ? platformName(child.platform) : shortDigest(child.digest)} />
+                <Tab
+                  key={child.digest}
+                  label={child.platform ? platformName(child.platform) : shortDigest(child.digest)}
+                />
               ))}
             </Tabs>
           ) : null}
@@ -285,7 +298,9 @@ export default function TagShow() {
           {tag.otherImages.length > 0 ? (
             <Alert severity="info" sx={{ mt: 2 }}>
               {tag.otherImages.length} more platform(s) not described here:{' '}
-              {tag.otherImages.map((other) => (other.platform ? platformName(other.platform) : shortDigest(other.digest))).join(', ')}
+              {tag.otherImages
+                .map((other) => (other.platform ? platformName(other.platform) : shortDigest(other.digest)))
+                .join(', ')}
             </Alert>
           ) : null}
           {tag.attestations.length > 0 ? (

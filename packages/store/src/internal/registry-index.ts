@@ -574,7 +574,12 @@ export function registryIndexRepository(db: Executor, dialect: Dialect) {
       options: IndexListOptions = {},
     ): Promise<ListResult<IndexedTag>> {
       const page = pageOf(query, TAG_SORT, repository === undefined ? 'repository' : 'name');
-      const filter = checkFilter(query.filter, { q: 'search', digest: 'strings', id: 'strings', repositoryId: 'integer' });
+      const filter = checkFilter(query.filter, {
+        q: 'search',
+        digest: 'strings',
+        id: 'strings',
+        repositoryId: 'integer',
+      });
       let base = db.selectFrom('index_tags');
       if (typeof filter.repositoryId === 'number') base = base.where('repository_id', '=', filter.repositoryId);
       if (Array.isArray(filter.id)) {
