@@ -2,7 +2,7 @@
  * The admin app: providers, theme, and the resources a role may see. Admin screens are not even declared for other
  * roles (the API refuses them anyway).
  */
-import { Suspense } from 'react';
+import { lazy, Suspense } from 'react';
 import { Admin, Authenticated, CustomRoutes, Loading, Resource } from 'react-admin';
 import { Route } from 'react-router-dom';
 import groups from './groups';
@@ -10,8 +10,12 @@ import { ProfilePage } from './profile';
 import { authProvider, dataProvider } from './providers';
 import repositories from './repositories';
 import { AppLayout, LoginPage, PROFILE_PATH, RESET_PASSWORD_PATH, ResetPasswordPage } from './session';
+import tags from './tags';
 import { darkTheme, lightTheme } from './theme';
 import users from './users';
+
+/** The first page; loaded on its own so the sign-in page does not wait for it. */
+const Dashboard = lazy(() => import('./dashboard/Dashboard'));
 
 /** A resource's list alone (no create, no edit). */
 const readOnly = <R extends { create?: unknown; edit?: unknown }>({ create: _c, edit: _e, ...rest }: R) => rest;
@@ -26,6 +30,7 @@ export function App() {
       layout={AppLayout}
       theme={lightTheme}
       darkTheme={darkTheme}
+      dashboard={Dashboard}
       disableTelemetry
     >
       {/* The page the reset mail links to: reachable signed out. */}
@@ -48,6 +53,7 @@ export function App() {
       {(role: string | undefined) => (
         <>
           <Resource name="repositories" {...repositories} />
+          <Resource name="tags" {...tags} />
           {role === 'admin' ? <Resource name="users" {...users} /> : null}
           {role === 'admin' ? <Resource name="groups" {...groups} /> : null}
           {/* Managers read them: lists only, no create or edit screen the API would refuse. */}

@@ -1,6 +1,8 @@
 /**
  * The one table from error codes to HTTP statuses, and the JSON error body every API route answers with:
- * `{ "error": { "code": "...", "message": "...", "field"?: "..." } }`. Libraries throw coded errors and never know
+ * `{ "error": { "code": "...", "message": "...", "field"?: "..." }, "message": "...", "errors"?: { "<field>": "..." } }`
+ * — the nested `error` for scripts, the top-level `message` and per-field `errors` in the shape react-admin shows
+ * (a notification and the message under the form field). Libraries throw coded errors and never know
  * about HTTP; this module is the only place that does the mapping, for every kind of error a request can end in:
  * the routes' own, schema validation, the store, the access rules, the registry, throttling and Fastify's.
  */
@@ -64,6 +66,21 @@ function zodToApiError(error: ZodError): ApiError {
 
 export interface ErrorBody {
   error: { code: string; message: string; field?: string };
+  message: string;
+  errors?: Record<string, string>;
+}
+
+/**
+ * The error body: the message once nested (with the code) and once on top; a named field also gets its message
+ * under `errors`, without the `field: ` prefix the top-level message carries.
+ */
+export function errorBody(code: string, message: string, field?: string): ErrorBody {
+  const fieldMessage = field && message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message;
+  return {
+    error: { code, message, ...(field ? { field } : {}) },
+    message,
+    ...(field ? { errors: { [field]: fieldMessage } } : {}),
+  };
 }
 
 /** The error body as a schema, for the API's response declarations and its OpenAPI document. */
@@ -74,6 +91,11 @@ export const errorBodySchema = z
       message: z.string(),
       field: z.string().optional().meta({ description: 'the offending field or parameter, dotted' }),
     }),
+    message: z.string().meta({ description: 'the same message, where react-admin looks for it' }),
+    errors: z
+      .record(z.string(), z.string())
+      .optional()
+      .meta({ description: 'the offending field and its message, as react-admin shows it on the form' }),
   })
   .meta({ id: 'Error' });
 
@@ -98,7 +120,7 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
   if (error instanceof ApiError) {
     return {
       status: error.statusCode,
-      body: { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } },
+      body: errorBody(error.code, error.message, error.field),
       internal: false,
     };
   }
@@ -111,7 +133,7 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     const field = error instanceof StoreError ? error.field : undefined;
     return {
       status: STATUS_BY_CODE[error.code] ?? 400,
-      body: { error: { code: error.code, message: error.message, ...(field ? { field } : {}) } },
+      body: errorBody(error.code, error.message, field),
       internal: false,
     };
   }
@@ -120,7 +142,7 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     // say more, e.g. a 404 for a missing tag, map the error themselves).
     return {
       status: 502,
-      body: { error: { code: 'ERR_REGISTRY', message: `the registry failed: ${error.message}` } },
+      body: errorBody('ERR_REGISTRY', `the registry failed: ${error.message}`),
       internal: false,
     };
   }
@@ -129,9 +151,9 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     const status = fastifyError.statusCode;
     const code =
       status === 413 ? 'ERR_PAYLOAD_TOO_LARGE' : status === 415 ? 'ERR_UNSUPPORTED_MEDIA_TYPE' : 'ERR_VALIDATION';
-    return { status, body: { error: { code, message: fastifyError.message ?? 'bad request' } }, internal: false };
+    return { status, body: errorBody(code, fastifyError.message ?? 'bad request'), internal: false };
   }
-  return { status: 500, body: { error: { code: 'ERR_INTERNAL', message: 'internal error' } }, internal: true };
+  return { status: 500, body: errorBody('ERR_INTERNAL', 'internal error'), internal: true };
 }
 
 export function installErrorHandler(app: FastifyInstance): void {
@@ -141,7 +163,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply
         .code(429)
         .header('Retry-After', String(error.retryAfterSeconds))
-        .send({ error: { code: error.code, message: error.message } });
+        .send(errorBody(error.code, error.message));
     }
     const { status, body, internal } = toErrorResponse(error);
     if (internal) request.log.error({ err: error }, 'request failed');
@@ -150,8 +172,6 @@ export function installErrorHandler(app: FastifyInstance): void {
   });
   app.setNotFoundHandler((request, reply) => {
     request.log.warn({ status: 404 }, 'no such route');
-    return reply
-      .code(404)
-      .send({ error: { code: 'ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
+    return reply.code(404).send(errorBody('ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
   });
 }

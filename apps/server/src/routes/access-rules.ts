@@ -28,6 +28,7 @@ const createSchema = z
     description: z.string().max(1000).optional(),
   })
   .strict();
+/** react-admin sends the whole record back: read-only and unknown fields are dropped, not refused. */
 const updateSchema = z
   .object({
     id: z.number().int().optional(),
@@ -36,10 +37,8 @@ const updateSchema = z
     pattern: patternSchema.optional(),
     actions: actionsSchema.optional(),
     description: z.string().max(1000).optional(),
-    createdAt: z.string().optional(),
-    updatedAt: z.string().optional(),
   })
-  .strict();
+  .strip();
 
 const ruleRecordSchema = z
   .object({
@@ -102,7 +101,7 @@ export async function accessRuleRoutes(instance: FastifyInstance): Promise<void>
     async (request) => {
       const { id } = request.params;
       checkBodyId(request.body.id, id);
-      const { id: _id, createdAt: _c, updatedAt: _u, ...patch } = request.body;
+      const { id: _id, ...patch } = request.body;
       const rule = await audited(
         request,
         'rule.update',

@@ -18,16 +18,15 @@ const membersSchema = z.array(z.number().int().positive()).max(10_000);
 const createSchema = z
   .object({ name: nameSchema, description: z.string().max(1000).optional(), members: membersSchema.optional() })
   .strict();
+/** react-admin sends the whole record back: read-only and unknown fields are dropped, not refused. */
 const updateSchema = z
   .object({
     id: z.number().int().optional(),
     name: nameSchema.optional(),
     description: z.string().max(1000).optional(),
     members: membersSchema.optional(),
-    createdAt: z.string().optional(),
-    updatedAt: z.string().optional(),
   })
-  .strict();
+  .strip();
 
 const groupRecordSchema = z
   .object({
@@ -81,7 +80,7 @@ export async function groupRoutes(instance: FastifyInstance): Promise<void> {
     async (request) => {
       const { id } = request.params;
       checkBodyId(request.body.id, id);
-      const { id: _id, createdAt: _c, updatedAt: _u, ...patch } = request.body;
+      const { id: _id, ...patch } = request.body;
       const group = await audited(
         request,
         'group.update',

@@ -133,7 +133,7 @@ export async function registryEventRoutes(instance: FastifyInstance): Promise<vo
 }
 
 /** `GET /api/v1/events`: the activity log (admins and managers), filters repository, actor, action, tag, since, until. */
-const registryEventSchema = z
+export const registryEventSchema = z
   .object({
     id: z.string(),
     receivedAt: z.string(),

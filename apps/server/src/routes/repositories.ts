@@ -1,7 +1,8 @@
 /**
  * Browsing the index: `/api/v1/repositories` (search; sort by name, size, tag count, last push, pulls), one
  * repository and who can access it, `/api/v1/tags` (one repository's or all; sort by version, name, size, pushed or
- * created time), one tag's detail read from the registry, totals, and `POST /api/v1/registry/sync` to re-sync now.
+ * created time; by repository id, by `repository:tag` ids or by digests), one tag's detail read from the registry, a
+ * repository's activity, totals, and `POST /api/v1/registry/sync` to re-sync now.
  * Admins and managers see every repository; other users only those they may pull — in lists, counts, searches and
  * details alike (a repository they may not see is a 404, as if it did not exist).
  */
@@ -18,6 +19,7 @@ import { ApiError, badRequest, errorResponses, forbidden, notFound } from '../ht
 import { idParamsSchema, listQuerySchema, sendList } from '../http/list-query';
 import { SyncRunningElsewhere } from '../runtime/cluster-sync';
 import { MAX_CHILDREN_PER_READ } from '../services/tag-details';
+import { registryEventSchema } from './registry-events';
 
 /** `?offset=&limit=`: which platform children of an index a tag detail describes (the others are listed only). */
 const childrenPageSchema = z.object({
@@ -167,6 +169,24 @@ const statsSchema = {
     ...errorResponses,
   },
 };
+const registryStatusSchema = {
+  response: {
+    200: z.object({
+      configured: z.boolean().meta({ description: 'false when no --registry.host is set' }),
+      reachable: z.boolean().nullable().meta({ description: 'null when no registry is configured' }),
+      message: z.string().nullable().meta({ description: 'why the registry is not reachable' }),
+      checkedAt: z.string().nullable(),
+      users: z.number().int().nullable().meta({ description: 'how many accounts exist: admins and managers only' }),
+      pullHost: z
+        .string()
+        .nullable()
+        .meta({ description: 'host[:port] of the registry for `docker pull` commands (from --registry.host)' }),
+    }),
+    ...errorResponses,
+  },
+};
+/** How long one answer of the registry's `/v2/` stands for every caller (the dashboard asks on each load). */
+const REGISTRY_STATUS_TTL_MS = 15_000;
 const listTagsSchema = { querystring: listQuerySchema, response: { 200: z.array(tagRecordSchema), ...errorResponses } };
 const readTagSchema = {
   params: tagTargetSchema,
@@ -177,6 +197,7 @@ const deleteTagSchema = {
   params: tagTargetSchema,
   response: {
     200: z.object({
+      id: z.string().meta({ description: '<repository>:<tag>, the deleted record' }),
       repository: z.string(),
       tag: z.string(),
       digest: z.string(),
@@ -190,6 +211,11 @@ const syncSchema = {
     'Makes the index equal to the registry now and answers its report; a second call on this replica joins the sync ' +
     'it runs. One sync runs in the whole cluster at a time: while another replica runs one, 409 ERR_SYNC_RUNNING.',
   response: { 200: syncReportSchema, ...errorResponses },
+};
+const repositoryEventsSchema = {
+  params: idParamsSchema,
+  querystring: listQuerySchema,
+  response: { 200: z.array(registryEventSchema), ...errorResponses },
 };
 
 /** A tag as the API shows it: react-admin needs an `id`. */
@@ -243,6 +269,45 @@ export async function repositoryRoutes(instance: FastifyInstance): Promise<void>
       return { repository: repository.name, ...(await describeAccess(app, repository.name)) };
     },
   );
+
+  /**
+   * A repository's activity (the registry events recorded for it), to whoever may see the repository; the same
+   * filters and sort as `/api/v1/events`, the repository fixed.
+   */
+  app.get('/api/v1/repositories/:id/events', { schema: repositoryEventsSchema }, async (request, reply) => {
+    const { repository } = await visibleRepository(request, { id: request.params.id });
+    const query = { ...request.query, filter: { ...request.query.filter, repository: repository.name } };
+    return sendList(reply, 'events', request.query, await store.registryEvents.list(query));
+  });
+
+  /**
+   * Whether the registry answers, for the dashboard: one `GET /v2/` shared by every caller for 15 s (concurrent
+   * callers wait for the same one), so no number of dashboards makes more than one request per window. Admins and
+   * managers also get the number of accounts.
+   */
+  let registryCheck: { at: number; result: Promise<{ reachable: boolean; message: string | null; checkedAt: string }> };
+  app.get('/api/v1/registry/status', { schema: registryStatusSchema }, async (request) => {
+    const user = requireUser(request);
+    const users =
+      user.role === 'admin' || user.role === 'manager' ? (await store.users.list({ range: [0, 0] })).total : null;
+    const registry = app.services.registry;
+    if (!registry) return { configured: false, reachable: null, message: null, checkedAt: null, users, pullHost: null };
+    if (!registryCheck || Date.now() - registryCheck.at > REGISTRY_STATUS_TTL_MS) {
+      const at = Date.now();
+      registryCheck = {
+        at,
+        result: registry.ping().then(
+          () => ({ reachable: true, message: null, checkedAt: new Date(at).toISOString() }),
+          (error: unknown) => {
+            request.log.warn({ err: error }, 'registry not reachable');
+            const message = error instanceof RegistryError ? error.message : 'the registry did not answer';
+            return { reachable: false, message, checkedAt: new Date(at).toISOString() };
+          },
+        ),
+      };
+    }
+    return { configured: true, ...(await registryCheck.result), users, pullHost: pullHost(app) };
+  });
 
   /** Totals over what the caller may see. */
   app.get('/api/v1/registry/stats', { schema: statsSchema }, async (request) => {
@@ -331,7 +396,7 @@ export async function repositoryRoutes(instance: FastifyInstance): Promise<void>
         alsoRemoved,
       },
     );
-    return { repository, tag, digest: head.digest, alsoRemoved };
+    return { id: `${repository}:${tag}`, repository, tag, digest: head.digest, alsoRemoved };
   });
 
   app.post('/api/v1/registry/sync', { onRequest: adminOnly, schema: syncSchema }, async (request) => {
@@ -389,4 +454,13 @@ async function listAll<T>(page: (range: [number, number]) => Promise<ListResult<
     all.push(...items);
     if (items.length === 0 || all.length >= total) return all;
   }
+}
+
+/** `host[:port]` of the configured registry as `docker pull` names it (the default port of its scheme left out). */
+function pullHost(app: FastifyInstance): string | null {
+  const { host, port } = app.services.config.registry;
+  if (!host) return null;
+  const url = new URL(host);
+  const standard = (url.protocol === 'https:' && port === 443) || (url.protocol === 'http:' && port === 80);
+  return standard ? url.hostname : `${url.hostname}:${port}`;
 }

@@ -23,6 +23,7 @@ const expiresSchema = z.iso
 const createSchema = z
   .object({ name: nameSchema, description: z.string().max(1000).optional(), expiresAt: expiresSchema })
   .strict();
+/** react-admin sends the whole record back: read-only and unknown fields are dropped, not refused. */
 const updateSchema = z
   .object({
     id: z.number().int().optional(),
@@ -30,11 +31,8 @@ const updateSchema = z
     description: z.string().max(1000).optional(),
     disabled: z.boolean().optional(),
     expiresAt: expiresSchema,
-    lastUsedAt: z.string().nullable().optional(),
-    createdAt: z.string().optional(),
-    updatedAt: z.string().optional(),
   })
-  .strict();
+  .strip();
 
 const toDate = (value: string | null | undefined) =>
   value === undefined ? undefined : value === null ? null : new Date(value);
@@ -110,7 +108,7 @@ export async function serviceAccountRoutes(instance: FastifyInstance): Promise<v
       const input = request.body;
       checkBodyId(input.id, id);
       const expiresAt = toDate(input.expiresAt);
-      const { id: _id, lastUsedAt: _l, createdAt: _c, updatedAt: _u, ...fields } = input;
+      const { id: _id, ...fields } = input;
       const account = await audited(
         request,
         input.disabled === true ? 'service-account.disable' : 'service-account.update',

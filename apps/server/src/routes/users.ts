@@ -53,7 +53,7 @@ export async function userRoutes(instance: FastifyInstance): Promise<void> {
       groups: groupsSchema.optional(),
     })
     .strict();
-  /** react-admin sends the whole record back: read-only fields are accepted and ignored; a missing password keeps it. */
+  /** react-admin sends the whole record back: read-only and unknown fields are dropped; a missing password keeps it. */
   const updateSchema = z
     .object({
       id: z.number().int().optional(),
@@ -64,11 +64,8 @@ export async function userRoutes(instance: FastifyInstance): Promise<void> {
       role: roleSchema.optional(),
       disabled: z.boolean().optional(),
       groups: groupsSchema.optional(),
-      createdAt: z.string().optional(),
-      updatedAt: z.string().optional(),
-      passwordChangedAt: z.string().optional(),
     })
-    .strict();
+    .strip();
 
   app.get(
     '/api/v1/users',
@@ -116,7 +113,7 @@ export async function userRoutes(instance: FastifyInstance): Promise<void> {
     async (request) => {
       const { id } = request.params;
       checkBodyId(request.body.id, id);
-      const { password, id: _id, createdAt: _c, updatedAt: _u, passwordChangedAt: _p, ...patch } = request.body;
+      const { password, id: _id, ...patch } = request.body;
       if (password) requireSessionOrPassword(request, 'set passwords');
       // A role or a re-enabled account outlives the token that set it: that needs a session or the password too.
       const current = access.userById(id);

@@ -157,6 +157,8 @@ describe('OpenAPI document and schema-driven routes', () => {
       });
     expect((await get('/api/v1/users?range=[5,1]')).json()).toEqual({
       error: { code: 'ERR_VALIDATION', message: 'range: start must not exceed end', field: 'range' },
+      message: 'range: start must not exceed end',
+      errors: { range: 'start must not exceed end' },
     });
     expect((await get('/api/v1/users?sort=[1;')).json().error).toEqual({
       code: 'ERR_VALIDATION',
@@ -173,7 +175,10 @@ describe('OpenAPI document and schema-driven routes', () => {
     });
     const notObject = await post('/api/v1/groups', [1, 2]);
     expect(notObject.statusCode).toBe(400);
-    expect(notObject.json()).toEqual({ error: { code: 'ERR_VALIDATION', message: 'a JSON object body is required' } });
+    expect(notObject.json()).toEqual({
+      error: { code: 'ERR_VALIDATION', message: 'a JSON object body is required' },
+      message: 'a JSON object body is required',
+    });
     const nested = await post('/api/v1/access-rules', { subjectType: 'everyone', pattern: 'a/**', actions: ['fly'] });
     expect(nested.json().error.field).toBe('actions.0');
     const tag = await get('/api/v1/tags/Not_A_Repo:1');
@@ -202,6 +207,7 @@ describe('OpenAPI document and schema-driven routes', () => {
     expect(events.headers['www-authenticate']).toBe('Bearer realm="registry-admin notifications"');
     expect(events.json()).toEqual({
       error: { code: 'ERR_UNAUTHORIZED', message: 'only the registry may post events' },
+      message: 'only the registry may post events',
     });
   });
 
@@ -233,7 +239,10 @@ describe('OpenAPI document and schema-driven routes', () => {
     try {
       const response = await t.app.inject({ url: '/api/v1/groups/1', headers: adminAuth() });
       expect(response.statusCode).toBe(500);
-      expect(response.json()).toEqual({ error: { code: 'ERR_INTERNAL', message: 'internal error' } });
+      expect(response.json()).toEqual({
+        error: { code: 'ERR_INTERNAL', message: 'internal error' },
+        message: 'internal error',
+      });
     } finally {
       spy.mockRestore();
     }

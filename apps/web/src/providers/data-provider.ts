@@ -42,7 +42,17 @@ function listQuery(params: {
   return text ? `?${text}` : '';
 }
 
-const recordPath = (resource: string, id: Identifier) => `/${resource}/${encodeURIComponent(String(id))}`;
+/**
+ * `/<resource>/<id>`; `/` and `:` stay as they are, so a tag's id reads as its path (`/tags/team/app:1.0`) and a
+ * sub-record of a record can be asked for by its path (`getOne('repositories', { id: '5/access' })`).
+ */
+function recordPath(resource: string, id: Identifier): string {
+  const encoded = encodeURIComponent(String(id));
+  const readable = encoded.replace(/%2F/gi, '/').replace(/%3A/gi, ':');
+  // A `.` or `..` segment would be resolved away by the browser: such an id keeps every `/` encoded.
+  const dotSegment = readable.split('/').some((segment) => segment === '.' || segment === '..');
+  return `/${resource}/${dotSegment ? encoded : readable}`;
+}
 
 export function createDataProvider(api: ApiClient): DataProvider {
   const list = async <R extends RaRecord>(resource: string, query: string, signal?: AbortSignal) => {
@@ -55,11 +65,12 @@ export function createDataProvider(api: ApiClient): DataProvider {
       list<R>(resource, listQuery(params), params.signal),
 
     async getOne<R extends RaRecord>(resource: string, params: GetOneParams<R>) {
-      const response = await api.request<R>(
+      const response = await api.request<Partial<R>>(
         recordPath(resource, params.id),
         params.signal ? { signal: params.signal } : {},
       );
-      return { data: response.json };
+      // Answers that are not stored records (`registry/status`, `repositories/5/access`) get the id they were asked by.
+      return { data: { id: params.id, ...response.json } as R };
     },
 
     async getMany<R extends RaRecord>(resource: string, params: GetManyParams<R>) {

@@ -4,6 +4,7 @@ import { lazy } from 'react';
 
 export default {
   list: lazy(() => import('./RepositoryList')),
+  show: lazy(() => import('./RepositoryShow')),
   icon: StorageIcon,
   recordRepresentation: 'name',
 };

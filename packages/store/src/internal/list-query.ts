@@ -52,14 +52,26 @@ export function pageOf(query: ListQuery, sortColumns: Record<string, string>, de
 
 const NOT_TEXT = /\0|\p{Cs}/u;
 
-export type FilterKind = 'search' | 'ids' | 'string' | 'boolean' | 'integer';
+/** `strings`: one string or a list of them (string ids, digests); `ids`: one integer id or a list. */
+export type FilterKind = 'search' | 'ids' | 'string' | 'strings' | 'boolean' | 'integer';
+
+/** The value a filter of each kind holds once checked. */
+export type FilterValue<K extends FilterKind> = K extends 'search' | 'string'
+  ? string
+  : K extends 'ids'
+    ? number[]
+    : K extends 'strings'
+      ? string[]
+      : K extends 'boolean'
+        ? boolean
+        : number;
 
 /** Checks the filter object against the allowed keys and kinds; returns it typed. */
-export function checkFilter(
+export function checkFilter<const A extends Record<string, FilterKind>>(
   filter: Record<string, unknown> | undefined,
-  allowed: Record<string, FilterKind>,
-): Record<string, string | number | boolean | number[]> {
-  const out: Record<string, string | number | boolean | number[]> = {};
+  allowed: A,
+): { [P in keyof A]?: FilterValue<A[P]> } {
+  const out: Record<string, string | number | boolean | number[] | string[]> = {};
   for (const [key, value] of Object.entries(filter ?? {})) {
     const kind = Object.hasOwn(allowed, key) ? allowed[key] : undefined;
     if (!kind)
@@ -84,6 +96,17 @@ export function checkFilter(
           throw invalid('filter', `filter "${key}" must be an integer`);
         out[key] = value;
         break;
+      case 'strings': {
+        const list = Array.isArray(value) ? value : [value];
+        if (
+          list.length > MAX_PAGE ||
+          !list.every((item) => typeof item === 'string' && item.length <= 512 && !NOT_TEXT.test(item))
+        ) {
+          throw invalid('filter', `filter "${key}" must be a list of at most ${MAX_PAGE} short strings`);
+        }
+        out[key] = list as string[];
+        break;
+      }
       case 'ids': {
         const list = Array.isArray(value) ? value : [value];
         if (list.length > MAX_PAGE || !list.every((id) => typeof id === 'number' && Number.isSafeInteger(id))) {
@@ -94,7 +117,7 @@ export function checkFilter(
       }
     }
   }
-  return out;
+  return out as { [P in keyof A]?: FilterValue<A[P]> };
 }
 
 /** `%text%` for a case-insensitive LIKE, with the LIKE wildcards of the input escaped. */

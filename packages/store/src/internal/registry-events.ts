@@ -29,9 +29,10 @@ const SORT = {
 };
 const FILTERS = {
   q: 'search',
+  id: 'strings',
   repository: 'string',
   actor: 'string',
-  action: 'string',
+  action: 'strings',
   tag: 'string',
   digest: 'string',
   since: 'string',
@@ -114,9 +115,20 @@ export function registryEventsRepository(db: Executor, now: Clock) {
         const q = filter.q;
         base = base.where((eb) => eb.or([ilike(eb, 'repository', q), ilike(eb, 'tag', q), ilike(eb, 'actor', q)]));
       }
-      for (const key of ['repository', 'actor', 'action', 'tag', 'digest'] as const) {
+      for (const key of ['repository', 'actor', 'tag', 'digest'] as const) {
         const value = filter[key];
         if (typeof value === 'string') base = base.where(key, '=', value);
+      }
+      // One action or several (a dashboard asks for pushes and deletes together); ids as react-admin's getMany sends.
+      for (const [key, column] of [
+        ['action', 'action'],
+        ['id', 'id'],
+      ] as const) {
+        const value = filter[key];
+        if (Array.isArray(value)) {
+          const list = value as string[];
+          base = list.length ? base.where(column, 'in', list) : base.where(column, '=', '');
+        }
       }
       if (typeof filter.since === 'string') base = base.where('timestamp', '>=', isoFilter(filter.since));
       if (typeof filter.until === 'string') base = base.where('timestamp', '<', isoFilter(filter.until));

@@ -565,6 +565,8 @@ export function registryIndexRepository(db: Executor, dialect: Dialect) {
 
     /**
      * Tags of one repository, or of every repository (`repository` undefined; `q` then searches `repository:tag`).
+     * Filters: `q`; `digest` (one or a list: which tags share these manifests); `id` (`repository:tag` ids, as
+     * react-admin's getMany sends them); `repositoryId` (react-admin's getManyReference from a repository).
      */
     async listTags(
       repository: string | undefined,
@@ -572,8 +574,25 @@ export function registryIndexRepository(db: Executor, dialect: Dialect) {
       options: IndexListOptions = {},
     ): Promise<ListResult<IndexedTag>> {
       const page = pageOf(query, TAG_SORT, repository === undefined ? 'repository' : 'name');
-      const filter = checkFilter(query.filter, { q: 'search', digest: 'string' });
+      const filter = checkFilter(query.filter, {
+        q: 'search',
+        digest: 'strings',
+        id: 'strings',
+        repositoryId: 'integer',
+      });
       let base = db.selectFrom('index_tags');
+      if (typeof filter.repositoryId === 'number') base = base.where('repository_id', '=', filter.repositoryId);
+      if (Array.isArray(filter.id)) {
+        const pairs = (filter.id as string[]).flatMap((id) => {
+          const colon = id.lastIndexOf(':');
+          return colon > 0 ? [[id.slice(0, colon), id.slice(colon + 1)] as const] : [];
+        });
+        base = base.where((eb) =>
+          pairs.length
+            ? eb.or(pairs.map(([name, tag]) => eb.and([eb('repository', '=', name), eb('name', '=', tag)])))
+            : eb('name', '=', ''),
+        );
+      }
       if (repository !== undefined) {
         const repo = await db
           .selectFrom('index_repositories')
@@ -591,12 +610,17 @@ export function registryIndexRepository(db: Executor, dialect: Dialect) {
         if (repository === undefined) {
           const found = await search('tags', q);
           base = base.where(found.where);
-          if (!only && typeof filter.digest !== 'string') knownTotal = found.matches;
+          if (!only && filter.digest === undefined && filter.id === undefined && filter.repositoryId === undefined) {
+            knownTotal = found.matches;
+          }
         } else {
           base = base.where((eb) => ilike(eb, 'name', q));
         }
       }
-      if (typeof filter.digest === 'string') base = base.where('digest', '=', filter.digest);
+      if (Array.isArray(filter.digest)) {
+        const digests = filter.digest as string[];
+        base = digests.length ? base.where('digest', 'in', digests) : base.where('digest', '=', '');
+      }
       return runList<Selectable<IndexTagsTable>, IndexedTag>(
         base,
         page,
