@@ -1,4 +1,5 @@
 /** The app's providers, wired once: one API client shared by the data and auth providers. */
+import { type AdminRequests, createAdminRequests } from './admin-requests';
 import { createApiClient, memoryCsrfSource } from './api-client';
 import { createAuthProvider, type SessionAuthProvider } from './auth-provider';
 import { createDataProvider } from './data-provider';
@@ -10,3 +11,5 @@ auth = createAuthProvider(api);
 
 export const authProvider: SessionAuthProvider = auth;
 export const dataProvider = createDataProvider(api);
+/** The admin screens' calls beyond records: pattern preview, access check, secret rotation, reset mail. */
+export const adminRequests: AdminRequests = createAdminRequests(api);

@@ -11,23 +11,24 @@ import {
   TextInput,
 } from 'react-admin';
 import { roleChoices } from './roles';
+import { UserActions } from './UserActions';
 
 export default function UserEdit() {
   return (
-    <Edit mutationMode="pessimistic">
+    <Edit mutationMode="pessimistic" actions={<UserActions />}>
       <SimpleForm>
         <TextInput source="login" disabled />
         <TextInput source="name" />
         <TextInput source="email" type="email" />
         <SelectInput source="role" choices={roleChoices} />
-        <BooleanInput source="disabled" />
+        <BooleanInput source="disabled" helperText="a disabled account authenticates nowhere" />
         <ReferenceArrayInput source="groups" reference="groups">
           <AutocompleteArrayInput optionText="name" />
         </ReferenceArrayInput>
         <PasswordInput
           source="password"
           label="New password"
-          helperText="Leave empty to keep the current one"
+          helperText="Sets a new password for the account; leave empty to keep the current one"
           autoComplete="new-password"
         />
         <Labeled label="Password changed">
