@@ -89,6 +89,17 @@ describeBrowser('admin screens in Chromium', () => {
         expect((await copyToRegistry(image.dir, 'v1', ref(repository), admin)).code).toBe(0);
       }
       await eventually(async () => ((await api('/api/v1/repositories')) as unknown[]).length === 2);
+      // A former colleague, disabled: the users list marks such accounts.
+      await fetch(`${server.url}/api/v1/users`, {
+        method: 'POST',
+        headers: { authorization: server.adminAuth, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          login: 'former',
+          password: 'former-password-1',
+          name: 'Former Colleague',
+          disabled: true,
+        }),
+      });
       browser = await launchChromium();
       page = await browser.newPage({ colorScheme: 'light', viewport: { width: 1280, height: 860 } });
       await signIn(page);
@@ -231,10 +242,51 @@ describeBrowser('admin screens in Chromium', () => {
 
         await page.getByRole('menuitem', { name: 'Audit log' }).click();
         await page.waitForURL(/\/audit-events/);
-        for (const action of ['user.create', 'group.create', 'rule.create']) {
-          await expect.poll(() => page.getByText(action, { exact: true }).count(), POLL).toBe(1);
+        for (const [action, count] of [
+          ['user.create', 2],
+          ['group.create', 1],
+          ['rule.create', 1],
+        ] as const) {
+          await expect.poll(() => page.getByText(action, { exact: true }).count(), POLL).toBe(count);
         }
         await shoot('audit-log', 'light');
+      },
+      STEP,
+    );
+
+    it(
+      'creates a service account whose secret is shown once, and rotates it',
+      async () => {
+        const signsIn = async (secret: string) =>
+          (
+            await fetch(`${server.url}/api/v1/registry/auth?service=container_registry`, {
+              headers: { authorization: `Basic ${Buffer.from(`ci-bot:${secret}`).toString('base64')}` },
+            })
+          ).status;
+        await page.goto(`${server.url}/service-accounts/create`);
+        await page.locator('input[name="name"]').fill('ci-bot');
+        await page.getByRole('button', { name: 'Save' }).click();
+        const dialog = page.getByRole('dialog', { name: 'Secret of ci-bot' });
+        await dialog.waitFor();
+        const first = await dialog.getByRole('textbox', { name: 'Secret' }).inputValue();
+        expect(first.length).toBeGreaterThan(20);
+        expect(await signsIn(first)).toBe(200);
+        await shoot('service-account-secret', 'light');
+        await dialog.getByRole('button', { name: 'Done' }).click();
+        await page.waitForURL(/\/service-accounts$/);
+        // Shown once: the list and the record hold no secret.
+        expect(await page.content()).not.toContain(first);
+
+        await page.getByRole('cell', { name: 'ci-bot', exact: true }).click();
+        await page.getByRole('button', { name: 'Rotate secret' }).click();
+        await page.getByRole('button', { name: 'Rotate', exact: true }).click();
+        const rotated = page.getByRole('dialog', { name: 'Secret of ci-bot' });
+        await rotated.waitFor();
+        const second = await rotated.getByRole('textbox', { name: 'Secret' }).inputValue();
+        expect(second).not.toBe(first);
+        expect(await signsIn(second)).toBe(200);
+        expect(await signsIn(first)).toBe(401);
+        await rotated.getByRole('button', { name: 'Done' }).click();
       },
       STEP,
     );

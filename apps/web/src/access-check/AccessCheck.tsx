@@ -117,9 +117,14 @@ export default function AccessCheck() {
                 value={anonymous ? 'anonymous' : 'user'}
                 onChange={(_, value) => value && setAnonymous(value === 'anonymous')}
                 aria-label="Caller"
+                sx={{ flexShrink: 0 }}
               >
-                <ToggleButton value="user">A user</ToggleButton>
-                <ToggleButton value="anonymous">Anonymous</ToggleButton>
+                <ToggleButton value="user" sx={{ whiteSpace: 'nowrap', px: 2 }}>
+                  User
+                </ToggleButton>
+                <ToggleButton value="anonymous" sx={{ whiteSpace: 'nowrap', px: 2 }}>
+                  Anonymous
+                </ToggleButton>
               </ToggleButtonGroup>
               {anonymous ? (
                 <Typography color="text.secondary">a caller without credentials</Typography>

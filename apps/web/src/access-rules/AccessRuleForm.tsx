@@ -69,7 +69,7 @@ export function AccessRuleForm() {
             validate={[required(), validPattern]}
             helperText="e.g. team/**, team/*, {user}/**"
             autoComplete="off"
-            sx={{ fontFamily: 'monospace' }}
+            sx={{ '& input': { fontFamily: 'monospace' } }}
           />
           <FormDataConsumer<{ pattern?: string }>>
             {({ formData }) => <PatternPreview pattern={formData.pattern} />}

@@ -102,7 +102,14 @@ function PreviewResult({ preview }: { preview: Preview }) {
           : `${preview.total} of ${preview.repositories} repositories match.`}
         {preview.ownName ? ' {user} is shown matching any user: each user gets only their own.' : ''}
       </Typography>
-      <Stack direction="row" useFlexGap spacing={0.75} sx={{ flexWrap: 'wrap' }} component="ul" aria-label="matches">
+      <Stack
+        direction="row"
+        useFlexGap
+        spacing={0.75}
+        sx={{ flexWrap: 'wrap', listStyle: 'none', p: 0, m: 0 }}
+        component="ul"
+        aria-label="matches"
+      >
         {preview.matches.map((name) => (
           <Chip key={name} component="li" label={name} size="small" sx={{ fontFamily: 'monospace' }} />
         ))}

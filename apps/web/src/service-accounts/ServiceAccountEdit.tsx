@@ -8,6 +8,7 @@ import {
   SimpleForm,
   TextInput,
   TopToolbar,
+  useRecordContext,
 } from 'react-admin';
 import { toIsoOrNull } from './expiry';
 import { RotateSecretButton } from './RotateSecretButton';
@@ -38,9 +39,14 @@ const Actions = () => (
   </TopToolbar>
 );
 
+function AccountTitle() {
+  const account = useRecordContext<{ name: string }>();
+  return <span>Service account {account?.name ?? ''}</span>;
+}
+
 export default function ServiceAccountEdit() {
   return (
-    <Edit mutationMode="pessimistic" transform={toBody} actions={<Actions />} redirect="list">
+    <Edit mutationMode="pessimistic" transform={toBody} actions={<Actions />} redirect="list" title={<AccountTitle />}>
       <SimpleForm>
         <TextInput source="name" autoComplete="off" />
         <TextInput source="description" multiline />

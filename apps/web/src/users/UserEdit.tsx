@@ -9,13 +9,19 @@ import {
   SelectInput,
   SimpleForm,
   TextInput,
+  useRecordContext,
 } from 'react-admin';
 import { roleChoices } from './roles';
 import { UserActions } from './UserActions';
 
+function UserTitle() {
+  const user = useRecordContext<{ login: string }>();
+  return <span>User {user?.login ?? ''}</span>;
+}
+
 export default function UserEdit() {
   return (
-    <Edit mutationMode="pessimistic" actions={<UserActions />}>
+    <Edit mutationMode="pessimistic" actions={<UserActions />} title={<UserTitle />}>
       <SimpleForm>
         <TextInput source="login" disabled />
         <TextInput source="name" />
