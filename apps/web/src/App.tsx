@@ -5,11 +5,16 @@
 import { lazy, Suspense } from 'react';
 import { Admin, Authenticated, CustomRoutes, Loading, Resource } from 'react-admin';
 import { Route } from 'react-router-dom';
+import accessCheck from './access-check';
+import accessRules from './access-rules';
+import activity from './activity';
+import audit from './audit';
 import groups from './groups';
 import { ProfilePage } from './profile';
 import { authProvider, dataProvider } from './providers';
 import repositories from './repositories';
 import { AppLayout, LoginPage, PROFILE_PATH, RESET_PASSWORD_PATH, ResetPasswordPage } from './session';
+import serviceAccounts from './service-accounts';
 import tags from './tags';
 import { darkTheme, lightTheme } from './theme';
 import users from './users';
@@ -19,6 +24,9 @@ const Dashboard = lazy(() => import('./dashboard/Dashboard'));
 
 /** A resource's list alone (no create, no edit). */
 const readOnly = <R extends { create?: unknown; edit?: unknown }>({ create: _c, edit: _e, ...rest }: R) => rest;
+
+/** Admins and managers read the admin screens (managers without writing). */
+const readsAdminData = (role: string | undefined) => role === 'admin' || role === 'manager';
 
 export function App() {
   return (
@@ -59,6 +67,13 @@ export function App() {
           {/* Managers read them: lists only, no create or edit screen the API would refuse. */}
           {role === 'manager' ? <Resource name="users" {...readOnly(users)} /> : null}
           {role === 'manager' ? <Resource name="groups" {...readOnly(groups)} /> : null}
+          {role === 'admin' ? <Resource name="service-accounts" {...serviceAccounts} /> : null}
+          {role === 'admin' ? <Resource name="access-rules" {...accessRules} /> : null}
+          {role === 'manager' ? <Resource name="service-accounts" {...readOnly(serviceAccounts)} /> : null}
+          {role === 'manager' ? <Resource name="access-rules" {...readOnly(accessRules)} /> : null}
+          {readsAdminData(role) ? <Resource name="access-check" {...accessCheck} /> : null}
+          {readsAdminData(role) ? <Resource name="events" {...activity} /> : null}
+          {readsAdminData(role) ? <Resource name="audit-events" {...audit} /> : null}
         </>
       )}
     </Admin>

@@ -50,6 +50,42 @@ describe('patterns', () => {
     expect(compilePattern('home/{user}').matches('home/axb', 'a.b')).toBe(false);
   });
 
+  it('matches for some own name: {user} is one non-empty name without "/", the same at every place', () => {
+    const home = compilePattern('{user}/**');
+    expect(home.matchesSomeOwnName('alice/tools')).toBe(true);
+    expect(home.matchesSomeOwnName('a.b-c/x/y')).toBe(true);
+    expect(home.matchesSomeOwnName('alice')).toBe(false);
+    expect(home.matchesSomeOwnName('/tools')).toBe(false);
+    const twice = compilePattern('home/{user}/{user}-*');
+    expect(twice.matchesSomeOwnName('home/bob/bob-cache')).toBe(true);
+    expect(twice.matchesSomeOwnName('home/bob/eve-cache')).toBe(false);
+    // Backtracking finds the own name that fits, not only the longest one.
+    expect(compilePattern('{user}-*/{user}').matchesSomeOwnName('a-b-c/a')).toBe(true);
+    expect(compilePattern('{user}-*/{user}').matchesSomeOwnName('a-b-c/a-b')).toBe(true);
+    // Without a placeholder it is plain matching.
+    expect(compilePattern('team/*').matchesSomeOwnName('team/app')).toBe(true);
+    expect(compilePattern('team/*').matchesSomeOwnName('team/a/b')).toBe(false);
+    expect(compilePattern('team/app').matchesSomeOwnName('team/app')).toBe(true);
+  });
+
+  it('agrees with matches() for every own name that fits', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('{user}/**', 'x/{user}', '{user}-*/{user}', 'a/{user}/*'),
+        fc.stringMatching(/^[a-z][a-z0-9.-]{0,6}$/),
+        fc.stringMatching(/^[a-z0-9.-]{1,6}(\/[a-z0-9.-]{1,6}){0,3}$/),
+        (source, own, other) => {
+          const pattern = compilePattern(source);
+          // A name made from the pattern with this own name matches both ways.
+          const made = source.replaceAll('{user}', own).replaceAll('**', 'q/r').replaceAll('*', 'z');
+          expect(pattern.matches(made, own)).toBe(true);
+          expect(pattern.matchesSomeOwnName(made)).toBe(true);
+          if (pattern.matches(other, own)) expect(pattern.matchesSomeOwnName(other)).toBe(true);
+        },
+      ),
+    );
+  });
+
   it('rejects invalid patterns with a message naming the problem', () => {
     expect(validatePattern('Team/app')).toContain('"T"');
     expect(validatePattern('a//b')).toMatch(/empty path segment/);

@@ -1,5 +1,8 @@
-/** `/api/v1/access-rules`: who may pull, push or delete which repositories. */
-import { ACTIONS, validatePattern } from '@registry-admin/acl';
+/**
+ * `/api/v1/access-rules`: who may pull, push or delete which repositories; `GET /api/v1/access-rules/preview` shows
+ * which indexed repositories a pattern matches, compiled by the acl package like every rule's pattern.
+ */
+import { ACTIONS, compilePattern, OWN_NAME_PLACEHOLDER, validatePattern } from '@registry-admin/acl';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -57,6 +60,46 @@ const ruleRecordSchema = z
   })
   .meta({ id: 'AccessRule' });
 
+const PREVIEW_DEFAULT = 20;
+const PREVIEW_MAX = 100;
+
+const previewQuerySchema = z.object({
+  pattern: patternSchema.meta({ description: 'a rule pattern: exact, `*` in a segment, `**` across, `{user}`' }),
+  limit: z.coerce
+    .number({ error: `must be a whole number 1-${PREVIEW_MAX}` })
+    .int(`must be a whole number 1-${PREVIEW_MAX}`)
+    .min(1, `must be a whole number 1-${PREVIEW_MAX}`)
+    .max(PREVIEW_MAX, `must be a whole number 1-${PREVIEW_MAX}`)
+    .default(PREVIEW_DEFAULT)
+    .meta({ description: `how many names to list (default ${PREVIEW_DEFAULT})` }),
+});
+
+const previewSchema = z
+  .object({
+    pattern: z.string(),
+    matches: z.array(z.string()).meta({ description: 'the first matching repository names, by name' }),
+    total: z.number().int().meta({ description: 'how many indexed repositories match' }),
+    repositories: z.number().int().meta({ description: 'how many repositories the index holds' }),
+    ownName: z.boolean().meta({ description: 'the pattern has {user}: it is shown matching for any user' }),
+  })
+  .meta({ id: 'AccessRulePreview' });
+
+/** The `limit` smallest names of those matching, with their count: one pass, no sort of every match. */
+function firstMatches(names: Iterable<string>, matches: (name: string) => boolean, limit: number) {
+  const first: string[] = [];
+  let total = 0;
+  for (const name of names) {
+    if (!matches(name)) continue;
+    total += 1;
+    if (first.length === limit && name >= (first[limit - 1] as string)) continue;
+    let at = first.length;
+    while (at > 0 && (first[at - 1] as string) > name) at -= 1;
+    first.splice(at, 0, name);
+    if (first.length > limit) first.pop();
+  }
+  return { first, total };
+}
+
 export async function accessRuleRoutes(instance: FastifyInstance): Promise<void> {
   const app = instance.withTypeProvider<ZodTypeProvider>();
   const { store, access } = app.services;
@@ -67,6 +110,29 @@ export async function accessRuleRoutes(instance: FastifyInstance): Promise<void>
     '/api/v1/access-rules',
     { schema: { querystring: listQuerySchema, response: { 200: z.array(ruleRecordSchema), ...errorResponses } } },
     async (request, reply) => sendList(reply, 'access-rules', request.query, await store.rules.list(request.query)),
+  );
+
+  app.get(
+    '/api/v1/access-rules/preview',
+    { schema: { querystring: previewQuerySchema, response: { 200: previewSchema, ...errorResponses } } },
+    async (request) => {
+      const { pattern, limit } = request.query;
+      // In memory over the index's names (re-read at most once a second), only for admins and managers.
+      const compiled = compilePattern(pattern);
+      const repositories = await app.services.visibility.repositories();
+      const { first, total } = firstMatches(
+        repositories.map((repository) => repository.name),
+        (name) => compiled.matchesSomeOwnName(name),
+        limit,
+      );
+      return {
+        pattern,
+        matches: first,
+        total,
+        repositories: repositories.length,
+        ownName: pattern.includes(OWN_NAME_PLACEHOLDER),
+      };
+    },
   );
 
   app.get('/api/v1/access-rules/:id', { schema: { params: idParamsSchema, response: one } }, async (request) => {

@@ -13,6 +13,8 @@ export interface Visibility {
   visibleIds(user: SnapshotUser): Promise<readonly number[] | undefined>;
   /** Whether the user may see (pull) this repository. */
   canSee(user: SnapshotUser, repository: string): boolean;
+  /** Every indexed repository's id and name, in id order (the same list, re-read at most once per refresh period). */
+  repositories(): Promise<ReadonlyArray<{ id: number; name: string }>>;
 }
 
 const seesEverything = (user: SnapshotUser) => user.role === 'admin' || user.role === 'manager';
@@ -48,6 +50,7 @@ export function createVisibility(store: Store, access: AccessState, options: { r
 
   return {
     canSee,
+    repositories: repositoryList,
     async visibleIds(user) {
       if (seesEverything(user)) return undefined;
       const list = await repositoryList();

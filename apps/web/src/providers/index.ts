@@ -1,4 +1,5 @@
 /** The app's providers, wired once: one API client shared by the data and auth providers. */
+import { type AdminRequests, createAdminRequests } from './admin-requests';
 import { createApiClient, memoryCsrfSource } from './api-client';
 import { createAuthProvider, type SessionAuthProvider } from './auth-provider';
 import { createDataProvider } from './data-provider';
@@ -12,3 +13,5 @@ export const authProvider: SessionAuthProvider = auth;
 /** For the pages that call the session API directly (sign-in options, password reset). */
 export const apiClient = api;
 export const dataProvider = createDataProvider(api);
+/** The admin screens' calls beyond records: pattern preview, access check, secret rotation, reset mail. */
+export const adminRequests: AdminRequests = createAdminRequests(api);

@@ -10,6 +10,11 @@ export interface CompiledPattern {
   readonly source: string;
   /** True when `name` matches; `ownName` replaces `{user}` (patterns with `{user}` never match without it). */
   matches(name: string, ownName?: string): boolean;
+  /**
+   * True when `name` matches for some own name: `{user}` stands for any non-empty text without `/` (a login), the
+   * same text at every `{user}`. Without `{user}` it is `matches(name)`. For previews of a rule over many callers.
+   */
+  matchesSomeOwnName(name: string): boolean;
 }
 
 const SEGMENT_CHARS = /^[a-z0-9._*-]+$/;
@@ -57,17 +62,23 @@ export function compilePattern(pattern: string): CompiledPattern {
   const hasWildcard = pattern.includes('*');
   const hasPlaceholder = pattern.includes(OWN_NAME_PLACEHOLDER);
   if (!hasWildcard && !hasPlaceholder) {
-    return { source: pattern, matches: (name) => name === pattern };
+    const matches = (name: string) => name === pattern;
+    return { source: pattern, matches, matchesSomeOwnName: matches };
   }
   if (!hasPlaceholder) {
     const regexp = new RegExp(`^${toRegExpSource(pattern)}$`);
-    return { source: pattern, matches: (name) => regexp.test(name) };
+    const matches = (name: string) => regexp.test(name);
+    return { source: pattern, matches, matchesSomeOwnName: matches };
   }
   // The own name is substituted literally; one RegExp per distinct own name is cached.
   const parts = pattern.split(OWN_NAME_PLACEHOLDER).map(toRegExpSource);
   const cache = new Map<string, RegExp>();
+  // Any own name: the first `{user}` captures it, every later one must repeat it (a backreference).
+  const [first, ...rest] = parts;
+  const anyOwnName = new RegExp(`^${first ?? ''}(?<own>[^/]+)${rest.join('\\k<own>')}$`);
   return {
     source: pattern,
+    matchesSomeOwnName: (name) => anyOwnName.test(name),
     matches(name, ownName) {
       if (!ownName) return false;
       let regexp = cache.get(ownName);
