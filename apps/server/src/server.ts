@@ -8,12 +8,12 @@ import { EVERY_INTERFACE } from './config/listen-address';
 import type { Config } from './config/schema';
 import { type AccessLog, openAccessLog } from './http/access-log';
 import { hasWebApp, webAppDir } from './http/web-app';
+import { metricsRoutes } from './routes/metrics';
 import { SyncRunningElsewhere } from './runtime/cluster-sync';
 import { embeddedFiles } from './runtime/embedded-files';
 import { servingPort } from './runtime/public-url';
-import { type HttpsSetup, prepareHttps } from './tls/https-setup';
-import { metricsRoutes } from './routes/metrics';
 import { createServices, type Services } from './runtime/services';
+import { type HttpsSetup, prepareHttps } from './tls/https-setup';
 
 /** Retries of the first sync: 1 s, doubling, at most a minute apart. */
 const FIRST_SYNC_RETRY_MS = 1000;

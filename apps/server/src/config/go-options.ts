@@ -38,7 +38,12 @@ export const GO_OPTIONS: readonly GoOption[] = [
   { env: 'RA_STORE_EMBED_DB_PATH', flag: 'store.embed.path', kind: 'renamed', ours: 'store.embed.path' },
   { env: 'RA_REGISTRY_HTTPS_CERT', flag: 'registry.https-certs', kind: 'renamed', ours: 'registry.https-certs' },
   // The same option as its source names it (its README documents the line above).
-  { env: 'RA_REGISTRY_CERTS_CERT_HTTPS', flag: 'registry.certs.https-cert', kind: 'renamed', ours: 'registry.https-certs' },
+  {
+    env: 'RA_REGISTRY_CERTS_CERT_HTTPS',
+    flag: 'registry.certs.https-cert',
+    kind: 'renamed',
+    ours: 'registry.https-certs',
+  },
   { env: 'RA_AUTH_TOKEN_SECRET', flag: 'auth.token-secret', kind: 'no-effect', reason: UI_SESSIONS },
   {
     env: 'RA_AUTH_ISSUER_NAME',

@@ -25,9 +25,9 @@ import { createStorePruning, PRUNE_INTERVAL_MS, type StorePruning } from '../ser
 import { createTagDetails, type TagDetails } from '../services/tag-details';
 import { createVisibility, type Visibility } from '../services/visibility';
 import { clusterWideSync } from './cluster-sync';
+import { markInitialPassword } from './initial-password';
 import { jwksFilePath, writeJwksFile } from './jwks-file';
 import { type Leadership, startLeadership } from './leader';
-import { markInitialPassword } from './initial-password';
 import { openConfiguredStore } from './open-store';
 import { configuredPasswordHasher } from './password-policy';
 import { type RuntimePaths, resolvePaths } from './paths';
