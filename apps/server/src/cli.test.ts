@@ -141,7 +141,7 @@ describe('registry-admin CLI', () => {
       RA_REGISTRY_SERVCE: 'typo',
     });
     expect(result.code, result.stderr).toBe(0);
-    expect(parseYaml(result.stdout).auth.token.realm).toBe('http://ra.example.org:80/api/v1/registry/auth');
+    expect(parseYaml(result.stdout).auth.token.realm).toBe('http://ra.example.org/api/v1/registry/auth');
     expect(result.stderr.split('\n').filter(Boolean)).toEqual([
       'registry-admin: warning: RA_HOST_NAME (--hostname of the Go registry-admin) sets --hostname (RA_HOSTNAME); ' +
         'rename it to RA_HOSTNAME',

@@ -16,7 +16,8 @@ const TIMEOUT_MS = 5_000;
 /** The `/healthz` URL of the server `config` starts: its own address, or loopback when it listens everywhere. */
 export function healthUrl(config: Config): string {
   const port = servingPort(config);
-  if (port === 0) throw new CliError('healthcheck needs a fixed --port (RA_PORT, or --ssl.port with TLS), not 0', 2);
+  if (port === 0)
+    throw new CliError('healthcheck needs a fixed --port (RA_PORT), or --ssl.port (RA_SSL_PORT) with TLS, not 0', 2);
   const host =
     config.listen === EVERY_INTERFACE || config.listen === '0.0.0.0'
       ? '127.0.0.1'

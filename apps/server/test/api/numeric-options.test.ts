@@ -73,7 +73,11 @@ describe('numeric options', () => {
       .filter((option) => option.flag !== 'config-file')
       // Byte sizes are read with a unit (10M) and tested with their own cases in load.test.ts.
       .filter((option) => option.flag !== 'logger.max-size')
-      .filter((option) => typeof valueAt(defaults, option.path) === 'number')
+      // The TLS ports have no default (they follow --port, or are off) but are numbers when given.
+      .filter(
+        (option) =>
+          typeof valueAt(defaults, option.path) === 'number' || ['ssl.port', 'ssl.http-port'].includes(option.flag),
+      )
       .map((option) => option.flag);
     expect(numberValued.length).toBeGreaterThan(10);
     expect(numericOptions.map((option) => option.flag)).toEqual(numberValued);
