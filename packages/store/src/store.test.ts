@@ -944,6 +944,7 @@ describe.each(targets)('store on $name', (target) => {
         role: 'user',
         disabled: false,
         passwordHash: 'hash-snap',
+        registryPasswordHash: null,
         groups: [group.id],
       });
       expect(snapshot.rules.some((r) => r.pattern === 'snap/*' && r.subjectId === group.id)).toBe(true);
