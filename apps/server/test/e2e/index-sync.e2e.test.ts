@@ -233,6 +233,7 @@ describeE2E('index sync with the real registry', () => {
     });
     expect(deleted.status).toBe(200);
     expect(await deleted.json()).toEqual({
+      id: 'sync/del:a',
       repository: 'sync/del',
       tag: 'a',
       digest: other.manifestDigest,

@@ -8,6 +8,7 @@
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateCertificateSet } from '@registry-admin/cert-builder';
 import {
   buildOciImage,
   copyToRegistry,
@@ -77,6 +78,10 @@ describeE2E("the Go registry-admin's configuration examples, unchanged", () => {
     dir = await mkdtemp(join(tmpdir(), 'ra-seed-'));
     await mkdir(join(dir, 'ssl'));
     await mkdir(join(dir, 'log'));
+    // Its HTTPS certificate for the registry (--registry.https-certs is read at start) and its own TLS pair.
+    const tls = await generateCertificateSet({ dnsNames: ['localhost'] });
+    await writeFile(join(dir, 'ssl', 'cert.pem'), tls.certificatePem);
+    await writeFile(join(dir, 'ssl', 'key.pem'), tls.privateKeyPem, { mode: 0o600 });
     registry = await startRegistry();
     const registryPort = Number(new URL(registry.url).port);
     const certs = join(dir, 'certs');
@@ -170,8 +175,18 @@ describeE2E("the Go registry-admin's configuration examples, unchanged", () => {
       { flag: 'logger.stdout', env: 'RA_LOGGER_STDOUT', value: true },
       { flag: 'logger.enabled', env: 'RA_LOGGER_ENABLED', value: true },
       { flag: 'logger.file', env: 'RA_LOGGER_FILE', value: join(dir, 'log', 'access.log') },
-      { flag: 'logger.max-size', env: 'RA_LOGGER_SIZE', value: '10M' },
-      { flag: 'logger.max-backups', env: 'RA_LOGGER_BACKUPS', value: '10' },
+      {
+        flag: 'logger.max-size',
+        env: 'RA_LOGGER_SIZE',
+        value: '10M',
+        ours: { path: 'logger.max-size', value: 10 * 1024 * 1024 },
+      },
+      {
+        flag: 'logger.max-backups',
+        env: 'RA_LOGGER_BACKUPS',
+        value: '10',
+        ours: { path: 'logger.max-backups', value: 10 },
+      },
       { flag: 'ssl.type', env: 'RA_SSL_TYPE', value: 'none', ours: { path: 'ssl.type', value: 'none' } },
       {
         flag: 'ssl.cert',
