@@ -2,7 +2,7 @@
  * The admin app: providers, theme, and the resources a role may see. Admin screens are not even declared for other
  * roles (the API refuses them anyway).
  */
-import { lazy, Suspense } from 'react';
+import { Suspense } from 'react';
 import { Admin, Authenticated, CustomRoutes, Loading, Resource } from 'react-admin';
 import { Route } from 'react-router-dom';
 import accessCheck from './access-check';
@@ -10,6 +10,7 @@ import accessRules from './access-rules';
 import activity from './activity';
 import audit from './audit';
 import groups from './groups';
+import { lazyView, resourceViews, type ViewRoutes } from './lazy-view';
 import { ProfilePage } from './profile';
 import { authProvider, dataProvider } from './providers';
 import repositories from './repositories';
@@ -20,7 +21,25 @@ import { darkTheme, lightTheme } from './theme';
 import users from './users';
 
 /** The first page; loaded on its own so the sign-in page does not wait for it. */
-const Dashboard = lazy(() => import('./dashboard/Dashboard'));
+const Dashboard = lazyView(() => import('./dashboard/Dashboard'));
+
+/**
+ * The view each path opens on, for `preloadViewFor` at start-up: its chunk loads while the session is checked, and the
+ * first page renders without waiting on a Suspense fallback. Views a role may not open are refused by the API anyway.
+ */
+export const VIEW_ROUTES: ViewRoutes = [
+  [/^\/$/, Dashboard],
+  [new RegExp(`^${PROFILE_PATH}/?$`), ProfilePage],
+  ...resourceViews('repositories', repositories),
+  ...resourceViews('tags', tags),
+  ...resourceViews('users', users),
+  ...resourceViews('groups', groups),
+  ...resourceViews('service-accounts', serviceAccounts),
+  ...resourceViews('access-rules', accessRules),
+  ...resourceViews('access-check', accessCheck),
+  ...resourceViews('events', activity),
+  ...resourceViews('audit-events', audit),
+];
 
 /** A resource's list alone (no create, no edit). */
 const readOnly = <R extends { create?: unknown; edit?: unknown }>({ create: _c, edit: _e, ...rest }: R) => rest;

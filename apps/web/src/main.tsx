@@ -2,11 +2,15 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';
-import { App } from './App';
+import { App, VIEW_ROUTES } from './App';
+import { preloadViewFor } from './lazy-view';
 import { upgradeOldResetLink } from './session';
 
 const upgraded = upgradeOldResetLink(window.location);
 if (upgraded) window.history.replaceState(null, '', upgraded);
+
+// The first page's view loads while the session is checked, so it renders as soon as its data is there.
+void preloadViewFor(window.location.pathname, VIEW_ROUTES);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

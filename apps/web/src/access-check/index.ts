@@ -3,10 +3,10 @@
  * in the menu like the other admin screens. The page loads lazily.
  */
 import PolicyIcon from '@mui/icons-material/Policy';
-import { lazy } from 'react';
+import { lazyView } from '../lazy-view';
 
 export default {
-  list: lazy(() => import('./AccessCheck')),
+  list: lazyView(() => import('./AccessCheck')),
   icon: PolicyIcon,
   options: { label: 'Access checker' },
 };

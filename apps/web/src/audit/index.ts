@@ -1,9 +1,9 @@
 /** The audit-events resource: the audit log (admins and managers). The view loads lazily. */
 import HistoryIcon from '@mui/icons-material/History';
-import { lazy } from 'react';
+import { lazyView } from '../lazy-view';
 
 export default {
-  list: lazy(() => import('./AuditList')),
+  list: lazyView(() => import('./AuditList')),
   icon: HistoryIcon,
   options: { label: 'Audit log' },
 };

@@ -1,11 +1,11 @@
 /** The groups resource: named sets of users that access rules name. Views load lazily. */
 import GroupsIcon from '@mui/icons-material/Groups';
-import { lazy } from 'react';
+import { lazyView } from '../lazy-view';
 
 export default {
-  list: lazy(() => import('./GroupList')),
-  create: lazy(() => import('./GroupCreate')),
-  edit: lazy(() => import('./GroupEdit')),
+  list: lazyView(() => import('./GroupList')),
+  create: lazyView(() => import('./GroupCreate')),
+  edit: lazyView(() => import('./GroupEdit')),
   icon: GroupsIcon,
   recordRepresentation: 'name',
 };

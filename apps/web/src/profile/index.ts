@@ -1,4 +1,4 @@
 /** The user's own profile page, loaded on demand. */
-import { lazy } from 'react';
+import { lazyView } from '../lazy-view';
 
-export const ProfilePage = lazy(() => import('./ProfilePage'));
+export const ProfilePage = lazyView(() => import('./ProfilePage'));

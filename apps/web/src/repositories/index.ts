@@ -1,10 +1,10 @@
 /** The repositories resource: what the registry holds, as the index knows it. Views load lazily. */
 import StorageIcon from '@mui/icons-material/Storage';
-import { lazy } from 'react';
+import { lazyView } from '../lazy-view';
 
 export default {
-  list: lazy(() => import('./RepositoryList')),
-  show: lazy(() => import('./RepositoryShow')),
+  list: lazyView(() => import('./RepositoryList')),
+  show: lazyView(() => import('./RepositoryShow')),
   icon: StorageIcon,
   recordRepresentation: 'name',
 };

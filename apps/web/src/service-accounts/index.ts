@@ -1,11 +1,11 @@
 /** The service-accounts resource: credentials for CI and deployments, with a secret shown once. Views load lazily. */
 import SmartToyIcon from '@mui/icons-material/SmartToy';
-import { lazy } from 'react';
+import { lazyView } from '../lazy-view';
 
 export default {
-  list: lazy(() => import('./ServiceAccountList')),
-  create: lazy(() => import('./ServiceAccountCreate')),
-  edit: lazy(() => import('./ServiceAccountEdit')),
+  list: lazyView(() => import('./ServiceAccountList')),
+  create: lazyView(() => import('./ServiceAccountCreate')),
+  edit: lazyView(() => import('./ServiceAccountEdit')),
   icon: SmartToyIcon,
   recordRepresentation: 'name',
   options: { label: 'Service accounts' },

@@ -1,10 +1,10 @@
 /** The tags resource: every tag searched across repositories, and one tag's page. Views load lazily. */
 import LabelIcon from '@mui/icons-material/Label';
-import { lazy } from 'react';
+import { lazyView } from '../lazy-view';
 
 export default {
-  list: lazy(() => import('./TagList')),
-  show: lazy(() => import('./TagShow')),
+  list: lazyView(() => import('./TagList')),
+  show: lazyView(() => import('./TagShow')),
   icon: LabelIcon,
   recordRepresentation: 'id',
 };

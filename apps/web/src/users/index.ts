@@ -1,11 +1,11 @@
 /** The users resource: admins create, edit and list accounts. Views load lazily, on first visit. */
 import PeopleIcon from '@mui/icons-material/People';
-import { lazy } from 'react';
+import { lazyView } from '../lazy-view';
 
 export default {
-  list: lazy(() => import('./UserList')),
-  create: lazy(() => import('./UserCreate')),
-  edit: lazy(() => import('./UserEdit')),
+  list: lazyView(() => import('./UserList')),
+  create: lazyView(() => import('./UserCreate')),
+  edit: lazyView(() => import('./UserEdit')),
   icon: PeopleIcon,
   recordRepresentation: 'login',
 };
