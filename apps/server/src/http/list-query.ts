@@ -86,6 +86,8 @@ export function sendList<T>(reply: FastifyReply, resource: string, query: ListQu
   const start = query.range?.[0] ?? 0;
   const end = result.items.length > 0 ? start + result.items.length - 1 : start;
   reply.header('Content-Range', `${resource} ${start}-${end}/${result.total}`);
-  reply.header('Access-Control-Expose-Headers', 'Content-Range');
+  // The total of a search with very many matches is sampled, not counted: the UI shows it as "about".
+  if (result.estimated) reply.header('X-Total-Estimated', 'true');
+  reply.header('Access-Control-Expose-Headers', result.estimated ? 'Content-Range, X-Total-Estimated' : 'Content-Range');
   return result.items;
 }

@@ -71,7 +71,8 @@ export async function registerApiDocs(app: FastifyInstance, version: string): Pr
         description:
           'Token server and access manager for the distribution container registry. Lists follow the react-admin ' +
           '"simple REST" convention (`sort`, `range` and `filter` as JSON query parameters, `Content-Range` in the ' +
-          'answer). Every error is `{"error":{"code","message","field"?}}`.',
+          'answer; a search with very many matches gives an estimated total there and says so with ' +
+          '`X-Total-Estimated: true`). Every error is `{"error":{"code","message","field"?}}`.',
       },
       components: {
         securitySchemes: {

@@ -324,7 +324,7 @@ export async function repositoryRoutes(instance: FastifyInstance): Promise<void>
     }
     const only = await visibility.visibleIds(user);
     const tags = await store.index.listTags(repository, { ...query, filter }, only ? { only } : {});
-    return sendList(reply, 'tags', query, { items: tags.items.map(tagRecord), total: tags.total });
+    return sendList(reply, 'tags', query, { ...tags, items: tags.items.map(tagRecord) });
   });
 
   /**

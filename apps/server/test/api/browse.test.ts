@@ -151,4 +151,30 @@ describe('browsing API', () => {
     expect((await get('/api/v1/tags/team/api', carol)).statusCode).toBe(400);
     expect((await get('/api/v1/tags/Team/api:latest', carol)).statusCode).toBe(400);
   });
+  it('says when a search total is estimated (very many matches), and only then', async () => {
+    const { index } = t.services.store;
+    const id = await index.ensureRepository('many/app');
+    await index.putManifest(id, {
+      digest: 'sha256:bb',
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      size: 1,
+      created: null,
+      platforms: [],
+      blobs: [],
+    });
+    await index.applyTags(
+      id,
+      Array.from({ length: 3000 }, (_, i) => ({ name: `build-${i}`, digest: 'sha256:bb' })),
+    );
+    const many = await get(`/api/v1/tags?filter=${q({ q: 'many/app:build-' })}&range=[0,9]`, adminAuth());
+    expect(many.statusCode).toBe(200);
+    expect(many.json()).toHaveLength(10);
+    expect(many.headers['x-total-estimated']).toBe('true');
+    expect(many.headers['access-control-expose-headers']).toContain('X-Total-Estimated');
+    const total = Number(String(many.headers['content-range']).split('/')[1]);
+    expect(total).toBeGreaterThan(2000);
+    const few = await get(`/api/v1/tags?filter=${q({ q: 'many/app:build-29' })}`, adminAuth());
+    expect([few.headers['content-range'], few.headers['x-total-estimated']]).toEqual(['tags 0-24/111', undefined]);
+    await index.removeRepositories(['many/app']);
+  });
 });

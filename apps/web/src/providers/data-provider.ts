@@ -57,7 +57,10 @@ function recordPath(resource: string, id: Identifier): string {
 export function createDataProvider(api: ApiClient): DataProvider {
   const list = async <R extends RaRecord>(resource: string, query: string, signal?: AbortSignal) => {
     const response = await api.request<R[]>(`/${resource}${query}`, signal ? { signal } : {});
-    return { data: response.json, total: totalFromContentRange(response.headers.get('Content-Range'), resource) };
+    const total = totalFromContentRange(response.headers.get('Content-Range'), resource);
+    // A search with very many matches has a sampled total: the pagination then reads "about".
+    const estimated = response.headers.get('X-Total-Estimated') === 'true';
+    return { data: response.json, total, ...(estimated ? { meta: { totalEstimated: true } } : {}) };
   };
 
   return {

@@ -53,6 +53,21 @@ describe('data provider', () => {
     expect(calls[0]?.credentials).toBe('same-origin');
   });
 
+  it('passes on that a search total is estimated, so the pagination can say "about"', async () => {
+    const { fetch } = recordingFetch([
+      { body: [{ id: 'a:1' }], headers: { 'Content-Range': 'tags 0-0/20000', 'X-Total-Estimated': 'true' } },
+      { body: [{ id: 'a:1' }], headers: { 'Content-Range': 'tags 0-0/1' } },
+    ]);
+    const data = createDataProvider(createApiClient({ fetch }));
+    const params = { pagination: { page: 1, perPage: 1 }, sort: { field: 'name', order: 'ASC' as const }, filter: {} };
+    expect(await data.getList('tags', params)).toEqual({
+      data: [{ id: 'a:1' }],
+      total: 20000,
+      meta: { totalEstimated: true },
+    });
+    expect(await data.getList('tags', params)).toEqual({ data: [{ id: 'a:1' }], total: 1 });
+  });
+
   it('fails loudly on a list without Content-Range', async () => {
     const { fetch } = recordingFetch([{ body: [] }]);
     const data = createDataProvider(createApiClient({ fetch }));

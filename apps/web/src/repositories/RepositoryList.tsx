@@ -8,7 +8,6 @@ import {
   FunctionField,
   List,
   NumberField,
-  Pagination,
   SearchInput,
   TextField,
   useListContext,
@@ -16,6 +15,7 @@ import {
 import { CopyText } from './CopyText';
 import { EmptyState } from './EmptyState';
 import { formatBytes } from './format';
+import { ListPagination } from './ListPagination';
 import { pullCommand, useRegistryStatus } from './registry-status';
 
 const filters = [<SearchInput key="q" source="q" alwaysOn placeholder="Search repositories" />];
@@ -45,7 +45,7 @@ export default function RepositoryList() {
       filters={filters}
       sort={{ field: 'name', order: 'ASC' }}
       perPage={25}
-      pagination={<Pagination rowsPerPageOptions={[10, 25, 50, 100]} />}
+      pagination={<ListPagination rowsPerPageOptions={[10, 25, 50, 100]} />}
       empty={<NoRepositories />}
     >
       <Datagrid bulkActionButtons={false} rowClick="show" empty={<NoRepositories />}>

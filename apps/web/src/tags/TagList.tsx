@@ -2,9 +2,10 @@
  * Every tag the caller may see, across repositories: searched on the server over `repository:tag` (so `app:1.` finds
  * the 1.x tags of every repository named like app), sorted and paged there too.
  */
-import { Datagrid, DateField, FunctionField, List, Pagination, SearchInput, TextField } from 'react-admin';
+import { Datagrid, DateField, FunctionField, List, SearchInput, TextField } from 'react-admin';
 import { EmptyState } from '../repositories/EmptyState';
 import { formatBytes } from '../repositories/format';
+import { ListPagination } from '../repositories/ListPagination';
 import { shortDigest, type TagRecord } from '../repositories/RepositoryTags';
 
 const filters = [<SearchInput key="q" source="q" alwaysOn placeholder="Search repository:tag" />];
@@ -15,7 +16,7 @@ export default function TagList() {
       filters={filters}
       sort={{ field: 'pushedAt', order: 'DESC' }}
       perPage={25}
-      pagination={<Pagination rowsPerPageOptions={[25, 50, 100]} />}
+      pagination={<ListPagination rowsPerPageOptions={[25, 50, 100]} />}
       empty={<EmptyState title="No tags yet" text="Push an image to the registry and its tags appear here." />}
     >
       <Datagrid

@@ -15,7 +15,9 @@ export interface ListQuery {
 
 export interface ListResult<T> {
   items: T[];
+  /** Exact, unless `estimated` (a search with very many matches: then the total is sampled, not counted). */
   total: number;
+  estimated?: boolean;
 }
 
 export const MAX_PAGE = 1000;
@@ -138,8 +140,8 @@ export async function runList<Row, T>(
   map: (rows: Row[]) => Promise<T[]> | T[],
   /** Unique column(s) that order rows with equal sort values. */
   tiebreak: string | readonly string[] = 'id',
-  /** The total when the caller already knows it (the count query is then skipped). */
-  knownTotal?: number,
+  /** The total when the caller already knows (or has estimated) it: the count query is then skipped. */
+  known?: { total: number; estimated?: boolean },
 ): Promise<ListResult<T>> {
   let ordered = base.selectAll().orderBy(sql.ref(page.column), page.direction);
   for (const column of typeof tiebreak === 'string' ? [tiebreak] : tiebreak) {
@@ -148,11 +150,11 @@ export async function runList<Row, T>(
   }
   const [rows, count] = await Promise.all([
     ordered.limit(page.limit).offset(page.offset).execute() as Promise<Row[]>,
-    (knownTotal !== undefined
-      ? Promise.resolve({ total: knownTotal })
+    (known !== undefined
+      ? Promise.resolve({ total: known.total })
       : base.select((eb) => eb.fn.countAll<number | string>().as('total')).executeTakeFirstOrThrow()) as Promise<{
       total: number | string;
     }>,
   ]);
-  return { items: await map(rows), total: Number(count.total) };
+  return { items: await map(rows), total: Number(count.total), ...(known?.estimated ? { estimated: true } : {}) };
 }

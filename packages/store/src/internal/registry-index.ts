@@ -289,9 +289,33 @@ async function applyTagsIn(trx: Executor, repositoryId: number, change: TagChang
   }
 }
 
-/** Up to this many search matches are fetched by rowid (see `search`); up to PROBE in the first, probing query. */
-const FEW = 5000;
-const PROBE = 500;
+/** Searches count their matches exactly up to this many (see `search`); above it the total is sampled. */
+const EXACT = 2000;
+/**
+ * What an estimate above EXACT reads: WINDOWS runs of WINDOW consecutive rowids, placed over the table by a fixed
+ * pseudo-random sequence. Runs keep the reads to a few pages each, and hold whole periods of rows that repeat (one
+ * `latest` among every repository's few tags), which single rows at a fixed stride could alias with.
+ */
+const WINDOWS = 16;
+const WINDOW = 64;
+
+/** Where the estimate's windows start in [0, span - WINDOW]: the same for the same table size, so pages agree. */
+function windowStarts(span: number): number[] {
+  let state = 0x9e3779b9;
+  const starts = new Set<number>();
+  for (let i = 0; i < WINDOWS; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    starts.add(Math.floor((state / 2 ** 32) * Math.max(1, span - WINDOW + 1)));
+  }
+  return [...starts];
+}
+
+/** A total as a reader takes an estimate: two significant digits. */
+function roughly(value: number): number {
+  if (value < 100) return Math.round(value);
+  const scale = 10 ** (Math.floor(Math.log10(value)) - 1);
+  return Math.round(value / scale) * scale;
+}
 
 export function registryIndexRepository(db: Executor, dialect: Dialect) {
   /** `column in (ids)` with the whole list as one bound value (lists can exceed the driver's parameter limit). */
@@ -302,38 +326,68 @@ export function registryIndexRepository(db: Executor, dialect: Dialect) {
       : sql<boolean>`${eb.ref(column as never)} in (select value from json_each(${JSON.stringify(ids)}))`;
 
   /**
+   * How many rows of `table` pass `where`, estimated from WINDOWS × WINDOW rows read by rowid range (no scan); never
+   * below `atLeast`, which the caller has counted.
+   */
+  const estimate = async (table: 'repositories' | 'tags', where: RawBuilder<boolean>, atLeast: number) => {
+    const source = sql.raw(table === 'tags' ? 'index_tags' : 'index_repositories');
+    const key = sql.raw(table === 'tags' ? 'rowid' : 'id');
+    // Two subqueries: SQLite answers a lone min() or max() from the index's ends, not both in one select.
+    const bounds = await sql<{
+      lo: number | null;
+      hi: number | null;
+    }>`select (select min(${key}) from ${source}) as lo, (select max(${key}) from ${source}) as hi`.execute(db);
+    const lo = Number(bounds.rows[0]?.lo ?? 0);
+    const span = Number(bounds.rows[0]?.hi ?? 0) - lo + 1;
+    const starts = JSON.stringify(windowStarts(span).map((start) => lo + start));
+    // The windows drive the join: each is one rowid range lookup into the table.
+    const sampled = await sql<{ hits: number | null }>`select sum(${where}) as hits
+      from json_each(${starts}) as w cross join ${source}
+      on ${source}.${key} >= w.value and ${source}.${key} < w.value + ${WINDOW}`.execute(db);
+    const hits = Number(sampled.rows[0]?.hits ?? 0);
+    const read = Math.min(span, WINDOWS * WINDOW);
+    return Math.max(atLeast, roughly((hits * span) / read));
+  };
+
+  /**
    * A case-insensitive substring test on repository names (`table` = repositories) or `repository:tag` (tags). On
-   * SQLite, three characters or more go through the FTS5 trigram table: up to 5,000 matches are fetched by rowid
-   * and sorted; more are found faster by walking the sort order with LIKE, which stops at the page (the total then
-   * comes from the FTS table's count, cheaper than counting LIKE matches). PostgreSQL's planner makes that choice itself with the pg_trgm indexes.
+   * SQLite, three characters or more go through the FTS5 trigram table: up to EXACT matches are fetched by rowid (one
+   * query, its cost grows with the matches it reads) and sorted; more are found faster by walking the sort order with
+   * LIKE, which stops at the page, and their total is estimated (`estimated`) instead of counting them all. Shorter
+   * text has no trigram: LIKE, its matches counted up to EXACT, then estimated the same way. PostgreSQL's planner
+   * chooses between its pg_trgm indexes and the sort order itself, and counts.
    */
   const search = async (
     table: 'repositories' | 'tags',
     text: string,
-  ): Promise<{ where: RawBuilder<boolean>; matches?: number }> => {
+  ): Promise<{ where: RawBuilder<boolean>; matches?: number; estimated?: boolean }> => {
     const pattern = likePattern(text);
     const like = sql<boolean>`lower(${table === 'tags' ? sql`repository || ':' || name` : sql.ref('name')}) like ${pattern} escape '\\'`;
+    if (dialect === 'postgres') return { where: like };
+    const source = sql.raw(table === 'tags' ? 'index_tags' : 'index_repositories');
     // The phrase is the lowercased text LIKE looks for, quoted (so FTS operators are literal): the trigram match then
     // finds at least what LIKE finds, and LIKE on the FTS table's own text narrows it to exactly that (the FTS folds
     // case beyond ASCII, SQLite's lower() does not), so both paths below give the same rows.
     const lowered = text.toLowerCase();
-    if (dialect === 'postgres' || [...lowered].length < 3) return { where: like };
+    if ([...lowered].length < 3) {
+      const counted = await sql<{ n: number }>`select count(*) as n from (select 1 from ${source} where ${like} limit ${EXACT + 1})`.execute(db);
+      const matches = Number(counted.rows[0]?.n ?? 0);
+      if (matches <= EXACT) return { where: like, matches };
+      return { where: like, matches: await estimate(table, like, matches), estimated: true };
+    }
     const phrase = `"${lowered.replace(/"/g, '""')}"`;
     const fts = table === 'tags' ? sql.raw('index_tags_search') : sql.raw('index_repositories_search');
     const key = sql.raw(table === 'tags' ? 'rowid' : 'id');
-    const matching = sql`${fts} match ${phrase} and lower(text) like ${pattern} escape '\\'`;
-    // One evaluation of the match gives the rowids when they are very few.
-    const probe = await sql<{
+    const found = await sql<{
       id: number;
-    }>`select rowid as id from ${fts} where ${matching} limit ${PROBE + 1}`.execute(db);
-    if (probe.rows.length <= PROBE) {
-      const ids = JSON.stringify(probe.rows.map((row) => row.id));
-      return { where: sql<boolean>`${key} in (select value from json_each(${ids}))`, matches: probe.rows.length };
+    }>`select rowid as id from ${fts} where ${fts} match ${phrase} and lower(text) like ${pattern} escape '\\' limit ${EXACT + 1}`.execute(
+      db,
+    );
+    if (found.rows.length <= EXACT) {
+      const ids = JSON.stringify(found.rows.map((row) => row.id));
+      return { where: sql<boolean>`${key} in (select value from json_each(${ids}))`, matches: found.rows.length };
     }
-    const counted = await sql<{ n: number }>`select count(*) as n from ${fts} where ${matching}`.execute(db);
-    const matches = Number(counted.rows[0]?.n ?? 0);
-    if (matches > FEW) return { where: like, matches };
-    return { where: sql<boolean>`${key} in (select rowid from ${fts} where ${matching})`, matches };
+    return { where: like, matches: await estimate(table, like, found.rows.length), estimated: true };
   };
 
   return {
@@ -543,11 +597,13 @@ export function registryIndexRepository(db: Executor, dialect: Dialect) {
       let base = db.selectFrom('index_repositories');
       const only = options.only;
       if (only) base = base.where((eb) => inIds(eb, 'id', only));
-      let knownTotal: number | undefined;
+      let known: { total: number; estimated?: boolean } | undefined;
       if (typeof filter.q === 'string') {
         const found = await search('repositories', filter.q);
         base = base.where(found.where);
-        if (!only && !filter.id && !filter.name) knownTotal = found.matches;
+        if (!only && !filter.id && !filter.name && found.matches !== undefined) {
+          known = { total: found.matches, estimated: found.estimated };
+        }
       }
       if (Array.isArray(filter.id))
         base = filter.id.length ? base.where('id', 'in', filter.id) : base.where('id', '=', -1);
@@ -559,7 +615,7 @@ export function registryIndexRepository(db: Executor, dialect: Dialect) {
         page,
         (rows) => rows.map(toRepository),
         tiebreak,
-        knownTotal,
+        known,
       );
     },
 
@@ -604,15 +660,15 @@ export function registryIndexRepository(db: Executor, dialect: Dialect) {
       }
       const only = options.only;
       if (only) base = base.where((eb) => inIds(eb, 'repository_id', only));
-      let knownTotal: number | undefined;
+      let known: { total: number; estimated?: boolean } | undefined;
       if (typeof filter.q === 'string') {
         const q = filter.q;
         if (repository === undefined) {
           const found = await search('tags', q);
           base = base.where(found.where);
-          if (!only && filter.digest === undefined && filter.id === undefined && filter.repositoryId === undefined) {
-            knownTotal = found.matches;
-          }
+          const alone =
+            !only && filter.digest === undefined && filter.id === undefined && filter.repositoryId === undefined;
+          if (alone && found.matches !== undefined) known = { total: found.matches, estimated: found.estimated };
         } else {
           base = base.where((eb) => ilike(eb, 'name', q));
         }
@@ -626,7 +682,7 @@ export function registryIndexRepository(db: Executor, dialect: Dialect) {
         page,
         (rows) => rows.map(toTag),
         repository === undefined ? ['repository', 'name'] : 'name',
-        knownTotal,
+        known,
       );
     },
   };
