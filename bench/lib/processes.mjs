@@ -5,11 +5,12 @@ const children = new Set();
 
 /**
  * Starts `node <args>` and resolves with its URL once it prints "listening on http://…". A first argument that is
- * not a JavaScript file is an executable of its own (the single executable `pnpm package` builds) and is run as such.
+ * not a JavaScript file (nor a Node option, as BENCH_NODE_ARGS gives) is an executable of its own (the single executable `pnpm package` builds) and is run as such.
  */
 export function startListening(args, label) {
   const [first = '', ...rest] = args;
-  const [command, commandArgs] = /\.[cm]?js$/.test(first) ? [process.execPath, args] : [first, rest];
+  const [command, commandArgs] =
+    /\.[cm]?js$/.test(first) || first.startsWith('-') ? [process.execPath, args] : [first, rest];
   const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.once('exit', () => children.delete(child));

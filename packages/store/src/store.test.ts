@@ -778,7 +778,11 @@ describe.each(targets)('store on $name', (target) => {
       const dense = await store.index.listTags(undefined, { filter: { q: 'dense/app:t' }, range: [100, 102] });
       expect(dense.items.map((tag) => tag.name)).toEqual(['t0100', 't0101', 't0102']);
       // Short text (no trigram) takes the other path: the same rows, the same kind of total.
-      const short = await store.index.listTags(undefined, { filter: { q: ':t' }, sort: ['name', 'ASC'], range: [0, 1] });
+      const short = await store.index.listTags(undefined, {
+        filter: { q: ':t' },
+        sort: ['name', 'ASC'],
+        range: [0, 1],
+      });
       const later = await store.index.listTags(undefined, { filter: { q: 'dense/app:t' }, range: [4000, 4001] });
       expect(later.items.map((tag) => tag.name)).toEqual(['t4000', 't4001']);
       if (target.name === 'sqlite') {

@@ -88,6 +88,9 @@ export function sendList<T>(reply: FastifyReply, resource: string, query: ListQu
   reply.header('Content-Range', `${resource} ${start}-${end}/${result.total}`);
   // The total of a search with very many matches is sampled, not counted: the UI shows it as "about".
   if (result.estimated) reply.header('X-Total-Estimated', 'true');
-  reply.header('Access-Control-Expose-Headers', result.estimated ? 'Content-Range, X-Total-Estimated' : 'Content-Range');
+  reply.header(
+    'Access-Control-Expose-Headers',
+    result.estimated ? 'Content-Range, X-Total-Estimated' : 'Content-Range',
+  );
   return result.items;
 }

@@ -6,8 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import swagger, { type SwaggerTransform, type SwaggerTransformObject } from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { embeddedFiles } from '../runtime/embedded-files';
@@ -91,15 +90,67 @@ export async function registerApiDocs(app: FastifyInstance, version: string): Pr
     transform,
     transformObject,
   });
-  // The single executable carries the page's assets itself (unpacked beside its other files).
-  const assets = embeddedFiles()?.swaggerUiDir;
-  await app.register(swaggerUi, {
-    routePrefix: DOCS_PREFIX,
-    ...(assets
-      ? { baseDir: assets, logo: { type: 'image/svg+xml', content: readFileSync(join(assets, 'logo.svg')) } }
-      : {}),
-  });
+  await app.register(lazyDocsPage);
 }
+
+/**
+ * The docs page, loaded when first asked for: Swagger UI's plugin (with its static file server and YAML writer) costs
+ * start-up time and memory every process would pay for a page few open. Its routes run in a Fastify instance of their
+ * own, made on the first request, which serves this server's document; requests are handed to it with `inject`.
+ */
+async function lazyDocsPage(app: FastifyInstance): Promise<void> {
+  let docs: Promise<FastifyInstance> | undefined;
+  const load = async () => {
+    const [{ default: Fastify }, { default: fastifyPlugin }, { default: swaggerUi }] = await Promise.all([
+      import('fastify'),
+      import('fastify-plugin'),
+      import('@fastify/swagger-ui'),
+    ]);
+    const inner = Fastify({ logger: false });
+    // Swagger UI asks for `@fastify/swagger` by name and reads the document through its decorator: this one lends it
+    // the outer server's.
+    const lent = fastifyPlugin(
+      async (instance: FastifyInstance) => {
+        instance.decorate('swagger', ((options?: { yaml?: boolean }) => app.swagger(options as never)) as never);
+      },
+      { name: '@fastify/swagger' },
+    );
+    await inner.register(lent);
+    // The single executable carries the page's assets itself (unpacked beside its other files).
+    const assets = embeddedFiles()?.swaggerUiDir;
+    await inner.register(swaggerUi, {
+      routePrefix: DOCS_PREFIX,
+      ...(assets
+        ? { baseDir: assets, logo: { type: 'image/svg+xml', content: readFileSync(join(assets, 'logo.svg')) } }
+        : {}),
+    });
+    await inner.ready();
+    return inner;
+  };
+  const forward = async (request: FastifyRequest, reply: FastifyReply) => {
+    docs ??= load().catch((error: unknown) => {
+      docs = undefined;
+      throw error;
+    });
+    const inner = await docs;
+    const headers: Record<string, string> = {};
+    for (const name of ['accept', 'accept-encoding', 'if-none-match', 'if-modified-since', 'range']) {
+      const value = request.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    const answer = await inner.inject({ method: request.method as 'GET' | 'HEAD', url: request.url, headers });
+    reply.code(answer.statusCode);
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value !== undefined && !HOP_BY_HOP.has(name)) reply.header(name, value);
+    }
+    return reply.send(answer.rawPayload);
+  };
+  app.get(DOCS_PREFIX, { schema: { hide: true } }, forward);
+  app.get(`${DOCS_PREFIX}/*`, { schema: { hide: true } }, forward);
+}
+
+/** Headers of the inner answer that describe its own connection, not the page. */
+const HOP_BY_HOP = new Set(['connection', 'content-length', 'date', 'keep-alive', 'transfer-encoding']);
 
 /** `GET /api/v1/openapi.json`, in the context whose compilers are zod's. */
 export async function openApiRoutes(instance: FastifyInstance): Promise<void> {

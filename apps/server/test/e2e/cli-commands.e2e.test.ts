@@ -28,6 +28,8 @@ const HEAVY: Record<string, RegExp> = {
   yargs: /\/node_modules\/yargs\//,
   zod: /\/node_modules\/zod\//,
   'better-sqlite3': /\/node_modules\/better-sqlite3\//,
+  // The API docs page (Swagger UI) loads when it is first opened.
+  'swagger-ui': /\/node_modules\/@fastify\/swagger-ui\//,
 };
 
 describeE2E('registry-admin commands, each loading what it needs', () => {
@@ -151,12 +153,20 @@ process.on('exit', () => {
     expect(sync.heavy).not.toContain('nodemailer');
   });
 
-  it('serve answers /healthz on the existing data dir and stops on SIGTERM', async () => {
-    const server = await startRegistryAdmin([], { dataDir });
+  it('serve answers /healthz on the existing data dir, without what it was not asked for, and stops on SIGTERM', async () => {
+    const server = await startRegistryAdmin([], { dataDir, env: { NODE_OPTIONS: `--import=${hook}` } });
     try {
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${server.url}/api/v1/openapi.json`)).status).toBe(200);
     } finally {
       expect(await server.stop()).toEqual({ code: 0, signal: null });
     }
+    const line = /^LOADED (.*)$/m.exec(server.logs())?.[1];
+    expect(line, server.logs()).toBeDefined();
+    const loaded = JSON.parse(line ?? '[]') as string[];
+    const heavy = Object.keys(HEAVY).filter((name) => loaded.some((url) => HEAVY[name]?.test(url)));
+    // The server itself (yaml comes with the OpenAPI document's generator), and nothing of what only mail,
+    // PostgreSQL, certificate generation or the docs page need.
+    expect(heavy.sort()).toEqual(['better-sqlite3', 'fastify', 'yaml', 'yargs', 'zod']);
   });
 });

@@ -370,7 +370,9 @@ export function registryIndexRepository(db: Executor, dialect: Dialect) {
     // case beyond ASCII, SQLite's lower() does not), so both paths below give the same rows.
     const lowered = text.toLowerCase();
     if ([...lowered].length < 3) {
-      const counted = await sql<{ n: number }>`select count(*) as n from (select 1 from ${source} where ${like} limit ${EXACT + 1})`.execute(db);
+      const counted = await sql<{
+        n: number;
+      }>`select count(*) as n from (select 1 from ${source} where ${like} limit ${EXACT + 1})`.execute(db);
       const matches = Number(counted.rows[0]?.n ?? 0);
       if (matches <= EXACT) return { where: like, matches };
       return { where: like, matches: await estimate(table, like, matches), estimated: true };
@@ -610,13 +612,7 @@ export function registryIndexRepository(db: Executor, dialect: Dialect) {
       if (typeof filter.name === 'string') base = base.where('name', '=', filter.name);
       // Names are unique: sorted by name, no tiebreak is needed (and the name index then serves the order).
       const tiebreak = page.column === 'name' ? [] : 'id';
-      return runList<RepositoryRow, IndexedRepository>(
-        base,
-        page,
-        (rows) => rows.map(toRepository),
-        tiebreak,
-        known,
-      );
+      return runList<RepositoryRow, IndexedRepository>(base, page, (rows) => rows.map(toRepository), tiebreak, known);
     },
 
     /**
