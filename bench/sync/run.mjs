@@ -360,7 +360,13 @@ try {
     ['all tags, by push time', list('/api/v1/tags', { sort: ['pushedAt', 'DESC'], range: [0, 24] })],
     ['all tags, by size', list('/api/v1/tags', { sort: ['size', 'DESC'], range: [0, 24] })],
     ['all tags, search "service-1234:"', list('/api/v1/tags', { filter: { q: 'service-1234:' }, range: [0, 24] })],
-    ['all tags, search "latest"', list('/api/v1/tags', { filter: { q: 'latest' }, range: [0, 24] })],
+    ['all tags, search "latest" (20%)', list('/api/v1/tags', { filter: { q: 'latest' }, range: [0, 24] })],
+    [
+      'all tags, search "service-1234:lat"',
+      list('/api/v1/tags', { filter: { q: 'service-1234:lat' }, range: [0, 24] }),
+    ],
+    ['all tags, search "service" (all)', list('/api/v1/tags', { filter: { q: 'service' }, range: [0, 24] })],
+    ['all tags, search "1." (short)', list('/api/v1/tags', { filter: { q: '1.' }, range: [0, 24] })],
   ];
   const rows = [];
   for (const [label, path] of queries) rows.push({ label, ...(await latency(`${server.url}${path}`, auth)) });
