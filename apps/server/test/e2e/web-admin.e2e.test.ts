@@ -311,5 +311,42 @@ describeBrowser('admin screens in Chromium', () => {
       },
       STEP,
     );
+
+    it(
+      'shows a manager the admin lists to read, with nothing to create or edit',
+      async () => {
+        const created = await fetch(`${server.url}/api/v1/users`, {
+          method: 'POST',
+          headers: { authorization: server.adminAuth, 'content-type': 'application/json' },
+          body: JSON.stringify({ login: 'manny', password: 'manny-password-1', role: 'manager' }),
+        });
+        expect(created.status).toBe(201);
+        const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1280, height: 860 } });
+        const view = await context.newPage();
+        await view.goto(`${server.url}/login`);
+        await view.locator('input[name="username"]').fill('manny');
+        await view.locator('input[name="password"]').fill('manny-password-1');
+        await view.getByRole('button', { name: 'Sign in' }).click();
+        await view.getByRole('menuitem', { name: 'Users' }).waitFor();
+        for (const name of ['Groups', 'Access rules', 'Access checker']) {
+          expect(await view.getByRole('menuitem', { name }).count(), name).toBe(1);
+        }
+        await view.goto(`${server.url}/users`);
+        await expect.poll(() => view.getByRole('cell', { name: dev.username, exact: true }).count(), POLL).toBe(1);
+        expect(await view.getByRole('link', { name: 'Create' }).count()).toBe(0);
+        expect(await seriousViolations(view)).toEqual([]);
+        await view.goto(`${server.url}/access-rules`);
+        await expect.poll(() => view.getByRole('cell', { name: 'team/**' }).count(), POLL).toBeGreaterThan(0);
+        expect(await view.getByRole('link', { name: 'Create' }).count()).toBe(0);
+        // No editor to reach by its address either: the route is not there for a manager.
+        await view.goto(`${server.url}/access-rules/${ruleId}`);
+        await view.getByRole('menuitem', { name: 'Users' }).waitFor();
+        // Settled (an admin's editor would have loaded its record and shown the form by now).
+        await view.waitForLoadState('networkidle');
+        expect(await view.locator('input[name="pattern"]').count()).toBe(0);
+        await context.close();
+      },
+      STEP,
+    );
   });
 });
