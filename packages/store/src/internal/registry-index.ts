@@ -339,13 +339,15 @@ export function registryIndexRepository(db: Executor, dialect: Dialect) {
     }>`select (select min(${key}) from ${source}) as lo, (select max(${key}) from ${source}) as hi`.execute(db);
     const lo = Number(bounds.rows[0]?.lo ?? 0);
     const span = Number(bounds.rows[0]?.hi ?? 0) - lo + 1;
-    const starts = JSON.stringify(windowStarts(span).map((start) => lo + start));
+    const windows = windowStarts(span);
+    const starts = JSON.stringify(windows.map((start) => lo + start));
     // The windows drive the join: each is one rowid range lookup into the table.
     const sampled = await sql<{ hits: number | null }>`select sum(${where}) as hits
       from json_each(${starts}) as w cross join ${source}
       on ${source}.${key} >= w.value and ${source}.${key} < w.value + ${WINDOW}`.execute(db);
     const hits = Number(sampled.rows[0]?.hits ?? 0);
-    const read = Math.min(span, WINDOWS * WINDOW);
+    // The matching share of the rowids the windows cover, over the whole span (gaps left by deletions count alike).
+    const read = Math.min(span, windows.length * WINDOW);
     return Math.max(atLeast, roughly((hits * span) / read));
   };
 
