@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { serveArgs } from '../lib/server.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const cli = join(root, 'apps/server/dist/cli.js');
@@ -32,20 +33,7 @@ async function startOnce(build, env = { XDG_CACHE_HOME: cache }) {
   const started = performance.now();
   const child = spawn(
     build.command,
-    [
-      ...build.args,
-      'serve',
-      '--listen',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--data-dir',
-      build.dataDir,
-      '--store.admin-password',
-      'bench-admin-password',
-      '--logger.level',
-      'warn',
-    ],
+    [...build.args, ...serveArgs({ dataDir: build.dataDir, adminPassword: 'bench-admin-password' })],
     { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ...env } },
   );
   const exited = new Promise((done) => child.once('exit', done));

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, serveArgs } from '../lib/server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '../../apps/server/dist/cli.js');
@@ -74,17 +75,6 @@ async function stopChild(child, exited) {
   children.delete(child);
 }
 
-function freePort() {
-  return new Promise((resolve) => {
-    import('node:net').then(({ createServer }) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address();
-        probe.close(() => resolve(port));
-      });
-    });
-  });
-}
-
 const run = (file, args, options = {}) =>
   new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
@@ -134,28 +124,16 @@ async function api(base, method, path, body, auth = basic('admin', ADMIN_PASSWOR
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ra-bench-memory-'));
 try {
-  const serveArgs = (port) => [
+  const serverArgs = (port) => [
     cli,
-    'serve',
-    '--listen',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--data-dir',
-    dataDir,
-    '--store.admin-password',
-    ADMIN_PASSWORD,
-    '--logger.level',
-    'warn',
-    '--registry.service',
-    SERVICE,
+    ...serveArgs({ port, dataDir, adminPassword: ADMIN_PASSWORD, extra: ['--registry.service', SERVICE] }),
   ];
   const bareArgs = () => [bare];
 
   // The first start creates the data dir (store, certificates, admin); every start timed below finds it existing.
   {
     const port = await freePort();
-    const first = await startTimed(serveArgs(port), port, '/healthz');
+    const first = await startTimed(serverArgs(port), port, '/healthz');
     const base = `http://127.0.0.1:${port}`;
     const user = await api(base, 'POST', '/api/v1/users', { login: 'bench', password: 'bench-password' });
     await api(base, 'POST', '/api/v1/access-rules', {
@@ -172,7 +150,7 @@ try {
   for (let i = 0; i < STARTS; i++) {
     // Alternating, so drift in the machine's load touches both alike.
     const port = await freePort();
-    const server = await startTimed(serveArgs(port), port, '/healthz');
+    const server = await startTimed(serverArgs(port), port, '/healthz');
     starts.server.push(server);
     await stopChild(server.child, server.exited);
     const baseline = await startBare(bareArgs(), '/bare');
@@ -188,7 +166,7 @@ try {
 
   log('memory: idle after start, then token load');
   const port = await freePort();
-  const server = await startTimed(serveArgs(port), port, '/healthz');
+  const server = await startTimed(serverArgs(port), port, '/healthz');
   const baseline = await startBare(bareArgs(), '/bare');
   await sleep(3000);
   const memory = [

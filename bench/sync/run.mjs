@@ -13,7 +13,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../../packages/store/dist/index.js';
 import { startRegistry } from '../../packages/test-support/dist/index.js';
+import { syntheticTag } from '../lib/index-fill.mjs';
 import { startListening, stop, stopAll } from '../lib/processes.mjs';
+import { freePort, listPath, serveArgs } from '../lib/server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '../../apps/server/dist/cli.js');
@@ -40,18 +42,7 @@ function startServer(dataDir, port, extra = []) {
     [
       ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []),
       cli,
-      'serve',
-      '--listen',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--data-dir',
-      dataDir,
-      '--store.admin-password',
-      ADMIN_PASSWORD,
-      '--logger.level',
-      'warn',
-      ...extra,
+      ...serveArgs({ port, dataDir, adminPassword: ADMIN_PASSWORD, extra }),
     ],
     'registry-admin',
   );
@@ -155,17 +146,9 @@ async function growIndex(database, total) {
         const set = [];
         for (let t = 0; t < 5; t++) {
           const tag = t === 4 ? 'latest' : `${r % 7}.${t}.${r % 13}`;
-          const digest = `sha256:${sha256(`${name}:${t}`)}`;
-          const size = 5_000 + ((r * 5 + t) % 10_000);
-          manifests.push({
-            digest,
-            mediaType: 'application/vnd.oci.image.manifest.v1+json',
-            size,
-            created: pushedAt,
-            platforms: [{ os: 'linux', architecture: 'amd64' }],
-            blobs: [[`sha256:${sha256(`${name}:${t}:blob`)}`, size]],
-          });
-          set.push({ name: tag, digest, pushedAt });
+          const made = syntheticTag({ key: `${name}:${t}`, tag, size: 5_000 + ((r * 5 + t) % 10_000), pushedAt });
+          manifests.push(made.manifest);
+          set.push(made.tag);
           pulls.push({ repository: name, tag, count: (r + t) % 31, at: pushedAt });
         }
         changes.push({ repositoryId: ids.get(name), set, manifests });
@@ -212,14 +195,7 @@ function wrk(args) {
 const dataDir = mkdtempSync(join(tmpdir(), 'ra-bench-sync-'));
 let registry;
 try {
-  const port = await new Promise((resolve) => {
-    import('node:net').then(({ createServer }) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port: free } = probe.address();
-        probe.close(() => resolve(free));
-      });
-    });
-  });
+  const port = await freePort();
   const fragment = JSON.parse(
     await run([
       cli,
@@ -338,35 +314,34 @@ try {
   await stop(server);
   const grown = await timed(`index grown to ${LIST_TAGS} tags`, () => growIndex(storageDb, LIST_TAGS));
   server = await startServer(dataDir, port, serverArgs(storageDb));
-  const list = (path, params) =>
-    `${path}?${Object.entries(params)
-      .map(([key, value]) => `${key}=${encodeURIComponent(JSON.stringify(value))}`)
-      .join('&')}`;
   const queries = [
     ['baseline: GET /healthz', '/healthz'],
-    ['repositories, by name', list('/api/v1/repositories', { sort: ['name', 'ASC'], range: [0, 24] })],
-    ['repositories, by size, page 200', list('/api/v1/repositories', { sort: ['size', 'DESC'], range: [5000, 5024] })],
-    ['repositories, by last push', list('/api/v1/repositories', { sort: ['lastPushAt', 'DESC'], range: [0, 24] })],
-    ['repositories, by pulls', list('/api/v1/repositories', { sort: ['pulls', 'DESC'], range: [0, 24] })],
+    ['repositories, by name', listPath('/api/v1/repositories', { sort: ['name', 'ASC'], range: [0, 24] })],
+    [
+      'repositories, by size, page 200',
+      listPath('/api/v1/repositories', { sort: ['size', 'DESC'], range: [5000, 5024] }),
+    ],
+    ['repositories, by last push', listPath('/api/v1/repositories', { sort: ['lastPushAt', 'DESC'], range: [0, 24] })],
+    ['repositories, by pulls', listPath('/api/v1/repositories', { sort: ['pulls', 'DESC'], range: [0, 24] })],
     [
       'repositories, search "service-1234"',
-      list('/api/v1/repositories', { filter: { q: 'service-1234' }, range: [0, 24] }),
+      listPath('/api/v1/repositories', { filter: { q: 'service-1234' }, range: [0, 24] }),
     ],
-    ['repositories, search "app"', list('/api/v1/repositories', { filter: { q: 'app' }, range: [0, 24] })],
+    ['repositories, search "app"', listPath('/api/v1/repositories', { filter: { q: 'app' }, range: [0, 24] })],
     [
       'tags of one repository, by version',
-      list('/api/v1/tags', { filter: { repository: 'bulk7/service-107' }, sort: ['version', 'DESC'] }),
+      listPath('/api/v1/tags', { filter: { repository: 'bulk7/service-107' }, sort: ['version', 'DESC'] }),
     ],
-    ['all tags, by push time', list('/api/v1/tags', { sort: ['pushedAt', 'DESC'], range: [0, 24] })],
-    ['all tags, by size', list('/api/v1/tags', { sort: ['size', 'DESC'], range: [0, 24] })],
-    ['all tags, search "service-1234:"', list('/api/v1/tags', { filter: { q: 'service-1234:' }, range: [0, 24] })],
-    ['all tags, search "latest" (20%)', list('/api/v1/tags', { filter: { q: 'latest' }, range: [0, 24] })],
+    ['all tags, by push time', listPath('/api/v1/tags', { sort: ['pushedAt', 'DESC'], range: [0, 24] })],
+    ['all tags, by size', listPath('/api/v1/tags', { sort: ['size', 'DESC'], range: [0, 24] })],
+    ['all tags, search "service-1234:"', listPath('/api/v1/tags', { filter: { q: 'service-1234:' }, range: [0, 24] })],
+    ['all tags, search "latest" (20%)', listPath('/api/v1/tags', { filter: { q: 'latest' }, range: [0, 24] })],
     [
       'all tags, search "service-1234:lat"',
-      list('/api/v1/tags', { filter: { q: 'service-1234:lat' }, range: [0, 24] }),
+      listPath('/api/v1/tags', { filter: { q: 'service-1234:lat' }, range: [0, 24] }),
     ],
-    ['all tags, search "service" (all)', list('/api/v1/tags', { filter: { q: 'service' }, range: [0, 24] })],
-    ['all tags, search "1." (short)', list('/api/v1/tags', { filter: { q: '1.' }, range: [0, 24] })],
+    ['all tags, search "service" (all)', listPath('/api/v1/tags', { filter: { q: 'service' }, range: [0, 24] })],
+    ['all tags, search "1." (short)', listPath('/api/v1/tags', { filter: { q: '1.' }, range: [0, 24] })],
   ];
   const rows = [];
   for (const [label, path] of queries) rows.push({ label, ...(await latency(`${server.url}${path}`, auth)) });

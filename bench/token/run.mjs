@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startListening, stopAll } from '../lib/processes.mjs';
+import { serveArgs } from '../lib/server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '../../apps/server/dist/cli.js');
@@ -87,22 +88,7 @@ async function startBuild(label, cliPath, adminPassword) {
   const dataDir = mkdtempSync(join(tmpdir(), 'ra-bench-'));
   dataDirs.push(dataDir);
   const server = await startListening(
-    [
-      cliPath,
-      'serve',
-      '--listen',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--store.admin-password',
-      adminPassword,
-      '--logger.level',
-      'warn',
-      '--registry.service',
-      service,
-    ],
+    [cliPath, ...serveArgs({ dataDir, adminPassword, extra: ['--registry.service', service] })],
     `registry-admin (${label})`,
   );
   const adminAuth = basic('admin', adminPassword);

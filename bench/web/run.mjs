@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../../packages/store/dist/index.js';
+import { syntheticTag } from '../lib/index-fill.mjs';
 import { startListening, stop, stopAll } from '../lib/processes.mjs';
+import { listPath, serveArgs } from '../lib/server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -23,17 +25,6 @@ const BIG = 'big/app';
 const ADMIN_PASSWORD = 'bench-admin-password';
 
 const log = (message) => console.error(`[bench:web] ${message}`);
-
-function sha(text) {
-  // Not a real digest: a stable 64-hex string per text, cheap enough for 100,000 tags.
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193;
-  for (let i = 0; i < text.length; i++) {
-    h1 = Math.imul(h1 ^ text.charCodeAt(i), 16777619) >>> 0;
-    h2 = Math.imul(h2 ^ text.charCodeAt(i), 2246822519) >>> 0;
-  }
-  return (h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0')).repeat(4);
-}
 
 /**
  * Fills the index straight through the store's own write path: `big/app` with BIG_TAGS tags, the rest of the TAGS
@@ -61,18 +52,11 @@ async function fillIndex(database) {
       const count = countOf(r);
       for (let t = 0; t < count; t++) {
         const tag = t === count - 1 ? 'latest' : `${Math.floor(t / 100)}.${Math.floor(t / 10) % 10}.${t % 10}`;
-        const digest = `sha256:${sha(`${name}:${t}`)}`;
         const size = 5_000 + ((r * 7 + t) % 10_000);
         const pushedAt = new Date(Date.UTC(2026, 0, 1) + (r * 50 + t) * 60_000).toISOString();
-        manifests.push({
-          digest,
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          size,
-          created: pushedAt,
-          platforms: [{ os: 'linux', architecture: 'amd64' }],
-          blobs: [[`sha256:${sha(`${name}:${t}:blob`)}`, size]],
-        });
-        set.push({ name: tag, digest, pushedAt });
+        const made = syntheticTag({ key: `${name}:${t}`, tag, size, pushedAt });
+        manifests.push(made.manifest);
+        set.push(made.tag);
       }
       batch.push({ repositoryId: ids.get(name), set, manifests });
       batchTags += count;
@@ -90,16 +74,6 @@ const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 };
-
-async function freePort() {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const ROW_SELECTORS = ['tbody td.column-name', 'tbody td.column-repository', 'button[type="submit"]'];
 
@@ -146,31 +120,18 @@ try {
     `index filled: ${filled.repositories} repositories, ${filled.tags} tags in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
 
-  const port = await freePort();
   server = await startListening(
     [
       cli,
-      'serve',
-      '--listen',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--data-dir',
-      dataDir,
-      '--store.embed.path',
-      database,
-      '--store.admin-password',
-      ADMIN_PASSWORD,
-      '--logger.level',
-      'warn',
+      ...serveArgs({
+        dataDir,
+        adminPassword: ADMIN_PASSWORD,
+        extra: ['--store.embed.path', database],
+      }),
     ],
     'registry-admin',
   );
   const base = server.url;
-  const list = (path, params) =>
-    `${path}?${Object.entries(params)
-      .map(([key, value]) => `${key}=${encodeURIComponent(JSON.stringify(value))}`)
-      .join('&')}`;
 
   browser = await chromium.launch({
     executablePath: process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium',
@@ -192,25 +153,29 @@ try {
       label: 'repositories list (by name, page 1)',
       page: '/repositories',
       row: 'tbody td.column-name',
-      api: list('/api/v1/repositories', { sort: ['name', 'ASC'], range: [0, 24] }),
+      api: listPath('/api/v1/repositories', { sort: ['name', 'ASC'], range: [0, 24] }),
     },
     {
       label: `tags of ${BIG} (${BIG_TAGS} tags, by version)`,
       page: `/repositories/${filled.bigId}/show`,
       row: 'tbody td.column-name',
-      api: list('/api/v1/tags', { filter: { repositoryId: filled.bigId }, sort: ['version', 'DESC'], range: [0, 24] }),
+      api: listPath('/api/v1/tags', {
+        filter: { repositoryId: filled.bigId },
+        sort: ['version', 'DESC'],
+        range: [0, 24],
+      }),
     },
     {
       label: `tag search "${search}" across repositories`,
       page: `/tags?${new URLSearchParams({ filter: JSON.stringify({ q: search }) })}`,
       row: 'tbody td.column-repository',
-      api: list('/api/v1/tags', { filter: { q: search }, sort: ['pushedAt', 'DESC'], range: [0, 24] }),
+      api: listPath('/api/v1/tags', { filter: { q: search }, sort: ['pushedAt', 'DESC'], range: [0, 24] }),
     },
     {
       label: 'tag search "service-1" (half the tags, total estimated)',
       page: `/tags?${new URLSearchParams({ filter: JSON.stringify({ q: 'service-1' }) })}`,
       row: 'tbody td.column-repository',
-      api: list('/api/v1/tags', { filter: { q: 'service-1' }, sort: ['pushedAt', 'DESC'], range: [0, 24] }),
+      api: listPath('/api/v1/tags', { filter: { q: 'service-1' }, sort: ['pushedAt', 'DESC'], range: [0, 24] }),
       // Above 2,000 matches the server samples the total; the pagination must say so.
       shows: /of about [\d,]+/,
     },
