@@ -310,6 +310,22 @@ function windowStarts(span: number): number[] {
   return [...starts];
 }
 
+/** The searched tables: each one's rows, rowid column, FTS5 trigram table, and the text a search looks in. */
+const SEARCHED = {
+  tags: {
+    source: sql.raw('index_tags'),
+    key: sql.raw('rowid'),
+    fts: sql.raw('index_tags_search'),
+    text: sql`repository || ':' || name`,
+  },
+  repositories: {
+    source: sql.raw('index_repositories'),
+    key: sql.raw('id'),
+    fts: sql.raw('index_repositories_search'),
+    text: sql.ref('name'),
+  },
+} as const;
+
 /** A total as a reader takes an estimate: two significant digits. */
 function roughly(value: number): number {
   if (value < 100) return Math.round(value);
@@ -329,9 +345,8 @@ export function registryIndexRepository(db: Executor, dialect: Dialect) {
    * How many rows of `table` pass `where`, estimated from WINDOWS × WINDOW rows read by rowid range (no scan); never
    * below `atLeast`, which the caller has counted.
    */
-  const estimate = async (table: 'repositories' | 'tags', where: RawBuilder<boolean>, atLeast: number) => {
-    const source = sql.raw(table === 'tags' ? 'index_tags' : 'index_repositories');
-    const key = sql.raw(table === 'tags' ? 'rowid' : 'id');
+  const estimate = async (table: keyof typeof SEARCHED, where: RawBuilder<boolean>, atLeast: number) => {
+    const { source, key } = SEARCHED[table];
     // Two subqueries: SQLite answers a lone min() or max() from the index's ends, not both in one select.
     const bounds = await sql<{
       lo: number | null;
@@ -360,13 +375,13 @@ export function registryIndexRepository(db: Executor, dialect: Dialect) {
    * chooses between its pg_trgm indexes and the sort order itself, and counts.
    */
   const search = async (
-    table: 'repositories' | 'tags',
+    table: keyof typeof SEARCHED,
     text: string,
   ): Promise<{ where: RawBuilder<boolean>; matches?: number; estimated?: boolean }> => {
+    const { source, key, fts, text: searched } = SEARCHED[table];
     const pattern = likePattern(text);
-    const like = sql<boolean>`lower(${table === 'tags' ? sql`repository || ':' || name` : sql.ref('name')}) like ${pattern} escape '\\'`;
+    const like = sql<boolean>`lower(${searched}) like ${pattern} escape '\\'`;
     if (dialect === 'postgres') return { where: like };
-    const source = sql.raw(table === 'tags' ? 'index_tags' : 'index_repositories');
     // The phrase is the lowercased text LIKE looks for, quoted (so FTS operators are literal): the trigram match then
     // finds at least what LIKE finds, and LIKE on the FTS table's own text narrows it to exactly that (the FTS folds
     // case beyond ASCII, SQLite's lower() does not), so both paths below give the same rows.
@@ -380,8 +395,6 @@ export function registryIndexRepository(db: Executor, dialect: Dialect) {
       return { where: like, matches: await estimate(table, like, matches), estimated: true };
     }
     const phrase = `"${lowered.replace(/"/g, '""')}"`;
-    const fts = table === 'tags' ? sql.raw('index_tags_search') : sql.raw('index_repositories_search');
-    const key = sql.raw(table === 'tags' ? 'rowid' : 'id');
     const found = await sql<{
       id: number;
     }>`select rowid as id from ${fts} where ${fts} match ${phrase} and lower(text) like ${pattern} escape '\\' limit ${EXACT + 1}`.execute(
