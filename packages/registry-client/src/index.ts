@@ -11,6 +11,7 @@ export {
   type RegistryAuth,
   type RegistryClient,
   type RegistryClientOptions,
+  type TlsOptions,
 } from './internal/registry-client';
 export {
   type Descriptor,

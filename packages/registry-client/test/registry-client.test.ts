@@ -70,6 +70,82 @@ describe('registry client without a registry', () => {
     expect(await codeOf(() => slow.ping())).toBe('ERR_REGISTRY_TIMEOUT');
   });
 
+  it('ends each request with its answer: the time limit covers the body and nothing is left running after it', async () => {
+    const signals: AbortSignal[] = [];
+    const client = createRegistryClient({
+      baseUrl: 'http://registry.invalid',
+      timeoutMs: 40,
+      fetch: async (_url, init) => {
+        if (init?.signal) signals.push(init.signal);
+        return new Response('{"tags":["a"]}');
+      },
+    });
+    await Promise.all(Array.from({ length: 20 }, () => client.listTags('repo')));
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(signals).toHaveLength(20);
+    // A limit left to run out would keep each finished request (and its answer) alive until it fired.
+    expect(signals.filter((signal) => signal.aborted)).toHaveLength(0);
+
+    const stalled = createRegistryClient({
+      baseUrl: 'http://registry.invalid',
+      retries: 0,
+      timeoutMs: 40,
+      fetch: async (_url, init) =>
+        new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode('{"tags":'));
+              init?.signal?.addEventListener('abort', () => controller.error(init.signal?.reason));
+            },
+          }),
+        ),
+    });
+    expect(await codeOf(() => stalled.listTags('repo'))).toBe('ERR_REGISTRY_TIMEOUT');
+  });
+
+  it('follows a blob redirect over node:http, with the credentials kept on the registry', async () => {
+    const config = JSON.stringify({ architecture: 'arm64', os: 'linux', created: '2026-01-02T03:04:05Z' });
+    const digest = `sha256:${createHash('sha256').update(config).digest('hex')}`;
+    const seen: Array<{ server: string; path: string; authorization: string | undefined }> = [];
+    const listen = async (name: string, answer: Parameters<typeof createServer>[1]) => {
+      const server = createServer((request, response) => {
+        seen.push({ server: name, path: request.url ?? '', authorization: request.headers.authorization });
+        answer?.(request, response);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+    };
+    const storage = await listen('storage', (_request, response) => response.end(config));
+    const registry = await listen('registry', (request, response) => {
+      if (request.url?.startsWith('/v2/team/app/blobs/')) {
+        response.writeHead(307, { location: `${storage.url}/signed/config?sig=1` }).end();
+      } else if (request.url === '/v2/team/app/manifests/v1') {
+        response.writeHead(307, { location: '/v2/team/app/manifests/sha256-moved' }).end();
+      } else {
+        response.writeHead(404).end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}');
+      }
+    });
+    try {
+      const client = createRegistryClient({
+        baseUrl: registry.url,
+        auth: { kind: 'token-provider', token: async () => ({ token: 'server-token', expiresIn: 300 }) },
+      });
+      expect(await client.getImageConfig('team/app', digest)).toMatchObject({ os: 'linux', architecture: 'arm64' });
+      expect(await codeOf(() => client.getManifest('team/app', 'v1'))).toBe('ERR_REGISTRY_NOT_FOUND');
+      client.close();
+      expect(seen).toEqual([
+        { server: 'registry', path: `/v2/team/app/blobs/${digest}`, authorization: 'Bearer server-token' },
+        { server: 'storage', path: '/signed/config?sig=1', authorization: undefined },
+        { server: 'registry', path: '/v2/team/app/manifests/v1', authorization: 'Bearer server-token' },
+        { server: 'registry', path: '/v2/team/app/manifests/sha256-moved', authorization: 'Bearer server-token' },
+      ]);
+    } finally {
+      await Promise.all(
+        [storage, registry].map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))),
+      );
+    }
+  });
+
   it('stops a paged walk whose next page repeats, leaves the registry or never ends', async () => {
     const paged = (link: (url: URL, calls: number) => string | undefined) => {
       let calls = 0;

@@ -1,7 +1,12 @@
 /** The registry as this server talks to it: a client that mints its own tokens, and the index sync over it. */
 import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
-import { createRegistryClient, createStorageReader, type RegistryClient } from '@registry-admin/registry-client';
+import {
+  createRegistryClient,
+  createStorageReader,
+  type RegistryClient,
+  type TlsOptions,
+} from '@registry-admin/registry-client';
 import { createIndexSync, type IndexSync } from '@registry-admin/registry-index';
 import type { Store } from '@registry-admin/store';
 import { parseScopes, type TokenIssuer } from '@registry-admin/token-service';
@@ -43,11 +48,10 @@ export interface ConfiguredRegistry {
 }
 
 /**
- * The `fetch` the client uses for an https registry with a private CA (`--registry.https-certs`, trusted besides the
- * system CAs) or without verification (`--registry.https-insecure`); undefined (the global fetch) otherwise. undici
- * is loaded only then.
+ * What the client trusts of an https registry: a private CA (`--registry.https-certs`, trusted besides the system
+ * CAs), or nothing checked (`--registry.https-insecure`); undefined (the system CAs) otherwise.
  */
-async function registryFetch(config: Config): Promise<{ fetch: typeof fetch; close(): Promise<void> } | undefined> {
+async function registryTls(config: Config): Promise<TlsOptions | undefined> {
   const caFile = config.registry['https-certs'];
   const insecure = config.registry['https-insecure'];
   if (!caFile && !insecure) return undefined;
@@ -73,11 +77,7 @@ async function registryFetch(config: Config): Promise<{ fetch: typeof fetch; clo
     }
     ca = [...rootCertificates, pem];
   }
-  const { Agent, fetch: undiciFetch } = await import('undici');
-  const agent = new Agent({ connect: { ...(ca ? { ca } : {}), rejectUnauthorized: !insecure } });
-  const fetchWithAgent = ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
-    undiciFetch(input as never, { ...(init as object), dispatcher: agent } as never)) as unknown as typeof fetch;
-  return { fetch: fetchWithAgent, close: () => agent.close() };
+  return { ...(ca ? { ca } : {}), ...(insecure ? { rejectUnauthorized: false } : {}) };
 }
 
 export async function createConfiguredRegistryClient(
@@ -86,11 +86,11 @@ export async function createConfiguredRegistryClient(
 ): Promise<ConfiguredRegistry | undefined> {
   const baseUrl = registryBaseUrl(config);
   if (!baseUrl) return undefined;
-  const tls = await registryFetch(config);
+  const tls = await registryTls(config);
   const { login, password } = config.registry;
   const client = createRegistryClient({
     baseUrl,
-    ...(tls ? { fetch: tls.fetch } : {}),
+    ...(tls ? { tls } : {}),
     auth:
       config.registry['auth-type'] === 'basic'
         ? // htpasswd mode: the registry knows this login from the file the server writes (registry.login/password).
@@ -104,7 +104,7 @@ export async function createConfiguredRegistryClient(
             },
           },
   });
-  return { client, close: async () => tls?.close() };
+  return { client, close: async () => client.close() };
 }
 
 /** Sync reads the registry's storage directly when --registry.storage-path is set, otherwise its HTTP API. */

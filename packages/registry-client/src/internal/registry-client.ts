@@ -16,8 +16,10 @@ import {
   parseManifest,
 } from './parse';
 import { type ImageConfig, MANIFEST_ACCEPT } from './schemas';
+import { type Answer, fetchTransport, nodeTransport, type TlsOptions } from './transport';
 
 export type { FetchedManifest, ManifestHead } from './parse';
+export type { TlsOptions } from './transport';
 
 export type RegistryAuth =
   | { kind: 'none' }
@@ -36,7 +38,10 @@ export interface RegistryClientOptions {
   retries?: number;
   /** Requests in flight at once. */
   concurrency?: number;
+  /** Sends the requests instead of node:http(s) (then `tls` is up to it). */
   fetch?: typeof fetch;
+  /** For an https registry: the certificates to trust, or none checked. */
+  tls?: TlsOptions;
   /** Backoff base in ms (doubles per retry). */
   backoffMs?: number;
   /** The largest manifest, config blob or JSON answer read, in bytes (default 4 MiB, the registry's manifest limit). */
@@ -86,6 +91,8 @@ export interface RegistryClient {
   getManifest(repository: string, reference: string): Promise<FetchedManifest>;
   getImageConfig(repository: string, digest: string): Promise<ImageConfig>;
   deleteManifest(repository: string, digest: string): Promise<void>;
+  /** Closes the connections kept open to the registry. */
+  close(): void;
 }
 
 /**
@@ -96,7 +103,7 @@ export interface RegistryClient {
 export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
   const base = options.baseUrl.replace(/\/+$/, '');
   const auth = options.auth ?? { kind: 'none' };
-  const doFetch = options.fetch ?? fetch;
+  const transport = options.fetch ? fetchTransport(options.fetch) : nodeTransport(options.tls);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retries = options.retries ?? 3;
   const backoffMs = options.backoffMs ?? 100;
@@ -140,19 +147,18 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       if (auth.username !== undefined) {
         headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password ?? ''}`).toString('base64')}`;
       }
-      const response = await doFetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
-      if (response.status === 401)
-        throw new RegistryError('ERR_REGISTRY_UNAUTHORIZED', 'the token server refused the credentials', {
-          status: 401,
-        });
-      if (!response.ok)
-        throw new RegistryError('ERR_REGISTRY_UNAVAILABLE', `token server answered ${response.status}`, {
-          status: response.status,
-        });
-      const body = await readJson<{ token?: string; access_token?: string; expires_in?: number }>(
-        response,
-        'token answer',
-      );
+      const deadline = startDeadline(timeoutMs);
+      let body: { token?: string; access_token?: string; expires_in?: number };
+      try {
+        const answer = await transport
+          .send(url.toString(), { method: 'GET', headers, signal: deadline.signal })
+          .catch((error: unknown) => {
+            throw unanswered('GET', url.toString(), error, deadline.expired);
+          });
+        body = await tokenAnswer(answer);
+      } finally {
+        deadline.clear();
+      }
       token = body.token ?? body.access_token ?? '';
       expiresIn = Math.max(60, body.expires_in ?? 60);
       if (!token) throw new RegistryError('ERR_REGISTRY_PROTOCOL', 'the token server sent no token');
@@ -162,84 +168,104 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     return token;
   }
 
-  async function request(
+  /**
+   * One request, answered by `handle` (which reads the body) inside the request's slot and time limit: the
+   * concurrency bound covers the whole exchange, and the timer is cleared as soon as it is done, so a finished request
+   * leaves nothing behind (a timer left to run out would keep the request, its answer and its buffers alive).
+   */
+  async function request<T>(
     method: 'GET' | 'HEAD' | 'DELETE',
     url: string,
     scopes: readonly string[],
-    headers: Record<string, string> = {},
-  ): Promise<Response> {
+    headers: Record<string, string>,
+    handle: (response: Answer) => Promise<T>,
+  ): Promise<T> {
     return withSlot(async () => {
       let challenge: Record<string, string> | undefined;
       for (let attempt = 0; ; attempt++) {
         const token = await tokenFor(scopes, challenge);
-        let response: Response;
+        const deadline = startDeadline(timeoutMs);
         try {
-          response = await doFetch(url, {
-            method,
-            headers: {
-              ...headers,
-              ...(token ? { authorization: `Bearer ${token}` } : {}),
-              ...(basicAuthorization ? { authorization: basicAuthorization } : {}),
-            },
-            signal: AbortSignal.timeout(timeoutMs),
-            redirect: 'follow',
-          });
-        } catch (error) {
-          const timedOut = (error as Error).name === 'TimeoutError';
-          if (attempt < retries) {
+          let response: Answer;
+          try {
+            response = await transport.send(url, {
+              method,
+              headers: {
+                ...headers,
+                ...(token ? { authorization: `Bearer ${token}` } : {}),
+                ...(basicAuthorization ? { authorization: basicAuthorization } : {}),
+              },
+              signal: deadline.signal,
+            });
+          } catch (error) {
+            if (attempt < retries) {
+              deadline.clear();
+              await sleep(backoffMs * 2 ** attempt);
+              continue;
+            }
+            throw unanswered(method, url, error, deadline.expired);
+          }
+          if (response.status === 401 && auth.kind === 'challenge' && !challenge) {
+            challenge = parseChallenge(response.header('www-authenticate'));
+            await response.discard();
+            if (challenge) continue;
+          }
+          if (response.status >= 500 && attempt < retries) {
+            await response.discard();
+            deadline.clear();
             await sleep(backoffMs * 2 ** attempt);
             continue;
           }
-          throw new RegistryError(
-            timedOut ? 'ERR_REGISTRY_TIMEOUT' : 'ERR_REGISTRY_UNAVAILABLE',
-            `${method} ${new URL(url).pathname}: ${timedOut ? 'timed out' : networkReason(error)}`,
-            { cause: error },
-          );
+          try {
+            return await handle(response);
+          } catch (error) {
+            // The time ran out while the body was read.
+            if (deadline.expired) throw unanswered(method, url, error, true);
+            throw error;
+          }
+        } finally {
+          deadline.clear();
         }
-        if (response.status === 401 && auth.kind === 'challenge' && !challenge) {
-          challenge = parseChallenge(response.headers.get('www-authenticate'));
-          await response.body?.cancel();
-          if (challenge) continue;
-        }
-        if (response.status >= 500 && attempt < retries) {
-          await response.body?.cancel();
-          await sleep(backoffMs * 2 ** attempt);
-          continue;
-        }
-        return response;
       }
     });
   }
 
+  async function tokenAnswer(response: Answer) {
+    if (response.status === 401) {
+      await response.discard();
+      throw new RegistryError('ERR_REGISTRY_UNAUTHORIZED', 'the token server refused the credentials', { status: 401 });
+    }
+    if (!ok(response)) {
+      await response.discard();
+      throw new RegistryError('ERR_REGISTRY_UNAVAILABLE', `token server answered ${response.status}`, {
+        status: response.status,
+      });
+    }
+    return readJson<{ token?: string; access_token?: string; expires_in?: number }>(response, 'token answer');
+  }
+
   /** The body, refused with ERR_REGISTRY_TOO_LARGE past maxBodyBytes (announced or counted while reading). */
-  async function readBody(response: Response, what: string): Promise<Buffer> {
+  async function readBody(response: Answer, what: string): Promise<Buffer> {
     const tooLarge = () =>
       new RegistryError('ERR_REGISTRY_TOO_LARGE', `${what} is larger than ${maxBodyBytes} bytes`, {
         status: response.status,
       });
-    const announced = Number(response.headers.get('content-length') ?? Number.NaN);
+    const announced = Number(response.header('content-length') ?? Number.NaN);
     if (announced > maxBodyBytes) {
-      await response.body?.cancel();
+      await response.discard();
       throw tooLarge();
     }
-    if (!response.body) return Buffer.alloc(0);
     const chunks: Buffer[] = [];
     let total = 0;
-    const reader = response.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+    for await (const value of response.chunks()) {
       total += value.byteLength;
-      if (total > maxBodyBytes) {
-        await reader.cancel();
-        throw tooLarge();
-      }
+      if (total > maxBodyBytes) throw tooLarge(); // leaving the loop drops the rest
       chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
     }
     return Buffer.concat(chunks, total);
   }
 
-  async function readJson<T>(response: Response, what: string): Promise<T> {
+  async function readJson<T>(response: Answer, what: string): Promise<T> {
     const raw = await readBody(response, what);
     try {
       return JSON.parse(raw.toString('utf8')) as T;
@@ -248,7 +274,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     }
   }
 
-  async function fail(response: Response, what: string): Promise<never> {
+  async function fail(response: Answer, what: string): Promise<never> {
     const text = await readBody(response, what).then(
       (raw) => raw.toString('utf8'),
       () => '',
@@ -273,9 +299,10 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
 
   return {
     async ping() {
-      const response = await request('GET', `${base}/v2/`, []);
-      await response.body?.cancel();
-      if (!response.ok) await fail(response, 'GET /v2/');
+      await request('GET', `${base}/v2/`, [], {}, async (response) => {
+        if (!ok(response)) await fail(response, 'GET /v2/');
+        await response.discard();
+      });
     },
 
     async *catalog(catalogOptions = {}) {
@@ -283,11 +310,22 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       let url: string | undefined = `${base}/v2/_catalog?n=${pageSize}`;
       const seen = new Set([url]);
       while (url) {
-        const response = await request('GET', url, ['registry:catalog:*']);
-        if (!response.ok) await fail(response, 'catalog');
-        const body = await readJson<{ repositories?: string[] | null }>(response, 'catalog');
-        for (const repository of body.repositories ?? []) yield repository;
-        url = nextLink(response.headers.get('link'), base, seen, 'catalog');
+        const page: { repositories: string[]; next: string | undefined } = await request(
+          'GET',
+          url,
+          ['registry:catalog:*'],
+          {},
+          async (response) => {
+            if (!ok(response)) await fail(response, 'catalog');
+            const body = await readJson<{ repositories?: string[] | null }>(response, 'catalog');
+            return {
+              repositories: body.repositories ?? [],
+              next: nextLink(response.header('link'), base, seen, 'catalog'),
+            };
+          },
+        );
+        yield* page.repositories;
+        url = page.next;
       }
     },
 
@@ -296,67 +334,103 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       const tags: string[] = [];
       let url: string | undefined = `${base}/v2/${repository}/tags/list`;
       const seen = new Set([url]);
+      const what = `tags of ${repository}`;
       while (url) {
-        const response = await request('GET', url, pull(repository));
-        if (!response.ok) await fail(response, `tags of ${repository}`);
-        const body = await readJson<{ tags?: string[] | null }>(response, `tags of ${repository}`);
-        tags.push(...(body.tags ?? []));
-        url = nextLink(response.headers.get('link'), base, seen, `tags of ${repository}`);
+        url = await request('GET', url, pull(repository), {}, async (response) => {
+          if (!ok(response)) await fail(response, what);
+          const body = await readJson<{ tags?: string[] | null }>(response, what);
+          tags.push(...(body.tags ?? []));
+          return nextLink(response.header('link'), base, seen, what);
+        });
       }
       return tags;
     },
 
     async headManifest(repository, reference) {
       const url = `${base}/v2/${checkRepository(repository)}/manifests/${checkReference(reference)}`;
-      const response = await request('HEAD', url, pull(repository), { accept: MANIFEST_ACCEPT });
-      if (response.status === 404) return undefined;
-      if (!response.ok) await fail(response, `manifest ${repository}:${reference}`);
-      const digest = response.headers.get('docker-content-digest');
-      if (!digest) throw new RegistryError('ERR_REGISTRY_PROTOCOL', 'HEAD manifest without Docker-Content-Digest');
-      return {
-        digest,
-        mediaType: (response.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '',
-        size: Number(response.headers.get('content-length') ?? 0),
-      };
+      return request('HEAD', url, pull(repository), { accept: MANIFEST_ACCEPT }, async (response) => {
+        if (response.status === 404) return undefined;
+        if (!ok(response)) await fail(response, `manifest ${repository}:${reference}`);
+        await response.discard();
+        const digest = response.header('docker-content-digest');
+        if (!digest) throw new RegistryError('ERR_REGISTRY_PROTOCOL', 'HEAD manifest without Docker-Content-Digest');
+        return {
+          digest,
+          mediaType: (response.header('content-type') ?? '').split(';')[0]?.trim() ?? '',
+          size: Number(response.header('content-length') ?? 0),
+        };
+      });
     },
 
     async getManifest(repository, reference) {
       const url = `${base}/v2/${checkRepository(repository)}/manifests/${checkReference(reference)}`;
-      const response = await request('GET', url, pull(repository), { accept: MANIFEST_ACCEPT });
-      if (!response.ok) await fail(response, `manifest ${repository}:${reference}`);
-      const raw = await readBody(response, `manifest ${repository}:${reference}`);
-      const stated = response.headers.get('docker-content-digest');
-      const headerType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim();
-      return parseManifest(raw, stated, headerType, `${repository}:${reference}`);
+      const what = `manifest ${repository}:${reference}`;
+      return request('GET', url, pull(repository), { accept: MANIFEST_ACCEPT }, async (response) => {
+        if (!ok(response)) await fail(response, what);
+        const raw = await readBody(response, what);
+        const stated = response.header('docker-content-digest');
+        const headerType = (response.header('content-type') ?? '').split(';')[0]?.trim();
+        return parseManifest(raw, stated, headerType, `${repository}:${reference}`);
+      });
     },
 
     async getImageConfig(repository, digest) {
       const url = `${base}/v2/${checkRepository(repository)}/blobs/${checkReference(digest)}`;
-      const response = await request('GET', url, pull(repository));
-      if (!response.ok) await fail(response, `blob ${digest}`);
-      const raw = await readBody(response, `blob ${digest}`);
-      return parseImageConfig(raw, digest);
+      return request('GET', url, pull(repository), {}, async (response) => {
+        if (!ok(response)) await fail(response, `blob ${digest}`);
+        return parseImageConfig(await readBody(response, `blob ${digest}`), digest);
+      });
     },
 
     async deleteManifest(repository, digest) {
       if (!/^[a-z0-9]+:/.test(digest))
         throw new RegistryError('ERR_REGISTRY_INVALID', 'delete needs a digest, not a tag');
       const url = `${base}/v2/${checkRepository(repository)}/manifests/${checkReference(digest)}`;
-      const response = await request('DELETE', url, [`repository:${repository}:delete`]);
-      if (response.status !== 202 && response.status !== 200) await fail(response, `delete ${repository}@${digest}`);
-      await response.body?.cancel();
+      await request('DELETE', url, [`repository:${repository}:delete`], {}, async (response) => {
+        if (response.status !== 202 && response.status !== 200) await fail(response, `delete ${repository}@${digest}`);
+        await response.discard();
+      });
+    },
+
+    close() {
+      transport.close();
     },
   };
 }
 
+/** A request's time limit: an abort signal and the timer behind it, cleared as soon as the request is done. */
+function startDeadline(ms: number): { signal: AbortSignal; readonly expired: boolean; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms);
+  return {
+    signal: controller.signal,
+    get expired() {
+      return controller.signal.aborted;
+    },
+    clear: () => clearTimeout(timer),
+  };
+}
+
+const ok = (answer: Answer) => answer.status >= 200 && answer.status < 300;
+
+/** A request that got no (whole) answer: timed out, or never reached the registry. */
+function unanswered(method: string, url: string, error: unknown, timedOut: boolean): RegistryError {
+  return new RegistryError(
+    timedOut ? 'ERR_REGISTRY_TIMEOUT' : 'ERR_REGISTRY_UNAVAILABLE',
+    `${method} ${new URL(url).pathname}: ${timedOut ? 'timed out' : networkReason(error)}`,
+    { cause: error },
+  );
+}
+
 /**
- * Why a request never got an answer, without the stack or the resolved address: fetch says only "fetch failed", the
- * system error code (ECONNREFUSED, ENOTFOUND, ECONNRESET…) in its cause is what an operator can act on.
+ * Why a request never got an answer, without the stack or the resolved address: the system error code (ECONNREFUSED,
+ * ENOTFOUND, ECONNRESET…; fetch puts it in its error's cause) is what an operator can act on.
  */
 function networkReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
-  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? `${message} (${code})` : message;
+  const failure = error as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  const code = failure?.code ?? failure?.cause?.code;
+  if (typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code)) return `no connection (${code})`;
+  return error instanceof Error ? error.message : String(error);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
