@@ -146,6 +146,34 @@ describe('registry client without a registry', () => {
     }
   });
 
+  it('keeps one connection for many requests: HEAD answers and bodies left unread hand it back', async () => {
+    let connections = 0;
+    const server = createServer((request, response) => {
+      if (request.method === 'HEAD') {
+        response.writeHead(200, { 'docker-content-digest': `sha256:${'a'.repeat(64)}`, 'content-length': '512' });
+        response.end();
+      } else {
+        response.writeHead(404).end('{"errors":[{"code":"NAME_UNKNOWN"}]}');
+      }
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = createRegistryClient({
+        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        concurrency: 1,
+      });
+      for (let i = 0; i < 10; i++) {
+        expect((await client.headManifest('team/app', `v${i}`))?.digest).toMatch(/^sha256:a/);
+        expect(await codeOf(() => client.getManifest('team/app', `v${i}`))).toBe('ERR_REGISTRY_NOT_FOUND');
+      }
+      client.close();
+      expect(connections).toBe(1);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('stops a paged walk whose next page repeats, leaves the registry or never ends', async () => {
     const paged = (link: (url: URL, calls: number) => string | undefined) => {
       let calls = 0;

@@ -4,6 +4,7 @@
  * stand in (tests, or a caller's own dispatcher). Either way the client sees an `Answer`: status, headers, and a body
  * it reads or discards.
  */
+import { once } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 
@@ -89,7 +90,7 @@ export function nodeTransport(tls: TlsOptions = {}): Transport {
     }),
   };
 
-  function once(url: URL, init: SendInit): Promise<Answer> {
+  function sendOnce(url: URL, init: SendInit): Promise<Answer> {
     return new Promise((resolve, reject) => {
       const agent = agents[url.protocol];
       if (!agent) {
@@ -109,10 +110,17 @@ export function nodeTransport(tls: TlsOptions = {}): Transport {
             },
             chunks: () => response,
             async discard() {
-              if (response.complete) return;
+              // Read to its end (a HEAD answer, or one already complete, too): only then does the connection go back
+              // to the agent; a body too large to drain closes it instead.
               const length = Number(response.headers['content-length'] ?? Number.NaN);
-              if (length <= DRAIN_LIMIT) response.resume();
-              else response.destroy();
+              if (response.readableEnded || response.destroyed) return;
+              if (!response.complete && init.method !== 'HEAD' && !(length <= DRAIN_LIMIT)) {
+                response.destroy();
+                return;
+              }
+              const ended = once(response, 'end').catch(() => undefined);
+              response.resume();
+              await ended;
             },
           });
         },
@@ -128,7 +136,7 @@ export function nodeTransport(tls: TlsOptions = {}): Transport {
       let target = new URL(url);
       let headers = init.headers;
       for (let redirects = 0; ; redirects++) {
-        const answer = await once(target, { ...init, headers });
+        const answer = await sendOnce(target, { ...init, headers });
         const location = answer.header('location');
         const redirected = REDIRECTS.has(answer.status) && (init.method === 'GET' || init.method === 'HEAD');
         if (!redirected || !location || redirects >= MAX_REDIRECTS) return answer;
