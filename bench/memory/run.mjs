@@ -1,7 +1,8 @@
 // Footprint benchmark: start-up time and resident memory of `registry-admin`, next to a bare Fastify server started
 // and loaded the same way in the same run, with the figures of the Go registry-admin printed as the reference.
 //
-//   node bench/memory/run.mjs     (BENCH_DURATION: seconds of token load, default 60; BENCH_STARTS: starts timed, 5)
+//   node bench/memory/run.mjs     (BENCH_DURATION: seconds of token load, default 60; BENCH_STARTS: starts timed, 5;
+//                                  BENCH_MIXED: seconds of mixed load, default 600, 0 to leave it out)
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,9 @@ const cli = join(here, '../../apps/server/dist/cli.js');
 const bare = join(here, '../token/baseline-server.mjs');
 const DURATION = Number(process.env.BENCH_DURATION ?? 60);
 const STARTS = Number(process.env.BENCH_STARTS ?? 5);
+const MIXED = Number(process.env.BENCH_MIXED ?? 600);
+/** Resident memory is read this often during the mixed load. */
+const MIXED_SAMPLE_SECONDS = 30;
 const CONNECTIONS = 16;
 const SERVICE = 'bench-svc';
 const ADMIN_PASSWORD = 'bench-admin-password';
@@ -85,12 +89,13 @@ const run = (file, args, options = {}) =>
     );
   });
 
-async function wrk(url, headers, seconds) {
+async function wrk(url, headers, seconds, script) {
   const args = [
     '-t2',
     `-c${CONNECTIONS}`,
     `-d${seconds}s`,
     '--latency',
+    ...(script ? ['-s', script] : []),
     ...Object.entries(headers).flatMap(([key, value]) => ['-H', `${key}: ${value}`]),
     url,
   ];
@@ -188,6 +193,7 @@ try {
     server: usage(server.child.pid).rssMb,
     bare: usage(baseline.child.pid).rssMb,
   });
+  const mixed = MIXED > 0 ? await mixedLoad(port, server.child.pid) : undefined;
   await stopChild(server.child, server.exited);
   await stopChild(baseline.child, baseline.exited);
 
@@ -236,6 +242,25 @@ try {
       `${label.padEnd(46)}${r.rps.toFixed(0).padStart(8)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  max ${r.max.toFixed(0)} ms`,
     );
   }
+  if (mixed) {
+    const first = mixed.samples[0];
+    const last = mixed.samples.at(-1);
+    const peak = Math.max(...mixed.samples.map((sample) => sample.rssMb));
+    console.log(
+      `\nmixed load, ${MIXED} s (wrk -t2 -c${CONNECTIONS}: token, repository list, activity list, a registry event in turn)`,
+    );
+    console.log(
+      `${mixed.load.rps.toFixed(0)} req/s  p50 ${mixed.load.p50.toFixed(2)} ms  p99 ${mixed.load.p99.toFixed(2)} ms; ` +
+        `${mixed.events} events recorded`,
+    );
+    console.log(
+      `resident memory every ${MIXED_SAMPLE_SECONDS} s (MB): ${mixed.samples.map((sample) => sample.rssMb.toFixed(0)).join(' ')}`,
+    );
+    console.log(
+      `first ${first.rssMb.toFixed(0)} MB at ${first.at} s, last ${last.rssMb.toFixed(0)} MB at ${last.at} s, peak ${peak.toFixed(0)} MB; ` +
+        `growth from the second half's start to the end ${(last.rssMb - mixed.samples[Math.floor(mixed.samples.length / 2)].rssMb).toFixed(0)} MB (target: none)`,
+    );
+  }
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(
     join(here, 'results', 'latest.json'),
@@ -249,6 +274,7 @@ try {
         commands,
         memory,
         load,
+        mixed,
         go: GO,
       },
       null,
@@ -258,6 +284,81 @@ try {
 } finally {
   for (const child of children) child.kill('SIGTERM');
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * MIXED seconds of wrk against the server, each connection sending in turn a token request (a user's password), the
+ * repository list and the activity log (admin), and a registry event envelope (the notification secret, a new event
+ * id each time); the server's resident memory is read every MIXED_SAMPLE_SECONDS.
+ */
+async function mixedLoad(port, pid) {
+  const base = `http://127.0.0.1:${port}`;
+  const fragment = JSON.parse(
+    (
+      await run(process.execPath, [
+        cli,
+        'registry-config',
+        '--format',
+        'json',
+        '--data-dir',
+        dataDir,
+        '--public-url',
+        base,
+      ])
+    ).stdout,
+  );
+  const secret = fragment.notifications.endpoints[0].headers.Authorization[0];
+  const lua = (value) => `[==[${value}]==]`;
+  const script = join(dataDir, 'mixed.lua');
+  writeFileSync(
+    script,
+    `local n = 0
+local counter = 1
+function setup(thread)
+  thread:set("thread_id", counter)
+  counter = counter + 1
+end
+function request()
+  n = n + 1
+  local turn = n % 4
+  if turn == 0 then
+    return wrk.format("GET", ${lua(`/api/v1/registry/auth?service=${SERVICE}&scope=${encodeURIComponent('repository:bench/app:pull,push')}`)}, { Authorization = ${lua(basic('bench', 'bench-password'))} })
+  elseif turn == 1 then
+    return wrk.format("GET", ${lua('/api/v1/repositories?range=%5B0%2C24%5D')}, { Authorization = ${lua(basic('admin', ADMIN_PASSWORD))} })
+  elseif turn == 2 then
+    return wrk.format("GET", ${lua('/api/v1/events?range=%5B0%2C24%5D')}, { Authorization = ${lua(basic('admin', ADMIN_PASSWORD))} })
+  end
+  local id = "mixed-" .. (thread_id or 0) .. "-" .. n
+  local body = '{"events":[{"id":"' .. id .. '","timestamp":"2026-01-01T00:00:00Z","action":"pull",' ..
+    '"target":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:${'a'.repeat(64)}",' ..
+    '"repository":"bench/app","tag":"v1","size":500},"request":{"addr":"127.0.0.1:1","useragent":"wrk"},' ..
+    '"actor":{"name":"bench"}}]}'
+  return wrk.format("POST", "/api/v1/registry/events", {
+    Authorization = ${lua(secret)},
+    ["Content-Type"] = "application/vnd.docker.distribution.events.v1+json",
+  }, body)
+end
+`,
+  );
+  log(`mixed load for ${MIXED} s`);
+  const samples = [];
+  const started = Date.now();
+  const timer = setInterval(() => {
+    samples.push({ at: Math.round((Date.now() - started) / 1000), rssMb: usage(pid).rssMb });
+  }, MIXED_SAMPLE_SECONDS * 1000);
+  let load;
+  try {
+    load = await wrk(base, {}, MIXED, script);
+  } finally {
+    clearInterval(timer);
+  }
+  samples.push({ at: Math.round((Date.now() - started) / 1000), rssMb: usage(pid).rssMb });
+  const counted = await fetch(`${base}/api/v1/events?range=%5B0%2C0%5D`, {
+    headers: { authorization: basic('admin', ADMIN_PASSWORD) },
+  });
+  await counted.arrayBuffer();
+  const events = counted.headers.get('content-range')?.split('/')[1] ?? 'n/a';
+  return { load, samples, events };
 }
 
 /** The bare server picks its own port and announces it on stdout; timed like the server, polled once announced. */

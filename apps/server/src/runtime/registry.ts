@@ -12,6 +12,7 @@ import type { Store } from '@registry-admin/store';
 import { parseScopes, type TokenIssuer } from '@registry-admin/token-service';
 import { ConfigError } from '../config/load';
 import type { Config } from '../config/schema';
+import { VERSION } from '../version';
 
 /**
  * The subject of the tokens this server signs for its own registry requests (sync, tag details, deletes). No account
@@ -91,6 +92,7 @@ export async function createConfiguredRegistryClient(
   const client = createRegistryClient({
     baseUrl,
     ...(tls ? { tls } : {}),
+    userAgent: `registry-admin/${VERSION}`,
     auth:
       config.registry['auth-type'] === 'basic'
         ? // htpasswd mode: the registry knows this login from the file the server writes (registry.login/password).

@@ -177,9 +177,7 @@ process.on('exit', () => {
         // Start-up (every module loaded) and some requests: by default that grows it to two 16 MiB semi-spaces.
         for (let i = 0; i < 50; i++) await (await fetch(`${server.url}/api/v1/openapi.json`)).arrayBuffer();
         const metrics = await (await fetch(`${server.url}/metrics`)).text();
-        const size = /^registry_admin_nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)/m.exec(
-          metrics,
-        )?.[1];
+        const size = /^registry_admin_nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)/m.exec(metrics)?.[1];
         expect(size, metrics.slice(0, 2000)).toBeDefined();
         return Number(size) / 2 ** 20;
       } finally {

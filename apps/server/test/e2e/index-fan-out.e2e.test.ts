@@ -72,14 +72,16 @@ describeE2E('an index of many platforms pushed to the real registry', () => {
     }
     expect(tag, 'the index did not follow the push').toBeDefined();
     expect(tag?.platforms).toEqual(platforms);
-    // What this server asked the registry for (its requests carry Node's user agent; skopeo's do not): the index,
+    // What this server asked the registry for (its requests name it as their user agent; skopeo's do not): the index,
     // 64 children and one config, not every child and config.
     const reads = registry
       .logs()
       .split('\n')
       .filter(
         (line) =>
-          line.includes('response completed') && line.includes('useragent=node') && line.includes('uri="/v2/fan/out/'),
+          line.includes('response completed') &&
+          line.includes('useragent=registry-admin/') &&
+          line.includes('uri="/v2/fan/out/'),
       );
     expect(reads.length).toBeGreaterThan(0);
     expect(reads.length).toBeLessThanOrEqual(1 + READ + 1);

@@ -42,6 +42,8 @@ export interface RegistryClientOptions {
   fetch?: typeof fetch;
   /** For an https registry: the certificates to trust, or none checked. */
   tls?: TlsOptions;
+  /** The User-Agent of every request (the registry logs it; default `registry-client`). */
+  userAgent?: string;
   /** Backoff base in ms (doubles per retry). */
   backoffMs?: number;
   /** The largest manifest, config blob or JSON answer read, in bytes (default 4 MiB, the registry's manifest limit). */
@@ -108,6 +110,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   const retries = options.retries ?? 3;
   const backoffMs = options.backoffMs ?? 100;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const userAgent = options.userAgent ?? 'registry-client';
   const tokens = new Map<string, { token: string; validUntil: number }>();
 
   // Bounded concurrency: a counting semaphore handing slots straight to waiters.
@@ -143,7 +146,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       const url = new URL(challenge.realm);
       if (challenge.service) url.searchParams.set('service', challenge.service);
       for (const scope of scopes) url.searchParams.append('scope', scope);
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { 'user-agent': userAgent };
       if (auth.username !== undefined) {
         headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password ?? ''}`).toString('base64')}`;
       }
@@ -191,6 +194,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
             response = await transport.send(url, {
               method,
               headers: {
+                'user-agent': userAgent,
                 ...headers,
                 ...(token ? { authorization: `Bearer ${token}` } : {}),
                 ...(basicAuthorization ? { authorization: basicAuthorization } : {}),
