@@ -174,6 +174,25 @@ describe('registry client without a registry', () => {
     }
   });
 
+  it('keeps at most maxCachedTokens tokens, dropping the least recently used', async () => {
+    const minted: string[] = [];
+    const client = createRegistryClient({
+      baseUrl: 'http://registry.invalid',
+      maxCachedTokens: 2,
+      auth: {
+        kind: 'token-provider',
+        token: async (scopes) => {
+          minted.push(scopes.join(' '));
+          return { token: `t${minted.length}`, expiresIn: 300 };
+        },
+      },
+      fetch: async () => new Response('{"tags":["v1"]}'),
+    });
+    for (const repository of ['a', 'b', 'a', 'c', 'a', 'b']) await client.listTags(repository);
+    // a is used again before c arrives, so b goes; a stays throughout.
+    expect(minted).toEqual(['repository:a:pull', 'repository:b:pull', 'repository:c:pull', 'repository:b:pull']);
+  });
+
   it('stops a paged walk whose next page repeats, leaves the registry or never ends', async () => {
     const paged = (link: (url: URL, calls: number) => string | undefined) => {
       let calls = 0;

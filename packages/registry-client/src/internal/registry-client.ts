@@ -42,6 +42,8 @@ export interface RegistryClientOptions {
   fetch?: typeof fetch;
   /** For an https registry: the certificates to trust, or none checked. */
   tls?: TlsOptions;
+  /** Tokens kept, one per set of scopes (default 1,000): past that, expired ones go, then the least recently used. */
+  maxCachedTokens?: number;
   /** The User-Agent of every request (the registry logs it; default `registry-client`). */
   userAgent?: string;
   /** Backoff base in ms (doubles per retry). */
@@ -111,7 +113,9 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   const backoffMs = options.backoffMs ?? 100;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const userAgent = options.userAgent ?? 'registry-client';
+  // Per set of scopes, least recently used first (a hit moves its entry to the end).
   const tokens = new Map<string, { token: string; validUntil: number }>();
+  const maxCachedTokens = Math.max(1, options.maxCachedTokens ?? 1000);
 
   // Bounded concurrency: a counting semaphore handing slots straight to waiters.
   const limit = Math.max(1, options.concurrency ?? 8);
@@ -136,7 +140,11 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     if (auth.kind === 'none' || auth.kind === 'basic') return undefined;
     const key = [...scopes].sort().join(' ');
     const cached = tokens.get(key);
-    if (cached && cached.validUntil > Date.now() && !challenge) return cached.token;
+    if (cached && cached.validUntil > Date.now() && !challenge) {
+      tokens.delete(key);
+      tokens.set(key, cached);
+      return cached.token;
+    }
     let token: string;
     let expiresIn: number;
     if (auth.kind === 'token-provider') {
@@ -167,7 +175,16 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       if (!token) throw new RegistryError('ERR_REGISTRY_PROTOCOL', 'the token server sent no token');
     }
     // Renew shortly before expiry: a token must not run out in the middle of a request.
+    tokens.delete(key);
     tokens.set(key, { token, validUntil: Date.now() + Math.max(10, expiresIn - 30) * 1000 });
+    if (tokens.size > maxCachedTokens) {
+      const now = Date.now();
+      for (const [scope, entry] of tokens) if (entry.validUntil <= now) tokens.delete(scope);
+      for (const scope of tokens.keys()) {
+        if (tokens.size <= maxCachedTokens) break;
+        tokens.delete(scope);
+      }
+    }
     return token;
   }
 
