@@ -424,6 +424,13 @@ describeE2E('registry client against the real registry', () => {
           ...overHttp,
           raw: overHttp.raw.toString(),
         });
+        // Conditional: unchanged for the digest the tag points at, the manifest for any other.
+        const stale = `sha256:${'0'.repeat(64)}`;
+        for (const source of [storage, client]) {
+          expect(await source.manifestIfChanged(repository, tag, overHttp.digest)).toBe('unchanged');
+          expect(await source.manifestIfChanged(repository, tag, stale)).toMatchObject({ digest: overHttp.digest });
+          expect(await source.manifestIfChanged(repository, 'no-such-tag', stale)).toBeUndefined();
+        }
         if (fromStorage.manifest.kind === 'image') {
           const config = fromStorage.manifest.value.config.digest;
           expect(await storage.getImageConfig(repository, config)).toEqual(

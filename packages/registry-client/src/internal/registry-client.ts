@@ -93,6 +93,16 @@ export interface RegistryClient {
   listTags(repository: string): Promise<string[]>;
   headManifest(repository: string, reference: string): Promise<ManifestHead | undefined>;
   getManifest(repository: string, reference: string): Promise<FetchedManifest>;
+  /**
+   * The manifest `reference` points at, unless that is still `digest` ('unchanged'); undefined when there is none.
+   * One conditional GET (`If-None-Match`): an unchanged tag costs the registry less than a HEAD, and it reports no
+   * pull for it.
+   */
+  manifestIfChanged(
+    repository: string,
+    reference: string,
+    digest: string,
+  ): Promise<FetchedManifest | 'unchanged' | undefined>;
   getImageConfig(repository: string, digest: string): Promise<ImageConfig>;
   deleteManifest(repository: string, digest: string): Promise<void>;
   /** Closes the connections kept open to the registry. */
@@ -387,6 +397,27 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       const url = `${base}/v2/${checkRepository(repository)}/manifests/${checkReference(reference)}`;
       const what = `manifest ${repository}:${reference}`;
       return request('GET', url, pull(repository), { accept: MANIFEST_ACCEPT }, async (response) => {
+        if (!ok(response)) await fail(response, what);
+        const raw = await readBody(response, what);
+        const stated = response.header('docker-content-digest');
+        const headerType = (response.header('content-type') ?? '').split(';')[0]?.trim();
+        return parseManifest(raw, stated, headerType, `${repository}:${reference}`);
+      });
+    },
+
+    async manifestIfChanged(repository, reference, digest) {
+      const url = `${base}/v2/${checkRepository(repository)}/manifests/${checkReference(reference)}`;
+      const what = `manifest ${repository}:${reference}`;
+      const headers = { accept: MANIFEST_ACCEPT, 'if-none-match': `"${checkReference(digest)}"` };
+      return request('GET', url, pull(repository), headers, async (response) => {
+        if (response.status === 304) {
+          await response.discard();
+          return 'unchanged' as const;
+        }
+        if (response.status === 404) {
+          await response.discard();
+          return undefined;
+        }
         if (!ok(response)) await fail(response, what);
         const raw = await readBody(response, what);
         const stated = response.header('docker-content-digest');

@@ -24,7 +24,7 @@ import { MEDIA_TYPES } from './schemas';
 /** What an index sync needs from a registry; the HTTP client and the storage reader both provide it. */
 export type RegistrySource = Pick<
   RegistryClient,
-  'catalog' | 'listTags' | 'headManifest' | 'getManifest' | 'getImageConfig'
+  'catalog' | 'listTags' | 'headManifest' | 'getManifest' | 'manifestIfChanged' | 'getImageConfig'
 >;
 
 const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
@@ -159,6 +159,13 @@ export function createStorageReader(options: {
     async getManifest(repository, reference): Promise<FetchedManifest> {
       const digest = await resolve(repository, reference);
       if (!digest) throw new RegistryError('ERR_REGISTRY_NOT_FOUND', `manifest ${repository}:${reference} not found`);
+      return parseManifest(await readBlob(digest, 'manifest'), digest, undefined, `${repository}@${digest}`);
+    },
+
+    async manifestIfChanged(repository, reference, known): Promise<FetchedManifest | 'unchanged' | undefined> {
+      const digest = await resolve(repository, reference);
+      if (!digest) return undefined;
+      if (digest === known) return 'unchanged';
       return parseManifest(await readBlob(digest, 'manifest'), digest, undefined, `${repository}@${digest}`);
     },
 

@@ -1,8 +1,8 @@
 /**
  * Keeps the index equal to the registry: a full walk of the catalog at start, then every --registry.gc-interval and
- * on demand. Incremental: one HEAD per tag, and only digests the index does not know are fetched. What the
- * registry no longer has is removed; access rules are never touched. One run at a time; a bad manifest is logged
- * and skipped, it does not abort the run.
+ * on demand. Incremental: one conditional GET per known tag (answered 304 while the tag is unchanged), and only
+ * digests the index does not know are described. What the registry no longer has is removed; access rules are never
+ * touched. One run at a time; a bad manifest is logged and skipped, it does not abort the run.
  */
 import { type FetchedManifest, RegistryError, type RegistrySource } from '@registry-admin/registry-client';
 import type { IndexedManifest, Store, TagChange } from '@registry-admin/store';
@@ -85,17 +85,17 @@ export function createIndexSync(
       try {
         const indexed = known.get(tag);
         if (indexed !== undefined) {
-          // Known tag: a HEAD says whether it still points where the index says.
-          const head = await client.headManifest(repository, tag);
-          if (!head) return;
+          // Known tag: one conditional GET says whether it still points where the index says, and brings the
+          // manifest when it does not.
+          const answer = await client.manifestIfChanged(repository, tag, indexed);
+          if (answer === undefined) return;
           present.add(tag);
-          if (head.digest === indexed) return;
-          if (!stored.has(head.digest) && !manifests.has(head.digest)) {
-            const fetched = await client.getManifest(repository, head.digest);
-            manifests.set(head.digest, await describeManifest(client, repository, fetched));
+          if (answer === 'unchanged' || answer.digest === indexed) return;
+          if (!stored.has(answer.digest) && !manifests.has(answer.digest)) {
+            manifests.set(answer.digest, await describeManifest(client, repository, answer));
             report.fetched++;
           }
-          set.push({ name: tag, digest: head.digest });
+          set.push({ name: tag, digest: answer.digest });
           return;
         }
         // New tag: one GET gives the digest and the content.
