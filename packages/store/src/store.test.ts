@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store, type StoreConfig, StoreError } from './index';
@@ -75,6 +76,11 @@ describe.each(targets)('store on $name', (target) => {
     const again = await openStore(config);
     expect(await again.users.count()).toBe(await store.users.count());
     await again.close();
+  });
+
+  it.runIf(target.name === 'sqlite')('keeps a 4 MiB page cache, not the 16 MiB better-sqlite3 sets', async () => {
+    const { rows } = await sql<{ cache_size: number }>`pragma cache_size`.execute(store.db);
+    expect(rows).toEqual([{ cache_size: -4096 }]);
   });
 
   describe('users', () => {

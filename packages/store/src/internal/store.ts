@@ -115,6 +115,18 @@ export interface Store extends StoreRepositories {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
+ * Prepared statements kept. Each holds its compiled program in native memory; the queries a server repeats are far
+ * fewer than this, while batch writes of varying sizes make one-off statements that must not pile up.
+ */
+const MAX_CACHED_STATEMENTS = 200;
+/**
+ * SQLite's page cache, in KiB (negative: a size, not a page count). better-sqlite3 builds SQLite with 16 MiB, which a
+ * large index fills and keeps; the operating system caches the file's pages anyway, so a smaller cache costs reads
+ * from memory, not from disk.
+ */
+const PAGE_CACHE_KIB = 4096;
+
+/**
  * Kysely prepares every query anew; preparing costs more than running most of ours. Statements are kept by their
  * SQL text (queries differ only in bound values), up to a bound. Kysely runs one query at a time on the connection
  * and reads results fully, so a cached statement is never in use twice at once.
@@ -130,11 +142,14 @@ function withStatementCache(database: SQLite.Database): SQLite.Database {
       }
       return (source: string) => {
         let statement = statements.get(source);
-        if (!statement) {
+        if (statement) {
+          // Least recently used first: a hit moves to the end.
+          statements.delete(source);
+        } else {
           statement = prepare(source);
-          if (statements.size >= 500) statements.delete(statements.keys().next().value as string);
-          statements.set(source, statement);
+          if (statements.size >= MAX_CACHED_STATEMENTS) statements.delete(statements.keys().next().value as string);
         }
+        statements.set(source, statement);
         return statement;
       };
     },
@@ -174,6 +189,7 @@ async function connect(config: StoreConfig): Promise<{ db: Kysely<Database>; loc
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
     database.pragma('synchronous = NORMAL');
+    database.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
     return { db, locks: sqliteClusterLocks() };
   }
