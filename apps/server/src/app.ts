@@ -30,6 +30,12 @@ import { userRoutes } from './routes/users';
 import type { Services } from './runtime/services';
 import { VERSION } from './version';
 
+/** Fastify's compiler factories handing out zod's compilers (Fastify's types expect ajv's and fast-json-stringify's). */
+const zodCompilers = {
+  buildValidator: () => validatorCompiler,
+  buildSerializer: () => serializerCompiler,
+} as unknown as NonNullable<FastifyServerOptions['schemaController']>['compilersFactory'];
+
 export type { Services } from './runtime/services';
 
 declare module 'fastify' {
@@ -62,6 +68,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 512 },
+    // Every schema here is zod: Fastify's default compilers (ajv, fast-json-stringify) are never built nor loaded.
+    schemaController: { compilersFactory: zodCompilers },
     // X-Forwarded-For is believed only from configured proxies; otherwise the client address is the peer's.
     trustProxy: services.config['trusted-proxies'].length > 0 ? services.config['trusted-proxies'] : false,
     ...(options.https ? { https: options.https } : {}),
@@ -87,7 +95,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await registerApiDocs(app, VERSION);
-  // The registry protocol's token endpoint keeps Fastify's own compilers (its own wire format and error bodies).
+  // The registry protocol's token endpoint: its own wire format and error bodies, only its answer has a schema.
   await app.register(tokenRoutes);
   // Prometheus' text format, not JSON: outside the schemed routes. On its own address when --metrics.listen is set.
   if (services.metrics.enabled && !services.config.metrics.listen) await app.register(metricsRoutes);

@@ -14,6 +14,7 @@ import {
   type TokenExchangeRequest,
 } from '@registry-admin/token-service';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { credentialKind, logAuthenticationFailure } from '../http/authentication';
 import type { Identity } from '../services/authenticator';
 import { TooManyAttempts } from '../services/login-throttle';
@@ -21,17 +22,14 @@ import { TooManyAttempts } from '../services/login-throttle';
 type Params = TokenExchangeRequest['query'];
 const ANONYMOUS: Principal = { kind: 'anonymous' };
 
-const tokenResponseSchema = {
-  type: 'object',
-  properties: {
-    token: { type: 'string' },
-    access_token: { type: 'string' },
-    expires_in: { type: 'integer' },
-    issued_at: { type: 'string' },
-    scope: { type: 'string' },
-    refresh_token: { type: 'string' },
-  },
-} as const;
+const tokenResponseSchema = z.object({
+  token: z.string().optional(),
+  access_token: z.string().optional(),
+  expires_in: z.number().int().optional(),
+  issued_at: z.string().optional(),
+  scope: z.string().optional(),
+  refresh_token: z.string().optional(),
+});
 
 export async function tokenRoutes(app: FastifyInstance): Promise<void> {
   const { config, access, authenticator, issuer, refreshTokens, metrics } = app.services;

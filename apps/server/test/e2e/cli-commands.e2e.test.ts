@@ -28,6 +28,8 @@ const HEAVY: Record<string, RegExp> = {
   yargs: /\/node_modules\/yargs\//,
   zod: /\/node_modules\/zod\//,
   'better-sqlite3': /\/node_modules\/better-sqlite3\//,
+  // Fastify's default validator compiler: every schema is zod, so it is never needed.
+  ajv: /\/node_modules\/ajv\//,
   // The API docs page (Swagger UI) loads when it is first opened.
   'swagger-ui': /\/node_modules\/@fastify\/swagger-ui\//,
 };
