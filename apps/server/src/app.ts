@@ -94,7 +94,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
-  await registerApiDocs(app, VERSION);
+  const apiDocument = registerApiDocs(app, VERSION);
   // The registry protocol's token endpoint: its own wire format and error bodies, only its answer has a schema.
   await app.register(tokenRoutes);
   // Prometheus' text format, not JSON: outside the schemed routes. On its own address when --metrics.listen is set.
@@ -105,7 +105,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     schemed.setValidatorCompiler(validatorCompiler);
     schemed.setSerializerCompiler(serializerCompiler);
     schemed.addHook('onRoute', requireSchemas);
-    await schemed.register(openApiRoutes);
+    await schemed.register(openApiRoutes, { document: apiDocument });
     await schemed.register(healthRoutes);
     await schemed.register(registryEventRoutes);
     await schemed.register(async (api) => {

@@ -5,9 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import swagger, { type SwaggerTransform, type SwaggerTransformObject } from '@fastify/swagger';
+import type { FastifyDynamicSwaggerOptions, SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { jsonSchemaTransform, jsonSchemaTransformObject, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { embeddedFiles } from '../runtime/embedded-files';
 import { SESSION_COOKIE } from './session-cookie';
@@ -17,10 +23,7 @@ export const DOCS_PREFIX = '/api/v1/docs';
 
 const isZodSchema = (value: unknown) => typeof value === 'object' && value !== null && '_zod' in value;
 
-/**
- * Routes declare zod schemas, which the provider turns into JSON Schema; the registry's token endpoint keeps a plain
- * JSON Schema (its answer is serialized on the hot path by Fastify's compiled serializer), which is one already.
- */
+/** Routes declare zod schemas, which the provider turns into JSON Schema; a route without one is taken as it is. */
 const transform: SwaggerTransform = (route) => {
   const { schema } = route;
   const parts = schema ? [schema.body, schema.querystring, schema.params, ...Object.values(schema.response ?? {})] : [];
@@ -59,9 +62,64 @@ export function requireSchemas(route: RouteOptions): void {
   if (methods.includes('PUT') && !schema.body) throw new Error(`${where} declares no body schema`);
 }
 
-/** Registers the document generator and the docs page; call on the root instance before any route. */
-export async function registerApiDocs(app: FastifyInstance, version: string): Promise<void> {
-  await app.register(swagger, {
+/**
+ * The document's generator (`@fastify/swagger`, with its YAML writer and schema resolver) is loaded when the document is
+ * first asked for, not at start: every process would pay its start-up time and memory for a document few read. Until
+ * then the routes are only noted as they are declared; the generator then runs in a Fastify instance of its own, where
+ * the same routes are declared again (schemas and all, handlers aside).
+ */
+export interface ApiDocument {
+  /** The OpenAPI document of every route declared so far (built once, on the first call). */
+  get(): Promise<Record<string, unknown>>;
+}
+
+/** Notes every route from here on and returns the document's maker; call on the root instance before any route. */
+export function registerApiDocs(app: FastifyInstance, version: string): ApiDocument {
+  const routes: RouteOptions[] = [];
+  app.addHook('onRoute', (route) => {
+    // Fastify's HEAD copies of GET routes come back by themselves when the GET is declared again.
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.length === 1 && methods[0] === 'HEAD' && routes.some((r) => r.url === route.url)) return;
+    routes.push(route);
+  });
+  let built: Promise<{ generate: FastifyInstance['swagger'] }> | undefined;
+  const build = async () => {
+    const [{ default: Fastify }, { default: swagger }] = await Promise.all([
+      import('fastify'),
+      import('@fastify/swagger'),
+    ]);
+    const inner = Fastify({ logger: false });
+    inner.setValidatorCompiler(validatorCompiler);
+    inner.setSerializerCompiler(serializerCompiler);
+    await inner.register(swagger, documentOptions(version));
+    await inner.register(async (described) => {
+      for (const route of routes) {
+        described.route({
+          method: route.method,
+          url: route.url,
+          ...(route.schema ? { schema: route.schema } : {}),
+          handler: async () => undefined,
+        });
+      }
+    });
+    await inner.ready();
+    return { generate: inner.swagger.bind(inner) };
+  };
+  const document: ApiDocument = {
+    async get() {
+      built ??= build().catch((error: unknown) => {
+        built = undefined;
+        throw error;
+      });
+      return (await built).generate() as unknown as Record<string, unknown>;
+    },
+  };
+  void app.register(lazyDocsPage, { document });
+  return document;
+}
+
+function documentOptions(version: string): FastifyDynamicSwaggerOptions {
+  return {
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -89,8 +147,7 @@ export async function registerApiDocs(app: FastifyInstance, version: string): Pr
     },
     transform,
     transformObject,
-  });
-  await app.register(lazyDocsPage);
+  };
 }
 
 /**
@@ -98,7 +155,7 @@ export async function registerApiDocs(app: FastifyInstance, version: string): Pr
  * start-up time and memory every process would pay for a page few open. Its routes run in a Fastify instance of their
  * own, made on the first request, which serves this server's document; requests are handed to it with `inject`.
  */
-async function lazyDocsPage(app: FastifyInstance): Promise<void> {
+async function lazyDocsPage(app: FastifyInstance, { document }: { document: ApiDocument }): Promise<void> {
   let docs: Promise<FastifyInstance> | undefined;
   const load = async () => {
     const [{ default: Fastify }, { default: fastifyPlugin }, { default: swaggerUi }] = await Promise.all([
@@ -107,11 +164,12 @@ async function lazyDocsPage(app: FastifyInstance): Promise<void> {
       import('@fastify/swagger-ui'),
     ]);
     const inner = Fastify({ logger: false });
-    // Swagger UI asks for `@fastify/swagger` by name and reads the document through its decorator: this one lends it
-    // the outer server's.
+    // Swagger UI asks for `@fastify/swagger` by name and reads the document through its decorator: this one hands it
+    // the server's document (built first: the decorator answers at once).
+    const spec = await document.get();
     const lent = fastifyPlugin(
       async (instance: FastifyInstance) => {
-        instance.decorate('swagger', ((options?: { yaml?: boolean }) => app.swagger(options as never)) as never);
+        instance.decorate('swagger', (() => spec) as never);
       },
       { name: '@fastify/swagger' },
     );
@@ -153,11 +211,11 @@ async function lazyDocsPage(app: FastifyInstance): Promise<void> {
 const HOP_BY_HOP = new Set(['connection', 'content-length', 'date', 'keep-alive', 'transfer-encoding']);
 
 /** `GET /api/v1/openapi.json`, in the context whose compilers are zod's. */
-export async function openApiRoutes(instance: FastifyInstance): Promise<void> {
+export async function openApiRoutes(instance: FastifyInstance, { document }: { document: ApiDocument }): Promise<void> {
   const app = instance.withTypeProvider<ZodTypeProvider>();
   app.get(
     OPENAPI_PATH,
     { schema: { hide: true, response: { 200: z.looseObject({ openapi: z.string() }) } } },
-    async () => app.swagger() as unknown as { openapi: string },
+    async () => (await document.get()) as { openapi: string },
   );
 }
