@@ -10,7 +10,7 @@ import { CliError, type CliIo } from './commands/io';
 import type { OptionSpec } from './config/load';
 import type { Config } from './config/schema';
 import { embeddedFiles } from './runtime/embedded-files';
-import { keepYoungGenerationSmall } from './runtime/young-generation';
+import { keepV8Small } from './runtime/v8-memory';
 import { VERSION } from './version';
 
 /**
@@ -305,7 +305,7 @@ function isEntryPoint(): boolean {
  */
 export function main(argv: string[] = process.argv.slice(2)): void {
   // First, before the commands' modules load: loading them is what would grow the young generation for good.
-  keepYoungGenerationSmall();
+  keepV8Small();
   // Node 22.1+ keeps the compiled code of every module loaded after this in a cache on disk (in the temp directory;
   // NODE_DISABLE_COMPILE_CACHE=1 turns it off), so later starts skip most compiling. Node 20 has no such cache.
   (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
