@@ -329,7 +329,11 @@ function request()
     return wrk.format("GET", ${lua('/api/v1/events?range=%5B0%2C24%5D')}, { Authorization = ${lua(basic('admin', ADMIN_PASSWORD))} })
   end
   local id = "mixed-" .. (thread_id or 0) .. "-" .. n
-  local body = '{"events":[{"id":"' .. id .. '","timestamp":"2026-01-01T00:00:00Z","action":"pull",' ..
+  -- A time of its own for each event, as the registry gives (a second apart per connection's event).
+  local k = n * 2 + (thread_id or 0)
+  local timestamp = string.format("2026-01-%02dT%02d:%02d:%02dZ", 1 + math.floor(k / 86400),
+    math.floor(k / 3600) % 24, math.floor(k / 60) % 60, k % 60)
+  local body = '{"events":[{"id":"' .. id .. '","timestamp":"' .. timestamp .. '","action":"pull",' ..
     '"target":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:${'a'.repeat(64)}",' ..
     '"repository":"bench/app","tag":"v1","size":500},"request":{"addr":"127.0.0.1:1","useragent":"wrk"},' ..
     '"actor":{"name":"bench"}}]}'
