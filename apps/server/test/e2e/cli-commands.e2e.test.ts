@@ -173,21 +173,17 @@ process.on('exit', () => {
     expect(heavy.sort()).toEqual(['better-sqlite3', 'fastify', 'yargs', 'zod']);
   });
 
-  it('serve keeps the young generation at its initial size, unless Node is given a size of its own', async () => {
-    const newSpaceMiB = async (env: NodeJS.ProcessEnv) => {
-      const server = await startRegistryAdmin(['--metrics.enabled'], { dataDir, env });
-      try {
-        // Start-up (every module loaded) and some requests: by default that grows it to two 16 MiB semi-spaces.
-        for (let i = 0; i < 50; i++) await (await fetch(`${server.url}/api/v1/openapi.json`)).arrayBuffer();
-        const metrics = await (await fetch(`${server.url}/metrics`)).text();
-        const size = /^registry_admin_nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)/m.exec(metrics)?.[1];
-        expect(size, metrics.slice(0, 2000)).toBeDefined();
-        return Number(size) / 2 ** 20;
-      } finally {
-        await server.stop();
-      }
-    };
-    expect(await newSpaceMiB({})).toBeLessThanOrEqual(4);
-    expect(await newSpaceMiB({ NODE_OPTIONS: '--max-semi-space-size=16' })).toBeGreaterThan(4);
+  it('serve keeps the young generation at its initial size', async () => {
+    const server = await startRegistryAdmin(['--metrics.enabled'], { dataDir });
+    try {
+      // Start-up (every module loaded) and some requests: by default V8 grows it to two 16 MiB semi-spaces for this.
+      for (let i = 0; i < 50; i++) await (await fetch(`${server.url}/api/v1/openapi.json`)).arrayBuffer();
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      const size = /^registry_admin_nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)/m.exec(metrics)?.[1];
+      expect(size, metrics.slice(0, 2000)).toBeDefined();
+      expect(Number(size) / 2 ** 20).toBeLessThanOrEqual(4);
+    } finally {
+      await server.stop();
+    }
   });
 });
