@@ -18,6 +18,9 @@ export interface RunningRegistry {
   host: string;
   dir: string;
   logs(): string;
+  /** Stops the process answering (SIGSTOP) until `resume()`: requests to it hang, as to a registry that froze. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -67,7 +70,10 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
     host,
     dir,
     logs: process.logs,
+    pause: () => process.child.kill('SIGSTOP'),
+    resume: () => process.child.kill('SIGCONT'),
     async stop() {
+      process.child.kill('SIGCONT');
       await process.stop();
       await rm(dir, { recursive: true, force: true });
     },
