@@ -95,13 +95,13 @@ export interface RegistryClient {
   getManifest(repository: string, reference: string): Promise<FetchedManifest>;
   /**
    * The manifest `reference` points at, unless that is still `digest` ('unchanged'); undefined when there is none.
-   * One conditional GET (`If-None-Match`): an unchanged tag costs the registry less than a HEAD, and it reports no
-   * pull for it.
+   * With a digest, one conditional GET (`If-None-Match`): an unchanged tag costs the registry less than a HEAD, and it
+   * reports no pull for it.
    */
   manifestIfChanged(
     repository: string,
     reference: string,
-    digest: string,
+    digest?: string,
   ): Promise<FetchedManifest | 'unchanged' | undefined>;
   getImageConfig(repository: string, digest: string): Promise<ImageConfig>;
   deleteManifest(repository: string, digest: string): Promise<void>;
@@ -328,6 +328,28 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
 
   const pull = (repository: string) => [`repository:${repository}:pull`];
 
+  const manifestIfChanged: RegistryClient['manifestIfChanged'] = async (repository, reference, digest) => {
+    const url = `${base}/v2/${checkRepository(repository)}/manifests/${checkReference(reference)}`;
+    const what = `manifest ${repository}:${reference}`;
+    const headers: Record<string, string> = { accept: MANIFEST_ACCEPT };
+    if (digest !== undefined) headers['if-none-match'] = `"${checkReference(digest)}"`;
+    return request('GET', url, pull(repository), headers, async (response) => {
+      if (response.status === 304) {
+        await response.discard();
+        return 'unchanged' as const;
+      }
+      if (response.status === 404) {
+        await response.discard();
+        return undefined;
+      }
+      if (!ok(response)) await fail(response, what);
+      const raw = await readBody(response, what);
+      const stated = response.header('docker-content-digest');
+      const headerType = (response.header('content-type') ?? '').split(';')[0]?.trim();
+      return parseManifest(raw, stated, headerType, `${repository}:${reference}`);
+    });
+  };
+
   return {
     async ping() {
       await request('GET', `${base}/v2/`, [], {}, async (response) => {
@@ -394,37 +416,16 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     },
 
     async getManifest(repository, reference) {
-      const url = `${base}/v2/${checkRepository(repository)}/manifests/${checkReference(reference)}`;
-      const what = `manifest ${repository}:${reference}`;
-      return request('GET', url, pull(repository), { accept: MANIFEST_ACCEPT }, async (response) => {
-        if (!ok(response)) await fail(response, what);
-        const raw = await readBody(response, what);
-        const stated = response.header('docker-content-digest');
-        const headerType = (response.header('content-type') ?? '').split(';')[0]?.trim();
-        return parseManifest(raw, stated, headerType, `${repository}:${reference}`);
-      });
+      const fetched = await manifestIfChanged(repository, reference);
+      if (fetched === undefined || fetched === 'unchanged') {
+        throw new RegistryError('ERR_REGISTRY_NOT_FOUND', `manifest ${repository}:${reference}: not found`, {
+          status: 404,
+        });
+      }
+      return fetched;
     },
 
-    async manifestIfChanged(repository, reference, digest) {
-      const url = `${base}/v2/${checkRepository(repository)}/manifests/${checkReference(reference)}`;
-      const what = `manifest ${repository}:${reference}`;
-      const headers = { accept: MANIFEST_ACCEPT, 'if-none-match': `"${checkReference(digest)}"` };
-      return request('GET', url, pull(repository), headers, async (response) => {
-        if (response.status === 304) {
-          await response.discard();
-          return 'unchanged' as const;
-        }
-        if (response.status === 404) {
-          await response.discard();
-          return undefined;
-        }
-        if (!ok(response)) await fail(response, what);
-        const raw = await readBody(response, what);
-        const stated = response.header('docker-content-digest');
-        const headerType = (response.header('content-type') ?? '').split(';')[0]?.trim();
-        return parseManifest(raw, stated, headerType, `${repository}:${reference}`);
-      });
-    },
+    manifestIfChanged,
 
     async getImageConfig(repository, digest) {
       const url = `${base}/v2/${checkRepository(repository)}/blobs/${checkReference(digest)}`;

@@ -94,6 +94,13 @@ export function createStorageReader(options: {
     }
   }
 
+  const manifestIfChanged: RegistrySource['manifestIfChanged'] = async (repository, reference, known) => {
+    const digest = await resolve(repository, reference);
+    if (!digest) return undefined;
+    if (digest === known) return 'unchanged';
+    return parseManifest(await readBlob(digest, 'manifest'), digest, undefined, `${repository}@${digest}`);
+  };
+
   return {
     async *catalog() {
       const names: string[] = [];
@@ -157,17 +164,14 @@ export function createStorageReader(options: {
     },
 
     async getManifest(repository, reference): Promise<FetchedManifest> {
-      const digest = await resolve(repository, reference);
-      if (!digest) throw new RegistryError('ERR_REGISTRY_NOT_FOUND', `manifest ${repository}:${reference} not found`);
-      return parseManifest(await readBlob(digest, 'manifest'), digest, undefined, `${repository}@${digest}`);
+      const fetched = await manifestIfChanged(repository, reference);
+      if (fetched === undefined || fetched === 'unchanged') {
+        throw new RegistryError('ERR_REGISTRY_NOT_FOUND', `manifest ${repository}:${reference} not found`);
+      }
+      return fetched;
     },
 
-    async manifestIfChanged(repository, reference, known): Promise<FetchedManifest | 'unchanged' | undefined> {
-      const digest = await resolve(repository, reference);
-      if (!digest) return undefined;
-      if (digest === known) return 'unchanged';
-      return parseManifest(await readBlob(digest, 'manifest'), digest, undefined, `${repository}@${digest}`);
-    },
+    manifestIfChanged,
 
     async getImageConfig(repository, digest) {
       checkReference(digest);

@@ -4,7 +4,7 @@
  * digests the index does not know are described. What the registry no longer has is removed; access rules are never
  * touched. One run at a time; a bad manifest is logged and skipped, it does not abort the run.
  */
-import { type FetchedManifest, RegistryError, type RegistrySource } from '@registry-admin/registry-client';
+import { RegistryError, type RegistrySource } from '@registry-admin/registry-client';
 import type { IndexedManifest, Store, TagChange } from '@registry-admin/store';
 import { mapBounded } from './bounded-concurrency';
 import { messageOf, RegistryIndexError } from './errors';
@@ -83,30 +83,12 @@ export function createIndexSync(
     const present = new Set<string>();
     await mapBounded(tags, concurrency, async (tag) => {
       try {
+        // One GET per tag; for a tag the index knows, conditional: 304 while it still points where the index says.
         const indexed = known.get(tag);
-        if (indexed !== undefined) {
-          // Known tag: one conditional GET says whether it still points where the index says, and brings the
-          // manifest when it does not.
-          const answer = await client.manifestIfChanged(repository, tag, indexed);
-          if (answer === undefined) return;
-          present.add(tag);
-          if (answer === 'unchanged' || answer.digest === indexed) return;
-          if (!stored.has(answer.digest) && !manifests.has(answer.digest)) {
-            manifests.set(answer.digest, await describeManifest(client, repository, answer));
-            report.fetched++;
-          }
-          set.push({ name: tag, digest: answer.digest });
-          return;
-        }
-        // New tag: one GET gives the digest and the content.
-        let fetched: FetchedManifest;
-        try {
-          fetched = await client.getManifest(repository, tag);
-        } catch (error) {
-          if (error instanceof RegistryError && error.code === 'ERR_REGISTRY_NOT_FOUND') return;
-          throw error;
-        }
+        const fetched = await client.manifestIfChanged(repository, tag, indexed);
+        if (fetched === undefined) return;
         present.add(tag);
+        if (fetched === 'unchanged' || fetched.digest === indexed) return;
         if (!stored.has(fetched.digest) && !manifests.has(fetched.digest)) {
           manifests.set(fetched.digest, await describeManifest(client, repository, fetched));
           report.fetched++;
