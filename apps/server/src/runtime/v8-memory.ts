@@ -22,13 +22,13 @@ const SETTINGS: Array<{ flag: string; given: RegExp }> = [
   { flag: '--optimize-for-size', given: /--(?:no-)?optimize[-_]for[-_]size\b/ },
 ];
 
-/** Sets each flag unless Node was given one of its kind; returns the flags it set. */
-export function keepV8Small(
-  execArgv: readonly string[] = process.execArgv,
-  nodeOptions: string = process.env.NODE_OPTIONS ?? '',
-): string[] {
+/** The flags of SETTINGS that Node was not given a setting of the same kind for. */
+export function v8FlagsToSet(execArgv: readonly string[], nodeOptions: string): string[] {
   const given = `${execArgv.join(' ')} ${nodeOptions}`;
-  const set = SETTINGS.filter(({ given: pattern }) => !pattern.test(given)).map(({ flag }) => flag);
-  for (const flag of set) v8.setFlagsFromString(flag);
-  return set;
+  return SETTINGS.filter(({ given: pattern }) => !pattern.test(given)).map(({ flag }) => flag);
+}
+
+/** Sets, in this process, each flag Node was not given one of its kind for. */
+export function keepV8Small(): void {
+  for (const flag of v8FlagsToSet(process.execArgv, process.env.NODE_OPTIONS ?? '')) v8.setFlagsFromString(flag);
 }
