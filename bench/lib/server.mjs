@@ -22,6 +22,11 @@ export function serveArgs({ port = 0, dataDir, adminPassword, extra = [] }) {
   ];
 }
 
+/** `registry-admin registry-config` printing JSON for a server at `publicUrl` on `dataDir` (its notification secret). */
+export function registryConfigArgs({ dataDir, publicUrl }) {
+  return ['registry-config', '--format', 'json', '--data-dir', dataDir, '--public-url', publicUrl];
+}
+
 /** A free port on 127.0.0.1, for a server whose URL must be known before it starts. */
 export function freePort() {
   return new Promise((resolve) => {

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, serveArgs } from '../lib/server.mjs';
+import { freePort, registryConfigArgs, serveArgs } from '../lib/server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '../../apps/server/dist/cli.js');
@@ -294,18 +294,7 @@ try {
 async function mixedLoad(port, pid) {
   const base = `http://127.0.0.1:${port}`;
   const fragment = JSON.parse(
-    (
-      await run(process.execPath, [
-        cli,
-        'registry-config',
-        '--format',
-        'json',
-        '--data-dir',
-        dataDir,
-        '--public-url',
-        base,
-      ])
-    ).stdout,
+    (await run(process.execPath, [cli, ...registryConfigArgs({ dataDir, publicUrl: base })])).stdout,
   );
   const secret = fragment.notifications.endpoints[0].headers.Authorization[0];
   const lua = (value) => `[==[${value}]==]`;

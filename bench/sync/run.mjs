@@ -15,7 +15,7 @@ import { openStore } from '../../packages/store/dist/index.js';
 import { startRegistry } from '../../packages/test-support/dist/index.js';
 import { syntheticTag } from '../lib/index-fill.mjs';
 import { startListening, stop, stopAll } from '../lib/processes.mjs';
-import { freePort, listPath, serveArgs } from '../lib/server.mjs';
+import { freePort, listPath, registryConfigArgs, serveArgs } from '../lib/server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '../../apps/server/dist/cli.js');
@@ -197,16 +197,7 @@ let registry;
 try {
   const port = await freePort();
   const fragment = JSON.parse(
-    await run([
-      cli,
-      'registry-config',
-      '--format',
-      'json',
-      '--data-dir',
-      dataDir,
-      '--public-url',
-      `http://127.0.0.1:${port}`,
-    ]),
+    await run([cli, ...registryConfigArgs({ dataDir, publicUrl: `http://127.0.0.1:${port}` })]),
   );
   // The notifications block registry-config prints is on, as in a real deployment: the registry posts an event back
   // for every manifest the sync reads (dropped by the server as its own reads).
