@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRegistryClient } from '@registry-admin/registry-client';
+import { createStorageReader } from '@registry-admin/registry-client';
 import {
   buildOciImage,
   type Credentials,
@@ -46,12 +46,12 @@ describeE2E('index recovery after a crash', () => {
     return { json: JSON.parse(text), range: response.headers.get('content-range') };
   }
 
-  /** repository → tag → digest, as the registry has it now. */
+  /**
+   * repository → tag → digest, as the registry has it now: read from its storage, so that reading it makes no pull
+   * events (over the API, their notifications would still be arriving while a later check counts events).
+   */
   async function registryState(): Promise<Record<string, Record<string, string>>> {
-    const client = createRegistryClient({
-      baseUrl: registry.url,
-      auth: { kind: 'challenge', username: admin.username, password: admin.password },
-    });
+    const client = createStorageReader({ rootDirectory: join(registry.dir, 'data') });
     const state: Record<string, Record<string, string>> = {};
     for await (const repository of client.catalog()) {
       state[repository] = {};
