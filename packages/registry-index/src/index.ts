@@ -22,6 +22,8 @@ export {
 } from './internal/index-sync';
 export {
   CHILD_READ_CONCURRENCY,
+  configDetails,
+  type DescribeOptions,
   describeManifest,
   MAX_CHILDREN_READ,
   type ManifestReader,

@@ -24,6 +24,7 @@ export type { ListQuery, ListResult } from './internal/list-query';
 export type { LockoutPolicy, Reservation } from './internal/login-failures';
 export type { NewRegistryEvent, RegistryEvent } from './internal/registry-events';
 export type {
+  FilledConfig,
   IndexedManifest,
   IndexedManifestRecord,
   IndexedPlatform,
@@ -31,6 +32,7 @@ export type {
   IndexedTag,
   IndexListOptions,
   IndexStats,
+  PendingConfig,
   TagChange,
 } from './internal/registry-index';
 export type { ServiceAccount, ServiceAccountPatch } from './internal/service-accounts';

@@ -763,6 +763,64 @@ describe.each(targets)('store on $name', (target) => {
       expect(await store.index.getRepository({ name: 'idx/app' })).toBeUndefined();
     });
 
+    it('keeps the configs still to be read, pages through them and fills their manifests and tags', async () => {
+      const ids = await store.index.ensureRepositories(['pend/a', 'pend/b']);
+      const [a, b] = [ids.get('pend/a') as number, ids.get('pend/b') as number];
+      const pending = (digest: string, config: string) =>
+        manifest(digest, [[config, 10]], { created: null, platforms: [], pendingConfig: config });
+      await store.index.applyChanges([
+        {
+          repositoryId: a,
+          set: [
+            { name: 'v1', digest: 'sha256:a1' },
+            { name: 'same', digest: 'sha256:a1' },
+            { name: 'v2', digest: 'sha256:a2' },
+          ],
+          manifests: [pending('sha256:a1', 'sha256:ca1'), pending('sha256:a2', 'sha256:ca2')],
+        },
+        {
+          repositoryId: b,
+          set: [{ name: 'v1', digest: 'sha256:b1' }],
+          manifests: [pending('sha256:b1', 'sha256:cb1')],
+        },
+      ]);
+      const first = await store.index.pendingConfigs(2);
+      expect(first).toEqual([
+        { repositoryId: a, repository: 'pend/a', digest: 'sha256:a1', config: 'sha256:ca1' },
+        { repositoryId: a, repository: 'pend/a', digest: 'sha256:a2', config: 'sha256:ca2' },
+      ]);
+      expect(await store.index.pendingConfigs(2, first[1])).toEqual([
+        { repositoryId: b, repository: 'pend/b', digest: 'sha256:b1', config: 'sha256:cb1' },
+      ]);
+      expect((await store.index.getManifest(a, 'sha256:a1'))?.pendingConfig).toBe('sha256:ca1');
+
+      const arm = [{ os: 'linux', architecture: 'arm64', variant: 'v8' }];
+      await store.index.fillConfigs([
+        { repositoryId: a, digest: 'sha256:a1', config: 'sha256:ca1', created: '2031-01-01T00:00:00Z', platforms: arm },
+        // No longer the pending config (the manifest was stored again meanwhile): left alone.
+        {
+          repositoryId: b,
+          digest: 'sha256:b1',
+          config: 'sha256:other',
+          created: '2031-01-01T00:00:00Z',
+          platforms: arm,
+        },
+      ]);
+      const tags = (await store.index.listTags('pend/a', { sort: ['name', 'ASC'] })).items;
+      expect(tags.map((tag) => [tag.name, tag.created, tag.platforms])).toEqual([
+        ['same', '2031-01-01T00:00:00Z', arm],
+        ['v1', '2031-01-01T00:00:00Z', arm],
+        ['v2', null, []],
+      ]);
+      expect((await store.index.getManifest(a, 'sha256:a1'))?.pendingConfig).toBeUndefined();
+      expect((await store.index.pendingConfigs(10)).map((entry) => entry.digest)).toEqual(['sha256:a2', 'sha256:b1']);
+      // Stored again with its details (a push): nothing pending any more.
+      await store.index.putManifest(b, manifest('sha256:b1', [['sha256:cb1', 10]]));
+      expect((await store.index.pendingConfigs(10)).map((entry) => entry.digest)).toEqual(['sha256:a2']);
+      await store.index.removeRepositories(['pend/a', 'pend/b']);
+      expect(await store.index.pendingConfigs(10)).toEqual([]);
+    });
+
     it('searches and sorts repositories on an allow-list', async () => {
       for (const name of ['srch/alpha', 'srch/beta', 'other/gamma']) await store.index.ensureRepository(name);
       expect(

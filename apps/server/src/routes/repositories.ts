@@ -146,7 +146,11 @@ const syncReportSchema = z.object({
   fetched: z.number().int(),
   removedRepositories: z.number().int(),
   removedTags: z.number().int(),
-  skipped: z.array(z.object({ repository: z.string(), tag: z.string(), reason: z.string() })),
+  configsRead: z.number().int().meta({ description: 'image configs read for platform and created time' }),
+  skipped: z
+    .array(z.object({ repository: z.string(), tag: z.string(), reason: z.string() }))
+    .meta({ description: 'what could not be read; an empty tag names an image config, read again by the next sync' }),
+  indexedMs: z.number().meta({ description: 'until every tag was indexed, before the image configs were read' }),
   durationMs: z.number(),
 });
 

@@ -3,14 +3,11 @@
  * registry that notes every read: an event and its index change commit together or not at all, the registry is read
  * before the transaction opens, redeliveries change nothing and read nothing.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { parseManifest } from '@registry-admin/registry-client';
-import { type NewRegistryEvent, openStore, type Store, type StoreConfig } from '@registry-admin/store';
-import pg from 'pg';
+import { type NewRegistryEvent, openStore, type Store } from '@registry-admin/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeTargets } from '../../test/store-targets';
 import type { RegistryIndexError } from './errors';
 import { createIndexEvents, type IndexEventsStore } from './index-events';
 import type { ManifestReader } from './manifest-description';
@@ -18,44 +15,6 @@ import type { ManifestReader } from './manifest-description';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
 const digestOf = (raw: Buffer) => `sha256:${createHash('sha256').update(raw).digest('hex')}`;
-const postgresUrl = process.env.RA_TEST_POSTGRES_URL;
-
-interface Target {
-  name: string;
-  config(): Promise<StoreConfig>;
-  cleanup(): Promise<void>;
-}
-
-const targets: Target[] = [
-  (() => {
-    let dir = '';
-    return {
-      name: 'sqlite',
-      async config() {
-        dir = await mkdtemp(join(tmpdir(), 'ra-index-'));
-        return { type: 'sqlite' as const, path: join(dir, 'store.db') };
-      },
-      cleanup: () => rm(dir, { recursive: true, force: true }),
-    };
-  })(),
-  ...(postgresUrl
-    ? [
-        (() => {
-          const schema = `ra_index_${randomBytes(6).toString('hex')}`;
-          return {
-            name: 'postgres',
-            config: async () => ({ type: 'postgres' as const, url: postgresUrl, schema, poolSize: 4 }),
-            async cleanup() {
-              const client = new pg.Client({ connectionString: postgresUrl });
-              await client.connect();
-              await client.query(`drop schema if exists "${schema}" cascade`);
-              await client.end();
-            },
-          };
-        })(),
-      ]
-    : []),
-];
 
 /** A registry in memory; `inTransaction` tells it whether a store transaction is open, to catch reads inside one. */
 function memoryRegistry(inTransaction: () => boolean) {
@@ -120,7 +79,7 @@ const event = (id: string, action: string, fields: Partial<NewRegistryEvent> = {
   ...fields,
 });
 
-describe.each(targets)('index events on $name', (target) => {
+describe.each(storeTargets('ra-index'))('index events on $name', (target) => {
   let store: Store;
   let open = 0;
   /** The store as the library sees it, noting open transactions; `failNext` makes the next index change throw. */

@@ -45,7 +45,15 @@ async function readConfig(
   image: ImageManifest,
 ): Promise<{ platform: IndexedPlatform | null; created: string | null }> {
   if (!isImageConfigMediaType(image.config.mediaType)) return { platform: null, created: null };
-  const config = await client.getImageConfig(repository, image.config.digest);
+  return readImageConfig(client, repository, image.config.digest);
+}
+
+async function readImageConfig(
+  client: Pick<RegistrySource, 'getImageConfig'>,
+  repository: string,
+  digest: string,
+): Promise<{ platform: IndexedPlatform | null; created: string | null }> {
+  const config = await client.getImageConfig(repository, digest);
   return {
     platform:
       config.os && config.architecture
@@ -55,8 +63,26 @@ async function readConfig(
   };
 }
 
+export interface DescribeOptions {
+  /**
+   * An image's config is not read: its platform and created time are left empty and the config's digest is given as
+   * `pendingConfig`, to be read later (`configDetails`). An index is described in full.
+   */
+  deferConfig?: boolean;
+}
+
+/** Platform and created time from an image config read later, as the index stores them (`store.index.fillConfigs`). */
+export async function configDetails(
+  client: Pick<RegistrySource, 'getImageConfig'>,
+  repository: string,
+  configDigest: string,
+): Promise<{ created: string | null; platforms: IndexedPlatform[] }> {
+  const { platform, created } = await readImageConfig(client, repository, configDigest);
+  return { created, platforms: platform ? [platform] : [] };
+}
+
 /**
- * Describes a fetched manifest. An image costs one read (its config). An index costs at most
+ * Describes a fetched manifest. An image costs one read (its config; none with `deferConfig`). An index costs at most
  * `MAX_CHILDREN_READ` child manifests plus, of those, the configs of children the index names no platform for and
  * of its first child (for the created time), `CHILD_READ_CONCURRENCY` at a time; nested indexes and attestations are
  * not read. The size counts each blob once as far as it is known: the config and layers of every child read, and for
@@ -70,12 +96,15 @@ export async function describeManifest(
   client: ManifestReader,
   repository: string,
   fetched: FetchedManifest,
+  options: DescribeOptions = {},
 ): Promise<IndexedManifest> {
   if (fetched.manifest.kind === 'image') {
     const image = fetched.manifest.value;
     const blobs = imageBlobs(image);
-    const config = await readConfig(client, repository, image);
+    const deferred = options.deferConfig === true && isImageConfigMediaType(image.config.mediaType);
+    const config = deferred ? { platform: null, created: null } : await readConfig(client, repository, image);
     return {
+      ...(deferred ? { pendingConfig: image.config.digest } : {}),
       digest: fetched.digest,
       mediaType: fetched.mediaType,
       size: blobs.reduce((sum, [, size]) => sum + size, 0),

@@ -171,6 +171,8 @@ export interface IndexManifestsTable {
   blobs: string;
   /** JSON: children of an index, attestation flags, artifact type. */
   details: string;
+  /** Digest of the image config still to be read for `created` and `platforms`; null when there is none. */
+  pending_config: string | null;
 }
 
 export interface IndexTagsTable {

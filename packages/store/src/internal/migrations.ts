@@ -367,6 +367,23 @@ const registryPasswordHash: Migration = {
   },
 };
 
+/**
+ * An image's platform and created time are in its config, a second registry read per image: a sync indexes the tag
+ * from its manifest and notes the config to read here; the sync reads them afterwards (and again after a crash).
+ */
+const pendingConfigs: Migration = {
+  // biome-ignore lint/suspicious/noExplicitAny: see above.
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('index_manifests').addColumn('pending_config', 'text').execute();
+    await db.schema
+      .createIndex('index_manifests_pending_config_idx')
+      .on('index_manifests')
+      .columns(['repository_id', 'digest'])
+      .where(sql.ref('pending_config'), 'is not', null)
+      .execute();
+  },
+};
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -381,6 +398,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '2026_11_22_008_tag_order': tagOrder(dialect),
         '2026_11_22_009_index_search': indexSearch(dialect),
         '2026_11_23_010_registry_password_hash': registryPasswordHash,
+        '2026_12_07_011_pending_configs': pendingConfigs,
       };
     },
   };

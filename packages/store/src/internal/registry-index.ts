@@ -24,6 +24,28 @@ export interface IndexedManifest {
   /** [digest, size] of every blob the manifest needs (config, layers; for an index, its images'). */
   blobs: Array<[string, number]>;
   details?: Record<string, unknown>;
+  /**
+   * The image config still to be read for `created` and `platforms` (left empty meanwhile): a sync indexes the tag
+   * first and reads the config after (`pendingConfigs`, `fillConfigs`).
+   */
+  pendingConfig?: string;
+}
+
+/** A manifest whose config is still to be read (`IndexedManifest.pendingConfig`). */
+export interface PendingConfig {
+  repositoryId: number;
+  repository: string;
+  digest: string;
+  config: string;
+}
+
+/** What reading a pending config found; `config` must still be the one pending, or nothing is changed. */
+export interface FilledConfig {
+  repositoryId: number;
+  digest: string;
+  config: string;
+  created: string | null;
+  platforms: IndexedPlatform[];
 }
 
 export interface IndexedRepository {
@@ -184,6 +206,7 @@ async function putManifests(db: Executor, repositoryId: number, manifests: reado
     platforms: JSON.stringify(manifest.platforms),
     blobs: JSON.stringify(manifest.blobs),
     details: JSON.stringify(manifest.details ?? {}),
+    pending_config: manifest.pendingConfig ?? null,
   }));
   for (let i = 0; i < rows.length; i += 100) {
     await db
@@ -197,6 +220,7 @@ async function putManifests(db: Executor, repositoryId: number, manifests: reado
           platforms: eb.ref('excluded.platforms'),
           blobs: eb.ref('excluded.blobs'),
           details: eb.ref('excluded.details'),
+          pending_config: eb.ref('excluded.pending_config'),
         })),
       )
       .execute();
@@ -450,6 +474,7 @@ export function registryIndexRepository(db: Executor, dialect: Dialect) {
         platforms: JSON.parse(row.platforms) as IndexedPlatform[],
         blobs: JSON.parse(row.blobs) as Array<[string, number]>,
         details: JSON.parse(row.details) as Record<string, unknown>,
+        ...(row.pending_config ? { pendingConfig: row.pending_config } : {}),
       };
     },
 
@@ -515,6 +540,61 @@ export function registryIndexRepository(db: Executor, dialect: Dialect) {
       manifests: IndexedManifest[] = [],
     ): Promise<void> {
       await transact(db, (trx) => applyTagsIn(trx, repositoryId, { set, remove, syncedAt, manifests }));
+    },
+
+    /**
+     * Up to `limit` manifests whose config is still to be read, in (repository id, digest) order after `after` (the
+     * last one of the page before; pending ones a caller could not read stay pending for a later call).
+     */
+    async pendingConfigs(limit: number, after?: { repositoryId: number; digest: string }): Promise<PendingConfig[]> {
+      let query = db
+        .selectFrom('index_manifests as m')
+        .innerJoin('index_repositories as r', 'r.id', 'm.repository_id')
+        .select(['m.repository_id', 'r.name', 'm.digest', 'm.pending_config'])
+        .where('m.pending_config', 'is not', null);
+      if (after) {
+        query = query.where((eb) =>
+          eb.or([
+            eb('m.repository_id', '>', after.repositoryId),
+            eb.and([eb('m.repository_id', '=', after.repositoryId), eb('m.digest', '>', after.digest)]),
+          ]),
+        );
+      }
+      const rows = await query.orderBy('m.repository_id').orderBy('m.digest').limit(limit).execute();
+      return rows.map((row) => ({
+        repositoryId: row.repository_id,
+        repository: row.name,
+        digest: row.digest,
+        config: row.pending_config as string,
+      }));
+    },
+
+    /**
+     * Writes the created time and platforms read from pending configs into their manifests and every tag pointing at
+     * them, in one transaction; a manifest whose pending config is no longer `config` (stored again meanwhile, or
+     * removed) is left alone.
+     */
+    async fillConfigs(filled: readonly FilledConfig[]): Promise<void> {
+      if (filled.length === 0) return;
+      await transact(db, async (trx) => {
+        for (const entry of filled) {
+          const platforms = JSON.stringify(entry.platforms);
+          const updated = await trx
+            .updateTable('index_manifests')
+            .set({ created: entry.created, platforms, pending_config: null })
+            .where('repository_id', '=', entry.repositoryId)
+            .where('digest', '=', entry.digest)
+            .where('pending_config', '=', entry.config)
+            .executeTakeFirst();
+          if (Number(updated.numUpdatedRows) === 0) continue;
+          await trx
+            .updateTable('index_tags')
+            .set({ created: entry.created, platforms })
+            .where('repository_id', '=', entry.repositoryId)
+            .where('digest', '=', entry.digest)
+            .execute();
+        }
+      });
     },
 
     /** Several repositories' changes in one transaction (a sync writes in batches). */
