@@ -14,9 +14,9 @@ import { keepV8Small } from './runtime/v8-memory';
 import { VERSION } from './version';
 
 /**
- * Every config option as a global flag. Their descriptions are given only when the help is asked for: yargs renders
- * the whole help text (some 80 options, wrapped) on every command named on the command line, and that alone cost a
- * `user list` or `serve` more than all its own start-up work.
+ * Every config option as a global flag. They are described (and shown) only when the help is asked for: yargs renders
+ * the whole help text (some 80 options) on every command named on the command line, `serve` and `user list` included,
+ * and that alone cost them more than all their own start-up work; hidden options are left out of it.
  */
 function globalOptions(
   specs: OptionSpec[],
@@ -34,7 +34,7 @@ function globalOptions(
             describe: `${spec.description ?? ''} [${spec.env}]`.trim(),
             group: spec.path.length > 1 ? `${spec.path[0]}:` : 'Options:',
           }
-        : {}),
+        : { hidden: true }),
       global: true,
     };
   }
