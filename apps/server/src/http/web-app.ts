@@ -10,7 +10,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const WEB_CONTENT_SECURITY_POLICY = [
@@ -62,15 +61,30 @@ export async function webAppRoutes(app: FastifyInstance, options: { dir: string 
       .header('Referrer-Policy', 'same-origin')
       .send(indexHtml);
 
-  await app.register(fastifyStatic, {
-    root: join(options.dir, 'assets'),
-    prefix: '/assets/',
-    // Each file name carries its content hash: a changed file is a new name.
-    maxAge: 365 * 24 * 60 * 60 * 1000,
-    immutable: true,
-    index: false,
-    decorateReply: false,
-    schemaHide: true,
+  // The file server (@fastify/send) loads with the first asset asked for: a browser fetches them once a build, an
+  // API-only client never, and a process that serves none does not carry it.
+  let sender: Promise<typeof import('@fastify/send').default> | undefined;
+  const assets = join(options.dir, 'assets');
+  app.get('/assets/*', { schema: { hide: true } }, async (request, reply) => {
+    sender ??= import('@fastify/send').then((loaded) => loaded.default);
+    const send = await sender;
+    const path = (request.raw.url ?? '').slice('/assets'.length).split('?')[0] ?? '';
+    const result = await send(request.raw, path, {
+      root: assets,
+      // Each file name carries its content hash: a changed file is a new name.
+      maxAge: 365 * 24 * 60 * 60 * 1000,
+      immutable: true,
+      index: false,
+    });
+    if (result.type !== 'file') {
+      result.stream.destroy();
+      // Missing, a folder, or a path outside the folder: the API's JSON 404.
+      if (result.statusCode === 404 || result.type === 'directory') return reply.callNotFound();
+      return reply.code(result.statusCode).send({
+        error: { code: 'ERR_ASSET', message: `asset not served (${result.statusCode})` },
+      });
+    }
+    return reply.code(result.statusCode).headers(result.headers).send(result.stream);
   });
 
   app.get('/', { schema: { hide: true } }, (_request, reply) => sendIndex(reply));

@@ -69,6 +69,28 @@ describe('web UI served by the app', () => {
     expect(response.headers['cache-control']).toBe('public, max-age=31536000, immutable');
   });
 
+  it('answers HEAD and revalidation of an asset, and nothing outside the assets folder', async () => {
+    const head = await t.app.inject({ method: 'HEAD', url: '/assets/index-abc123.js' });
+    expect(head.statusCode).toBe(200);
+    expect(head.headers['content-length']).toBe(String(Buffer.byteLength(SCRIPT)));
+    expect(head.body).toBe('');
+    const etag = head.headers.etag as string;
+    expect(etag).toBeTruthy();
+    const again = await t.app.inject({
+      method: 'GET',
+      url: '/assets/index-abc123.js?v=1',
+      headers: { 'if-none-match': etag },
+    });
+    expect(again.statusCode).toBe(304);
+    for (const url of ['/assets/../index.html', '/assets/%2e%2e/index.html', '/assets/..%2findex.html', '/assets/']) {
+      const response = await t.app.inject({ method: 'GET', url });
+      expect(response.statusCode, url).toBeGreaterThanOrEqual(400);
+      expect(response.statusCode, url).toBeLessThan(500);
+      expect(response.body, url).not.toContain('<!doctype html>');
+      expect(response.json(), url).toHaveProperty('error.code');
+    }
+  });
+
   it('keeps JSON 404s for unknown API paths, missing assets and non-HTML requests', async () => {
     const cases = [
       { url: '/api/v1/nope', headers: HTML },

@@ -34,6 +34,8 @@ const HEAVY: Record<string, RegExp> = {
   // first opened.
   swagger: /\/node_modules\/@fastify\/swagger\//,
   'swagger-ui': /\/node_modules\/@fastify\/swagger-ui\//,
+  // The web UI's file server loads with the first asset asked for.
+  'file-server': /\/node_modules\/@fastify\/(?:send|static)\//,
 };
 
 describeE2E('registry-admin commands, each loading what it needs', () => {
@@ -161,6 +163,10 @@ process.on('exit', () => {
     const server = await startRegistryAdmin([], { dataDir, env: { NODE_OPTIONS: `--import=${hook}` } });
     try {
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      // The web UI is served (the workspace's build), its page answered from memory.
+      const page = await fetch(server.url, { headers: { accept: 'text/html' } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('/assets/');
     } finally {
       expect(await server.stop()).toEqual({ code: 0, signal: null });
     }
@@ -168,8 +174,8 @@ process.on('exit', () => {
     expect(line, server.logs()).toBeDefined();
     const loaded = JSON.parse(line ?? '[]') as string[];
     const heavy = Object.keys(HEAVY).filter((name) => loaded.some((url) => HEAVY[name]?.test(url)));
-    // The server itself, and nothing of what only mail, PostgreSQL, certificate generation, the OpenAPI document or
-    // the docs page need.
+    // The server itself, and nothing of what only mail, PostgreSQL, certificate generation, the OpenAPI document, the
+    // docs page or the UI's assets need.
     expect(heavy.sort()).toEqual(['better-sqlite3', 'fastify', 'yargs', 'zod']);
   });
 
