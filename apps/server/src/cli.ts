@@ -281,6 +281,7 @@ async function isLibraryError(failure: unknown): Promise<boolean> {
 async function serve(config: Config, io: CliIo): Promise<number> {
   const { runServer } = await import('./server');
   const server = await runServer(config, { cwd: io.cwd, stdout: io.stdout, env: io.env });
+  io.onListening?.();
   const signal = await (io.stopSignal ?? new Promise<string>(() => {}));
   io.stdout.write(`received ${signal}, shutting down\n`);
   await server.close();
@@ -305,7 +306,7 @@ function isEntryPoint(): boolean {
  */
 export function main(argv: string[] = process.argv.slice(2)): void {
   // First, before the commands' modules load: loading them is what would grow the young generation for good.
-  keepV8Small();
+  const v8Settings = keepV8Small();
   // Node 22.1+ keeps the compiled code of every module loaded after this in a cache on disk (in the temp directory;
   // NODE_DISABLE_COMPILE_CACHE=1 turns it off), so later starts skip most compiling. Node 20 has no such cache.
   (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
@@ -320,6 +321,7 @@ export function main(argv: string[] = process.argv.slice(2)): void {
     stderr: process.stderr,
     stdin: process.stdin,
     stopSignal,
+    onListening: () => v8Settings.started(),
   }).then(
     (code) => process.exit(code),
     (error: unknown) => {

@@ -9,6 +9,8 @@ export interface CliIo {
   stdin?: Readable;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM); `serve` waits on it. */
   stopSignal?: Promise<string>;
+  /** Called by `serve` once it listens (the process's start-up work is done). */
+  onListening?: () => void;
 }
 
 /** A command failure: one clear line for the user, and the exit code. */

@@ -3,12 +3,18 @@ import { v8FlagsToSet } from './v8-memory';
 
 describe('v8FlagsToSet', () => {
   it('sets what Node was not given, and leaves what it was', () => {
-    expect(v8FlagsToSet(['--max-semi-space-size=8'], '')).toEqual(['--optimize-for-size']);
-    expect(v8FlagsToSet([], '--enable-source-maps --min-semi-space-size=2 --no-optimize-for-size')).toEqual([]);
-    expect(v8FlagsToSet(['--optimize_for_size'], '--semi-space-growth-factor=2')).toEqual([]);
-    expect(v8FlagsToSet(['--enable-source-maps'], '--max-old-space-size=512')).toEqual([
+    const flags = (execArgv: string[], nodeOptions: string) =>
+      v8FlagsToSet(execArgv, nodeOptions).map((setting) => setting.flag);
+    expect(flags(['--max-semi-space-size=8', '--jitless'], '')).toEqual(['--optimize-for-size']);
+    expect(flags([], '--enable-source-maps --min-semi-space-size=2 --no-optimize-for-size --turbofan')).toEqual([]);
+    expect(flags(['--optimize_for_size', '--no-opt'], '--semi-space-growth-factor=2')).toEqual([]);
+    expect(flags(['--lite-mode'], '')).toEqual(['--semi-space-growth-factor=1', '--optimize-for-size']);
+    expect(flags(['--enable-source-maps'], '--max-old-space-size=512')).toEqual([
       '--semi-space-growth-factor=1',
       '--optimize-for-size',
+      '--no-turbofan',
     ]);
+    // Only the optimizing compiler is for start-up only: it is turned on again once the server listens.
+    expect(v8FlagsToSet([], '').map((setting) => setting.afterStart)).toEqual([undefined, undefined, '--turbofan']);
   });
 });

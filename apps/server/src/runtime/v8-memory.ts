@@ -9,26 +9,50 @@
  *   once the process runs (the maximum is fixed at start): `--semi-space-growth-factor=1`.
  * - `--optimize-for-size`: V8's own trade of a little speed for memory (a few MiB less when idle and under load; the
  *   token endpoint's rate stayed within its run-to-run spread).
+ * - No optimizing compiler (TurboFan) while the process starts: the code that runs once at start (module bodies,
+ *   schema and route building) got hot enough to be optimized, which held some 8 MiB — the compiler's own memory and
+ *   pages of its code — for code never run again. It is turned on again once the server listens (`started()`), for
+ *   the code requests make hot; a short command runs without it.
  *
  * A setting of the same kind given to Node itself (NODE_OPTIONS or the command line) is left to rule.
  */
 import v8 from 'node:v8';
 
-const SETTINGS: Array<{ flag: string; given: RegExp }> = [
+interface Setting {
+  flag: string;
+  given: RegExp;
+  /** Set by `started()`, undoing `flag`. */
+  afterStart?: string;
+}
+
+const SETTINGS: Setting[] = [
   {
     flag: '--semi-space-growth-factor=1',
     given: /--(?:max-semi-space-size|min-semi-space-size|semi-space-growth-factor)\b/,
   },
   { flag: '--optimize-for-size', given: /--(?:no-)?optimize[-_]for[-_]size\b/ },
+  { flag: '--no-turbofan', given: /--(?:no-)?(?:turbofan|opt|lite[-_]mode|jitless)\b/, afterStart: '--turbofan' },
 ];
 
-/** The flags of SETTINGS that Node was not given a setting of the same kind for. */
-export function v8FlagsToSet(execArgv: readonly string[], nodeOptions: string): string[] {
+/** The settings that Node was not given a setting of the same kind for. */
+export function v8FlagsToSet(execArgv: readonly string[], nodeOptions: string): Setting[] {
   const given = `${execArgv.join(' ')} ${nodeOptions}`;
-  return SETTINGS.filter(({ given: pattern }) => !pattern.test(given)).map(({ flag }) => flag);
+  return SETTINGS.filter(({ given: pattern }) => !pattern.test(given));
 }
 
-/** Sets, in this process, each flag Node was not given one of its kind for. */
-export function keepV8Small(): void {
-  for (const flag of v8FlagsToSet(process.execArgv, process.env.NODE_OPTIONS ?? '')) v8.setFlagsFromString(flag);
+/**
+ * Sets, in this process, each flag Node was not given one of its kind for; `started()` undoes those meant for start
+ * only.
+ */
+export function keepV8Small(): { started(): void } {
+  const set = v8FlagsToSet(process.execArgv, process.env.NODE_OPTIONS ?? '');
+  for (const { flag } of set) v8.setFlagsFromString(flag);
+  let done = false;
+  return {
+    started() {
+      if (done) return;
+      done = true;
+      for (const { afterStart } of set) if (afterStart) v8.setFlagsFromString(afterStart);
+    },
+  };
 }
