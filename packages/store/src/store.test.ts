@@ -687,6 +687,42 @@ describe.each(targets)('store on $name', (target) => {
         (await store.registryEvents.list({ filter: { since: '2030-02-02T00:00:00Z' } })).items.map((e) => e.id),
       ).toEqual(['e2']);
     });
+
+    it('pages through events of one time in id order, read from one index', async () => {
+      const ids = Array.from({ length: 30 }, (_, i) => `same-${String(i).padStart(2, '0')}`);
+      await store.registryEvents.record(
+        ids.map((id) => ({
+          id,
+          timestamp: '2030-03-01T00:00:00.000Z',
+          action: 'pull',
+          repository: 'same/time',
+          tag: 'v1',
+          digest: null,
+          mediaType: null,
+          size: null,
+          actor: 'ci',
+          address: null,
+          userAgent: null,
+        })),
+      );
+      const seen: string[] = [];
+      for (let start = 0; start < 30; start += 10) {
+        const page = await store.registryEvents.list({
+          filter: { repository: 'same/time' },
+          sort: ['timestamp', 'DESC'],
+          range: [start, start + 9],
+        });
+        seen.push(...page.items.map((event) => event.id));
+      }
+      expect(seen).toEqual([...ids].reverse());
+      if (target.name === 'sqlite') {
+        const plan = await sql<{ detail: string }>`explain query plan
+          select * from registry_events order by timestamp desc, id desc limit 25`.execute(store.db);
+        const details = plan.rows.map((row) => row.detail).join('\n');
+        expect(details).toContain('registry_events_timestamp_id_idx');
+        expect(details).not.toContain('TEMP B-TREE');
+      }
+    });
   });
 
   describe('registry index', () => {

@@ -384,6 +384,22 @@ const pendingConfigs: Migration = {
   },
 };
 
+/**
+ * The activity list is ordered by time, then id (events of one time in a stable order): one index serves both, so a
+ * page is read from the index however many events share a time (the time alone left the ties to a sort of all of them).
+ */
+const registryEventsOrder: Migration = {
+  // biome-ignore lint/suspicious/noExplicitAny: see above.
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createIndex('registry_events_timestamp_id_idx')
+      .on('registry_events')
+      .columns(['timestamp', 'id'])
+      .execute();
+    await db.schema.dropIndex('registry_events_timestamp_idx').execute();
+  },
+};
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -399,6 +415,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '2026_11_22_009_index_search': indexSearch(dialect),
         '2026_11_23_010_registry_password_hash': registryPasswordHash,
         '2026_12_07_011_pending_configs': pendingConfigs,
+        '2026_12_07_012_registry_events_order': registryEventsOrder,
       };
     },
   };
