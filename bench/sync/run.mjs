@@ -24,6 +24,7 @@ const TAGS = Number(process.env.BENCH_TAGS ?? 5);
 const LIST_TAGS = Number(process.env.BENCH_LIST_TAGS ?? 100_000);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 5);
 const ADMIN_PASSWORD = 'bench-admin-password';
+const HEAP = process.env.BENCH_HEAP === '1';
 
 const log = (message) => console.error(`[${new Date().toISOString().slice(11, 23)}] ${message}`);
 const sha256 = (data) => createHash('sha256').update(data).digest('hex');
@@ -42,7 +43,12 @@ function startServer(dataDir, port, extra = []) {
     [
       ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []),
       cli,
-      ...serveArgs({ port, dataDir, adminPassword: ADMIN_PASSWORD, extra }),
+      ...serveArgs({
+        port,
+        dataDir,
+        adminPassword: ADMIN_PASSWORD,
+        extra: [...extra, ...(HEAP ? ['--metrics.enabled'] : [])],
+      }),
     ],
     'registry-admin',
   );
@@ -243,14 +249,24 @@ try {
       request.end();
     });
   const memory = [];
-  const sampleRss = (label) => {
+  const sampleRss = async (label) => {
     memory.push({ label, mb: rssMb(server.child.pid) });
-    log(`${label}: rss ${memory.at(-1).mb.toFixed(0)} MB`);
+    // BENCH_HEAP=1 (the server then serves /metrics): V8's heap next to the resident memory, to tell them apart.
+    let heap = '';
+    if (HEAP) {
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      const mb = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0) / 2 ** 20;
+      const status = readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
+      const kb = (field) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
+      heap = ` (anonymous ${kb('RssAnon').toFixed(0)}, file ${kb('RssFile').toFixed(0)})`;
+      heap += `, heap ${mb('registry_admin_nodejs_heap_size_used_bytes').toFixed(0)} of ${mb('registry_admin_nodejs_heap_size_total_bytes').toFixed(0)} MB, external ${mb('registry_admin_nodejs_external_memory_bytes').toFixed(0)} MB`;
+    }
+    log(`${label}: rss ${memory.at(-1).mb.toFixed(0)} MB${heap}`);
   };
   const syncTwice = async (label) => {
-    sampleRss(`${label}: idle after start`);
+    await sampleRss(`${label}: idle after start`);
     const full = await timed(`${label}: full sync`, () => post('/api/v1/registry/sync'));
-    sampleRss(`${label}: after the full sync`);
+    await sampleRss(`${label}: after the full sync`);
     if (
       full.result.tags !== REPOS * TAGS ||
       full.result.configsRead !== REPOS * TAGS ||
@@ -264,7 +280,7 @@ try {
     if (again.result.fetched !== 0) throw new Error(`${label}: no-change re-sync fetched ${again.result.fetched}`);
     // Back at idle: the registry's last notifications delivered, a moment for the collector.
     await new Promise((resolve) => setTimeout(resolve, 5000));
-    sampleRss(`${label}: idle 5 s after`);
+    await sampleRss(`${label}: idle 5 s after`);
     return { full, again };
   };
 
