@@ -319,7 +319,10 @@ export function main(argv: string[] = process.argv.slice(2)): void {
     cwd: process.cwd(),
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: process.stdin,
+    // Made on first use: process.stdin sets up a stream (most commands never read it).
+    get stdin() {
+      return process.stdin;
+    },
     stopSignal,
     onListening: () => v8Settings.started(),
   }).then(

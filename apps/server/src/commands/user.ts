@@ -5,10 +5,7 @@ import type { Role } from '@registry-admin/store';
 import { StoreError } from '@registry-admin/store';
 import type { Config } from '../config/schema';
 import { openConfiguredStore } from '../runtime/open-store';
-import { configuredPasswordHasher } from '../runtime/password-policy';
 import { resolvePaths } from '../runtime/paths';
-import { registryPasswords } from '../services/htpasswd';
-import { isImportableHash } from '../services/passwords';
 import { CliError, type CliIo, readFirstLine } from './io';
 
 export const LOGIN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -18,9 +15,23 @@ export interface PasswordArgs {
   passwordStdin?: boolean;
 }
 
-async function passwordFrom(config: Config, args: PasswordArgs, io: CliIo): Promise<string> {
+/** The hashers of the configuration: loaded by the commands that set passwords (argon2's addon), not by `user list`. */
+async function passwordTools(config: Config) {
+  const [{ configuredPasswordHasher }, { registryPasswords }, { isImportableHash }] = await Promise.all([
+    import('../runtime/password-policy'),
+    import('../services/htpasswd'),
+    import('../services/passwords'),
+  ]);
+  return { hasher: configuredPasswordHasher(config), registry: registryPasswords(config), isImportableHash };
+}
+
+async function passwordFrom(
+  tools: Awaited<ReturnType<typeof passwordTools>>,
+  args: PasswordArgs,
+  io: CliIo,
+): Promise<string> {
   const password = args.password ?? (await readFirstLine(io.stdin));
-  const problem = configuredPasswordHasher(config).problem(password);
+  const problem = tools.hasher.problem(password);
   if (problem) throw new CliError(`--password ${problem}`, 2);
   return password;
 }
@@ -56,12 +67,13 @@ export async function userAdd(
   args: PasswordArgs & { login: string; role?: Role; name?: string; email?: string },
 ): Promise<void> {
   checkLogin(args.login);
-  const password = await passwordFrom(config, args, io);
+  const tools = await passwordTools(config);
+  const password = await passwordFrom(tools, args, io);
   const user = await withStore(config, io, async (store) =>
     store.users.create({
       login: args.login,
-      passwordHash: await configuredPasswordHasher(config).hash(password),
-      registryPasswordHash: (await registryPasswords(config).hash(password)) ?? null,
+      passwordHash: await tools.hasher.hash(password),
+      registryPasswordHash: (await tools.registry.hash(password)) ?? null,
       role: args.role ?? 'user',
       ...(args.name !== undefined ? { name: args.name } : {}),
       ...(args.email !== undefined ? { email: args.email } : {}),
@@ -72,13 +84,14 @@ export async function userAdd(
 
 export async function userPasswd(config: Config, io: CliIo, args: PasswordArgs & { login: string }): Promise<void> {
   checkLogin(args.login);
-  const password = await passwordFrom(config, args, io);
+  const tools = await passwordTools(config);
+  const password = await passwordFrom(tools, args, io);
   await withStore(config, io, async (store) => {
     const user = await store.users.getByLogin(args.login);
     if (!user) throw new CliError(`no user "${args.login}"`);
     await store.users.update(user.id, {
-      passwordHash: await configuredPasswordHasher(config).hash(password),
-      registryPasswordHash: (await registryPasswords(config).hash(password)) ?? null,
+      passwordHash: await tools.hasher.hash(password),
+      registryPasswordHash: (await tools.registry.hash(password)) ?? null,
     });
   });
   io.stdout.write(`password of "${args.login}" changed; its sessions were ended\n`);
@@ -125,6 +138,7 @@ export async function userImport(config: Config, io: CliIo, args: { file: string
   }
   let created = 0;
   const skipped: string[] = [];
+  const tools = await passwordTools(config);
   await withStore(config, io, async (store) => {
     for (const [index, raw] of text.split(/\r?\n/).entries()) {
       const line = raw.trim();
@@ -135,14 +149,14 @@ export async function userImport(config: Config, io: CliIo, args: { file: string
       const where = `line ${index + 1}`;
       if (!LOGIN.test(login)) {
         skipped.push(`${where}: login "${login.slice(0, 64)}" is not a valid login`);
-      } else if (!isImportableHash(hash)) {
+      } else if (!tools.isImportableHash(hash)) {
         skipped.push(`${where}: ${login}: only bcrypt (htpasswd -B) and argon2id hashes can be imported`);
       } else if (await store.users.getByLogin(login)) {
         skipped.push(`${where}: ${login}: a user with this login exists`);
       } else {
         try {
           // htpasswd mode: an imported bcrypt hash is already what the registry reads.
-          const registryPasswordHash = registryPasswords(config).enabled && hash.startsWith('$2') ? hash : null;
+          const registryPasswordHash = tools.registry.enabled && hash.startsWith('$2') ? hash : null;
           await store.users.create({ login, passwordHash: hash, registryPasswordHash, role: args.role ?? 'user' });
           created++;
         } catch (error) {

@@ -9,7 +9,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import bcrypt from 'bcryptjs';
 import type { Config } from '../config/schema';
 import type { AccessState, SnapshotUser } from './access-state';
 
@@ -33,6 +32,8 @@ export function registryPasswords(config: Config): RegistryPasswords {
     enabled,
     async hash(password) {
       if (!enabled || Buffer.byteLength(password, 'utf8') > BCRYPT_MAX_BYTES) return undefined;
+      // Only the htpasswd mode makes bcrypt hashes: loaded there, on the first.
+      const { default: bcrypt } = await import('bcryptjs');
       return bcrypt.hash(password, REGISTRY_BCRYPT_COST);
     },
   };

@@ -3,7 +3,7 @@
  * raising them takes effect as users sign in (their hash is re-made then). bcrypt hashes — htpasswd files, the
  * tool this replaces — are verified too and replaced by argon2id on the next sign-in, so users can be imported.
  */
-import argon2 from 'argon2';
+import type * as Argon2 from 'argon2';
 
 export const PASSWORD_MAX_LENGTH = 1024;
 
@@ -54,15 +54,33 @@ async function limited<T>(run: () => Promise<T>): Promise<T> {
 
 const isBcrypt = (hash: string) => /^\$2[aby]\$\d{2}\$/.test(hash);
 
+/**
+ * argon2 (a native addon) loads with the first hash or verification: commands that set no password and a server no
+ * one has signed in to yet do not carry it.
+ */
+let argon2: typeof Argon2 | undefined;
+let loading: Promise<typeof Argon2> | undefined;
+function loadArgon2(): Promise<typeof Argon2> {
+  loading ??= import('argon2').then((loaded) => {
+    argon2 = loaded;
+    return loaded;
+  });
+  return loading;
+}
+
 export function createPasswordHasher(policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY): PasswordHasher {
   const options = {
-    type: argon2.argon2id as typeof argon2.argon2id,
+    // argon2.argon2id
+    type: 2 as const,
     memoryCost: policy.memoryCost,
     timeCost: policy.timeCost,
     parallelism: 1,
   };
   let decoy: Promise<string> | undefined;
-  const hash = (password: string) => limited(() => argon2.hash(password, options));
+  const hash = async (password: string) => {
+    const lib = await loadArgon2();
+    return limited(() => lib.hash(password, options));
+  };
   return {
     policy,
     hash,
@@ -75,7 +93,8 @@ export function createPasswordHasher(policy: PasswordPolicy = DEFAULT_PASSWORD_P
           const { default: bcrypt } = await import('bcryptjs');
           return await limited(() => bcrypt.compare(password, stored.replace(/^\$2y\$/, '$2b$')));
         }
-        return await limited(() => argon2.verify(stored, password));
+        const lib = await loadArgon2();
+        return await limited(() => lib.verify(stored, password));
       } catch {
         return false;
       }
@@ -83,7 +102,8 @@ export function createPasswordHasher(policy: PasswordPolicy = DEFAULT_PASSWORD_P
     needsRehash(stored) {
       if (isBcrypt(stored)) return true;
       try {
-        return argon2.needsRehash(stored, options);
+        // Asked after a verification, which has loaded argon2; before any, nothing is to be re-made yet.
+        return argon2?.needsRehash(stored, options) ?? false;
       } catch {
         return false;
       }

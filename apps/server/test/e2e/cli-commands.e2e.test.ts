@@ -36,6 +36,9 @@ const HEAVY: Record<string, RegExp> = {
   'swagger-ui': /\/node_modules\/@fastify\/swagger-ui\//,
   // The web UI's file server loads with the first asset asked for.
   'file-server': /\/node_modules\/@fastify\/(?:send|static)\//,
+  // Password hashing loads with the first password set or checked; bcrypt only in htpasswd mode or for imported users.
+  argon2: /\/node_modules\/argon2\//,
+  bcrypt: /\/node_modules\/bcryptjs\//,
 };
 
 describeE2E('registry-admin commands, each loading what it needs', () => {
@@ -100,6 +103,7 @@ process.on('exit', () => {
   it('user add, passwd, list and import; a bad option still fails with its name', async () => {
     const add = await run(withData(['user', 'add', 'carol', '--password', 'carol-password', '--role', 'manager']));
     expect(add.code, add.stderr).toBe(0);
+    expect(add.heavy).toContain('argon2');
     expect(add.stdout).toMatch(/created user "carol"/);
     expect((await run(withData(['user', 'passwd', 'carol', '--password', 'carol-password-2']))).code).toBe(0);
     const htpasswd = join(dir, 'htpasswd');
@@ -111,7 +115,7 @@ process.on('exit', () => {
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/carol\s+manager/);
     expect(list.stdout).toMatch(/dave\s+user/);
-    // The store and the configuration, nothing of the server, mail, PostgreSQL, certificates or YAML.
+    // The store and the configuration, nothing of the server, mail, PostgreSQL, certificates, YAML or passwords.
     expect(list.heavy).toEqual(['yargs', 'zod', 'better-sqlite3']);
     const json = await run(withData(['user', 'list', '--json']));
     expect((JSON.parse(json.stdout) as Array<{ login: string }>).map((u) => u.login)).toEqual(['carol', 'dave']);
@@ -175,7 +179,7 @@ process.on('exit', () => {
     const loaded = JSON.parse(line ?? '[]') as string[];
     const heavy = Object.keys(HEAVY).filter((name) => loaded.some((url) => HEAVY[name]?.test(url)));
     // The server itself, and nothing of what only mail, PostgreSQL, certificate generation, the OpenAPI document, the
-    // docs page or the UI's assets need.
+    // docs page, the UI's assets or a sign-in need.
     expect(heavy.sort()).toEqual(['better-sqlite3', 'fastify', 'yargs', 'zod']);
   });
 
