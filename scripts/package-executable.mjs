@@ -106,6 +106,38 @@ const argon2AddonPlugin = {
     }));
   },
 };
+// yargs, cliui and wrap-ansi measure text with string-width, whose module sets up an Intl.Segmenter (ICU's
+// segmentation data) and its regular expressions when it is evaluated — and yargs lays out its help text on every
+// command named on the command line, for later. In the executable, printable ASCII (every text of ours) is measured
+// as its length, one column a character, as string-width measures it; only other text evaluates the module.
+const lazyStringWidthPlugin = {
+  name: 'lazy-string-width',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData?.real) return undefined;
+      const real = await bundler.resolve(args.path, {
+        resolveDir: args.resolveDir,
+        kind: args.kind,
+        importer: args.importer,
+        pluginData: { real: true },
+      });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: 'lazy-string-width' };
+    });
+    bundler.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, (args) => ({
+      contents: [
+        'let real;',
+        'export default function stringWidth(text, options) {',
+        "  if (typeof text === 'string' && /^[\\x20-\\x7e]*$/.test(text)) return text.length;",
+        `  real ??= require(${JSON.stringify(args.path)}).default;`,
+        '  return real(text, options);',
+        '}',
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
 const bundle = join(work, 'registry-admin.cjs');
 const result = await build({
   entryPoints: [join(serverDir, 'src/single-executable.ts')],
@@ -128,7 +160,7 @@ const result = await build({
       "var __importMetaUrl = require('node:url').pathToFileURL(__filename).href;",
     ].join('\n'),
   },
-  plugins: [argon2AddonPlugin],
+  plugins: [argon2AddonPlugin, lazyStringWidthPlugin],
   metafile: true,
   logLevel: 'error',
 });
