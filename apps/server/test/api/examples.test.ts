@@ -18,8 +18,8 @@ const VERSION = (
 ).version;
 const OPTION_ENVS = new Set(configOptions().map((option) => option.env));
 const OPTION_FLAGS = new Set(configOptions().map((option) => `--${option.flag}`));
-/** Variables the executable reads that are not options: where it unpacks its files. */
-const PROCESS_ENVS = new Set(['XDG_CACHE_HOME', 'HOME']);
+/** Variables the process reads that are not options: where it unpacks its files, and glibc's malloc arenas. */
+const PROCESS_ENVS = new Set(['XDG_CACHE_HOME', 'HOME', 'MALLOC_ARENA_MAX']);
 
 type Env = Record<string, string>;
 
