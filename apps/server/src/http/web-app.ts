@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { badRequest, forbidden } from './errors';
 
 export const WEB_CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -78,11 +79,10 @@ export async function webAppRoutes(app: FastifyInstance, options: { dir: string 
     });
     if (result.type !== 'file') {
       result.stream.destroy();
-      // Missing, a folder, or a path outside the folder: the API's JSON 404.
+      // Missing or a folder: the API's JSON 404; a path outside the folder or a malformed one: its 403 or 400.
       if (result.statusCode === 404 || result.type === 'directory') return reply.callNotFound();
-      return reply.code(result.statusCode).send({
-        error: { code: 'ERR_ASSET', message: `asset not served (${result.statusCode})` },
-      });
+      if (result.statusCode === 403) throw forbidden('this asset path is not served');
+      throw badRequest('malformed asset path');
     }
     return reply.code(result.statusCode).headers(result.headers).send(result.stream);
   });
