@@ -8,7 +8,7 @@ import { parseManifest, RegistryError, type RegistrySource } from '@registry-adm
 import { openStore, type Store } from '@registry-admin/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeTargets } from '../../test/store-targets';
-import { createIndexSync } from './index-sync';
+import { CONFIG_PAGE, createIndexSync } from './index-sync';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
@@ -132,6 +132,20 @@ describe.each(storeTargets('ra-sync'))('index sync on $name', (target) => {
     registry.reads.length = 0;
     expect(await sync.run()).toMatchObject({ fetched: 0, configsRead: 0 });
     expect(registry.reads.filter((read) => read.startsWith('config'))).toEqual([]);
+  });
+
+  it('stops reading configs after a page of which none could be read; the next run reads them all', async () => {
+    const registry = memoryRegistry();
+    for (let i = 0; i <= CONFIG_PAGE; i++) registry.push('many/a', `v${i}`);
+    registry.state.configs = 'fail';
+    const sync = createIndexSync(store, registry.source);
+    const first = await sync.run();
+    expect(first).toMatchObject({ tags: CONFIG_PAGE + 1, configsRead: 0 });
+    expect(registry.reads.filter((read) => read.startsWith('config'))).toHaveLength(CONFIG_PAGE);
+    expect(first.skipped).toHaveLength(CONFIG_PAGE);
+    registry.state.configs = 'ok';
+    expect(await sync.run()).toMatchObject({ fetched: 0, configsRead: CONFIG_PAGE + 1, skipped: [] });
+    await store.index.removeRepositories(['many/a']);
   });
 
   it('fills an image whose config the registry no longer has with nothing, once', async () => {

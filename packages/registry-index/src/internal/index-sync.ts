@@ -39,7 +39,7 @@ export interface SyncProgress {
 }
 
 /** Pending configs taken from the store at once while they are read. */
-const CONFIG_PAGE = 200;
+export const CONFIG_PAGE = 200;
 
 export interface IndexSync {
   /** Runs a sync, or joins the one already running. */
@@ -204,7 +204,8 @@ export function createIndexSync(
   /**
    * Reads every config the index still lacks (this run's and any an earlier run left), a page at a time, and writes
    * each page in one transaction. A config the registry no longer has is filled empty (its image is broken, reading it
-   * again would not help); one that fails otherwise stays pending for the next run.
+   * again would not help); one that fails otherwise stays pending for the next run. A page of which no config could be
+   * read ends the step: the registry is failing, and the next run asks again rather than this one asking for them all.
    */
   async function readPendingConfigs(report: SyncReport, onRead: (configsRead: number) => void): Promise<void> {
     let after: PendingConfig | undefined;
@@ -229,6 +230,7 @@ export function createIndexSync(
         }
       });
       const read = filled.filter((entry) => entry !== undefined);
+      if (read.length === 0) return;
       await store.index.fillConfigs(read);
       report.configsRead += read.length;
       onRead(report.configsRead);
