@@ -5,13 +5,13 @@ const children = new Set();
 
 /**
  * Starts `node <args>` and resolves with its URL once it prints "listening on http://…". A first argument that is
- * not a JavaScript file (nor a Node option, as BENCH_NODE_ARGS gives) is an executable of its own (the single executable `pnpm package` builds) and is run as such.
+ * not a JavaScript file (nor a Node option, as BENCH_NODE_ARGS gives) is an executable of its own (the single executable `pnpm package` builds) and is run as such. `env` is added to this process's environment.
  */
-export function startListening(args, label) {
+export function startListening(args, label, env = {}) {
   const [first = '', ...rest] = args;
   const [command, commandArgs] =
     /\.[cm]?js$/.test(first) || first.startsWith('-') ? [process.execPath, args] : [first, rest];
-  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let output = '';

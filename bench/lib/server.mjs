@@ -1,5 +1,26 @@
 // What the benchmarks share about the server they measure: how it is started, a port to give it, its list URLs.
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+
+/**
+ * The process environment the image and the systemd unit give the server: glibc's malloc settings
+ * (examples/systemd/registry-admin.service; the examples test holds docker/Dockerfile to the same). Benchmarks start
+ * the server, and the bare Fastify baseline beside it, with these, so they measure the process as it is deployed;
+ * BENCH_MALLOC=default leaves glibc's defaults.
+ */
+export function deployedEnv() {
+  if (process.env.BENCH_MALLOC === 'default') return {};
+  const unit = readFileSync(new URL('../../examples/systemd/registry-admin.service', import.meta.url), 'utf8');
+  return Object.fromEntries(
+    [...unit.matchAll(/^Environment=(MALLOC_[A-Z_]+)=(\S+)$/gm)].map(([, name, value]) => [name, value]),
+  );
+}
+
+/** How `deployedEnv()` reads in a benchmark's output. */
+export function describeEnv(env) {
+  const settings = Object.entries(env).map(([name, value]) => `${name}=${value}`);
+  return settings.length > 0 ? settings.join(' ') : "glibc's malloc defaults (BENCH_MALLOC=default)";
+}
 
 /**
  * `registry-admin serve` as every benchmark runs it: on loopback, quiet logs, a data dir of its own, a known admin

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, registryConfigArgs, serveArgs } from '../lib/server.mjs';
+import { deployedEnv, describeEnv, freePort, registryConfigArgs, serveArgs } from '../lib/server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '../../apps/server/dist/cli.js');
@@ -19,6 +19,8 @@ const MIXED = Number(process.env.BENCH_MIXED ?? 600);
 /** Resident memory is read this often during the mixed load. */
 const MIXED_SAMPLE_SECONDS = 30;
 const CONNECTIONS = 16;
+/** Both servers run with the environment the image and the systemd unit give registry-admin. */
+const ENV = { ...process.env, ...deployedEnv() };
 const SERVICE = 'bench-svc';
 const ADMIN_PASSWORD = 'bench-admin-password';
 const basic = (login, password) => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
@@ -51,7 +53,7 @@ const children = new Set();
  */
 async function startTimed(args, port, path) {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
   children.add(child);
   let stderr = '';
   child.stderr.on('data', (chunk) => {
@@ -224,7 +226,9 @@ try {
     `${'registry-admin user list'.padEnd(46)}${median(commands.userList).toFixed(0).padStart(9)}${''.padStart(9)}   target 200 ms`,
   );
 
-  console.log(`\nresident memory (MB), registry-admin next to a bare Fastify server measured the same way\n`);
+  console.log(
+    `\nresident memory (MB), registry-admin next to a bare Fastify server measured the same way (both with ${describeEnv(deployedEnv())})\n`,
+  );
   console.log(`${''.padEnd(46)}${'server'.padStart(8)}${'bare'.padStart(8)}${'ratio'.padStart(8)}   target; Go tool`);
   const targets = ['<= 1.3x; 23 MB', '<= 1.5x; 27 MB', '<= 1.5x'];
   memory.forEach((row, i) => {
@@ -357,7 +361,7 @@ end
 /** The bare server picks its own port and announces it on stdout; timed like the server, polled once announced. */
 async function startBare(args, path) {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: ENV });
   children.add(child);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const url = await new Promise((resolve, reject) => {

@@ -15,7 +15,7 @@ import { openStore } from '../../packages/store/dist/index.js';
 import { startRegistry } from '../../packages/test-support/dist/index.js';
 import { syntheticTag } from '../lib/index-fill.mjs';
 import { startListening, stop, stopAll } from '../lib/processes.mjs';
-import { freePort, listPath, registryConfigArgs, serveArgs } from '../lib/server.mjs';
+import { deployedEnv, describeEnv, freePort, listPath, registryConfigArgs, serveArgs } from '../lib/server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '../../apps/server/dist/cli.js');
@@ -25,6 +25,10 @@ const LIST_TAGS = Number(process.env.BENCH_LIST_TAGS ?? 100_000);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 5);
 const ADMIN_PASSWORD = 'bench-admin-password';
 const HEAP = process.env.BENCH_HEAP === '1';
+/** The server (and the bare Fastify baseline) run with the environment the image and the systemd unit give it. */
+const ENV = deployedEnv();
+/** Seconds idle after the re-sync at which memory is read again (the first reading is at 5 s). */
+const IDLE_SECONDS = 30;
 
 const log = (message) => console.error(`[${new Date().toISOString().slice(11, 23)}] ${message}`);
 const sha256 = (data) => createHash('sha256').update(data).digest('hex');
@@ -51,6 +55,7 @@ function startServer(dataDir, port, extra = []) {
       }),
     ],
     'registry-admin',
+    ENV,
   );
 }
 
@@ -229,6 +234,11 @@ try {
     ...extra,
   ];
   let server = await startServer(dataDir, port, serverArgs(httpDb));
+  // The baseline of the idle figures: a bare Fastify server, started the same way, idle 3 s after its start.
+  const bare = await startListening([join(here, '../token/baseline-server.mjs')], 'bare Fastify', ENV);
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const bareMb = rssMb(bare.child.pid);
+  await stop(bare);
   const auth = { authorization: basic('admin', ADMIN_PASSWORD) };
   // node:http rather than fetch: a sync over HTTP on a busy machine can take longer than fetch waits for headers.
   const post = (path) =>
@@ -249,8 +259,8 @@ try {
       request.end();
     });
   const memory = [];
-  const sampleRss = async (label) => {
-    memory.push({ label, mb: rssMb(server.child.pid) });
+  const sampleRss = async (label, idle = false) => {
+    memory.push({ label, mb: rssMb(server.child.pid), idle });
     // BENCH_HEAP=1 (the server then serves /metrics): V8's heap next to the resident memory, to tell them apart.
     let heap = '';
     if (HEAP) {
@@ -278,9 +288,11 @@ try {
     }
     const again = await timed(`${label}: no-change re-sync`, () => post('/api/v1/registry/sync'));
     if (again.result.fetched !== 0) throw new Error(`${label}: no-change re-sync fetched ${again.result.fetched}`);
-    // Back at idle: the registry's last notifications delivered, a moment for the collector.
+    // Back at idle: the registry's last notifications delivered, a moment for the collector; then a while longer.
     await new Promise((resolve) => setTimeout(resolve, 5000));
     await sampleRss(`${label}: idle 5 s after`);
+    await new Promise((resolve) => setTimeout(resolve, (IDLE_SECONDS - 5) * 1000));
+    await sampleRss(`${label}: idle ${IDLE_SECONDS} s after`, true);
     return { full, again };
   };
 
@@ -393,8 +405,16 @@ try {
         `no-change / walk ${(overHttp.again.ms / walk.ms).toFixed(2)}x (target <= 1.0)`,
     );
   }
-  console.log('\nresident memory of the server (target: <= 150 MB after a full sync of 10,000 tags)');
-  for (const { label, mb } of memory) console.log(`${label.padEnd(44)}${mb.toFixed(0).padStart(7)} MB`);
+  console.log(
+    `\nresident memory of the server (target: <= 150 MB after a full sync of 10,000 tags; idle, <= 1.5x bare Fastify)`,
+  );
+  console.log(`both run with ${describeEnv(ENV)}`);
+  console.log(`${'baseline: bare Fastify, idle 3 s after start'.padEnd(44)}${bareMb.toFixed(0).padStart(7)} MB`);
+  for (const { label, mb, idle } of memory) {
+    console.log(
+      `${label.padEnd(44)}${mb.toFixed(0).padStart(7)} MB${idle ? `  ${(mb / bareMb).toFixed(2)}x bare (target <= 1.5)` : ''}`,
+    );
+  }
   console.log(
     `\nlist and search on an index of ${grown.result} tags (admin; wrk -t1 -c1, ${LATENCY_SECONDS} s per query after 1 s warm-up)\n`,
   );
@@ -425,6 +445,7 @@ try {
           noChangeSyncMs: fromStorage.again.ms,
         },
         rssMb: memory,
+        bareIdleMb: bareMb,
         indexTags: grown.result,
         latency: rows,
       },

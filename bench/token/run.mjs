@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startListening, stopAll } from '../lib/processes.mjs';
-import { serveArgs } from '../lib/server.mjs';
+import { deployedEnv, describeEnv, serveArgs } from '../lib/server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '../../apps/server/dist/cli.js');
@@ -18,6 +18,7 @@ const connections = 16;
 // A comma-separated list of words: only the token scenarios whose name holds one of them run (e.g. "user").
 const only = process.env.BENCH_SCENARIOS?.split(',').filter(Boolean);
 const service = 'bench-svc';
+const env = deployedEnv();
 
 try {
   execFileSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' });
@@ -90,6 +91,7 @@ async function startBuild(label, cliPath, adminPassword) {
   const server = await startListening(
     [cliPath, ...serveArgs({ dataDir, adminPassword, extra: ['--registry.service', service] })],
     `registry-admin (${label})`,
+    env,
   );
   const adminAuth = basic('admin', adminPassword);
   const user = await api(server.url, adminAuth, 'POST', '/api/v1/users', {
@@ -200,7 +202,7 @@ const figures = (r, base) =>
 const dataDirs = [];
 try {
   const adminPassword = 'bench-admin-password';
-  const baseline = await startListening([join(here, 'baseline-server.mjs')], 'baseline');
+  const baseline = await startListening([join(here, 'baseline-server.mjs')], 'baseline', env);
   const builds = [await startBuild('this build', cli, adminPassword)];
   if (compareCli) builds.push(await startBuild('compare', compareCli, adminPassword));
 
@@ -217,6 +219,7 @@ try {
   const checks = await firstChecks(builds);
 
   console.log(`\ntoken endpoint, ${connections} connections, ${duration}s per scenario (wrk -t2 -c${connections})`);
+  console.log(`servers run with ${describeEnv(env)}`);
   if (compareCli) console.log(`compare = ${compareCli}`);
   console.log('"base" is the share of the bare Fastify baseline\n');
   const group = `${cell('req/s', 10)}${cell('p50 ms', 9)}${cell('p99 ms', 9)}${cell('base', 8)}`;

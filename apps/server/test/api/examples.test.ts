@@ -18,8 +18,8 @@ const VERSION = (
 ).version;
 const OPTION_ENVS = new Set(configOptions().map((option) => option.env));
 const OPTION_FLAGS = new Set(configOptions().map((option) => `--${option.flag}`));
-/** Variables the process reads that are not options: where it unpacks its files, and glibc's malloc arenas. */
-const PROCESS_ENVS = new Set(['XDG_CACHE_HOME', 'HOME', 'MALLOC_ARENA_MAX']);
+/** Variables the process reads that are not options: where it unpacks its files, and glibc's malloc settings. */
+const PROCESS_ENVS = new Set(['XDG_CACHE_HOME', 'HOME', 'MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_']);
 
 type Env = Record<string, string>;
 
@@ -164,16 +164,38 @@ describe('examples/kubernetes', () => {
   });
 });
 
+async function unitEnv(): Promise<{ unit: string; env: Env }> {
+  const unit = await readFile(join(EXAMPLES, 'systemd/registry-admin.service'), 'utf8');
+  const env: Env = {};
+  for (const [, name = '', value = ''] of unit.matchAll(/^Environment=([A-Z_]+)=(.*)$/gm)) env[name] = value;
+  return { unit, env };
+}
+
+/** The malloc settings among `env`. */
+const mallocSettings = (env: Env): Env =>
+  Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('MALLOC_')));
+
 describe('examples/systemd', () => {
   it('starts the executable with options that exist', async () => {
-    const unit = await readFile(join(EXAMPLES, 'systemd/registry-admin.service'), 'utf8');
-    const env: Env = {};
-    for (const [, name = '', value = ''] of unit.matchAll(/^Environment=([A-Z_]+)=(.*)$/gm)) env[name] = value;
+    const { unit, env } = await unitEnv();
     const exec = /^ExecStart=(\S+)(.*)$/m.exec(unit);
     expect(exec?.[1]).toBe('/usr/local/bin/registry-admin');
     const args = (exec?.[2] ?? '').trim().split(/\s+/);
     expect(args[0]).toBe('serve');
     expectLoads(env, args);
     expect(unit).toMatch(/^KillSignal=SIGTERM$/m);
+  });
+});
+
+describe('docker/Dockerfile', () => {
+  it('gives the process the malloc settings the systemd unit gives it (and the benchmarks measure)', async () => {
+    const dockerfile = await readFile(resolve(EXAMPLES, '../docker/Dockerfile'), 'utf8');
+    const block = /^ENV ((?:.*\\\n)*.*)$/m.exec(dockerfile)?.[1] ?? '';
+    const env: Env = {};
+    for (const [, name = '', value = ''] of block.matchAll(/([A-Z_]+)=(\S+)/g)) env[name] = value;
+    expect(env.RA_DATA_DIR).toBe('/data');
+    const settings = mallocSettings((await unitEnv()).env);
+    expect(Object.keys(settings).sort()).toEqual(['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_']);
+    expect(mallocSettings(env)).toEqual(settings);
   });
 });
