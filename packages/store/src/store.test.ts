@@ -1209,6 +1209,30 @@ describe.each(targets)('store on $name', (target) => {
         }),
       ).toBe(true);
     });
+
+    it('prunes personal access and refresh tokens that expired before a time, and no others', async () => {
+      const user = await store.users.create({ login: 'prune-tokens', passwordHash: 'x' });
+      const token = (kind: 'pat' | 'refresh', name: string, expiresAt: Date | null) =>
+        store.tokens.create({ kind, userId: user.id, name, tokenHash: `prune-${name}`, prefix: 'ra_x', expiresAt });
+      await token('pat', 'expired-long-ago', at(1000));
+      await token('refresh', 'refresh-expired', at(2000));
+      await token('pat', 'expired-lately', at(9000));
+      await token('pat', 'never-expires', null);
+      await token('refresh', 'live', at(3600_000));
+      const names = async () =>
+        (await store.tokens.list({ filter: { userId: user.id }, sort: ['name', 'ASC'] })).items.map(
+          (entry) => entry.name,
+        );
+      const revision = await store.revision();
+      // Tokens of other users may go too (the clock here is years ahead); only this user's are asserted.
+      expect(await store.tokens.deleteExpired(at(5000))).toBeGreaterThanOrEqual(2);
+      expect(await names()).toEqual(['expired-lately', 'live', 'never-expires']);
+      expect(await store.revision()).toBeGreaterThan(revision);
+      await store.tokens.deleteExpired(at(9000));
+      expect(await names()).toEqual(['expired-lately', 'live', 'never-expires']);
+      expect(await store.tokens.deleteExpired(at(9001))).toBeGreaterThanOrEqual(1);
+      expect(await names()).toEqual(['live', 'never-expires']);
+    });
   });
   describe('transactions', () => {
     const auditOf = (targetName: string) => ({

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '@registry-admin/store';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type PruneReport, startStorePruning } from './store-pruning';
+import { EXPIRED_TOKEN_RETENTION_MS, type PruneReport, startStorePruning } from './store-pruning';
 
 describe('store pruning', () => {
   let dir: string;
@@ -41,6 +41,17 @@ describe('store pruning', () => {
       expiresAt: new Date(t0 - 1),
       now: new Date(t0),
     });
+    const token = (name: string, expiresAt: number) =>
+      store.tokens.create({
+        kind: 'pat',
+        userId,
+        name,
+        tokenHash: name,
+        prefix: 'ra_x',
+        expiresAt: new Date(expiresAt),
+      });
+    await token('expired-over-a-week', t0 - EXPIRED_TOKEN_RETENTION_MS - 1);
+    await token('expired-this-week', t0 - 1);
 
     const reports: PruneReport[] = [];
     let notify: (() => void) | undefined;
@@ -56,8 +67,10 @@ describe('store pruning', () => {
       },
     });
     await started;
-    expect(reports).toEqual([{ sessions: 1, loginFailures: 0, passwordResets: 1 }]);
+    expect(reports).toEqual([{ sessions: 1, loginFailures: 0, passwordResets: 1, tokens: 1 }]);
     expect(await sessionIds()).toEqual(['ends-soon', 'long-lived']);
+    const tokenNames = async () => (await store.tokens.list({ filter: { userId } })).items.map((entry) => entry.name);
+    expect(await tokenNames()).toEqual(['expired-this-week']);
 
     clock += 60_000;
     const ticked = nextReport();

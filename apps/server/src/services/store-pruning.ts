@@ -1,8 +1,9 @@
 /**
  * Removes what can no longer be used from the store — sessions past their lifetime or idle period, login-failure
- * counters whose window and lock have passed, expired password-reset links — once at start and then periodically,
- * so these tables stay as small as their live contents. The leader of the replicas prunes (runtime/leader.ts); the
- * deletes are idempotent all the same.
+ * counters whose window and lock have passed, expired password-reset links, personal access and refresh tokens a week
+ * after they expired (listed with their expiry until then, and counted against their user's limit) — once at start
+ * and then periodically, so these tables stay as small as their live contents. The leader of the replicas prunes
+ * (runtime/leader.ts); the deletes are idempotent all the same.
  */
 import type { Store } from '@registry-admin/store';
 
@@ -10,6 +11,7 @@ export interface PruneReport {
   sessions: number;
   loginFailures: number;
   passwordResets: number;
+  tokens: number;
 }
 
 export interface StorePruningOptions {
@@ -36,6 +38,8 @@ export const PRUNE_INTERVAL_MS = 10 * 60_000;
  * the throttle's window (15 minutes); an hour, the longest lockout, leaves room should the window grow.
  */
 const LOGIN_FAILURE_RETENTION_MS = 3600_000;
+/** An expired token stays listed this long (its user sees that it expired, and which), then it is deleted. */
+export const EXPIRED_TOKEN_RETENTION_MS = 7 * 24 * 3600_000;
 
 /** Pruning without a timer of its own: `run()` when it is due (the leader's duty, see runtime/leader.ts). */
 export function createStorePruning(store: Store, options: Omit<StorePruningOptions, 'intervalMs'>): StorePruning {
@@ -47,7 +51,8 @@ export function createStorePruning(store: Store, options: Omit<StorePruningOptio
     const sessions = await store.sessions.deleteExpired(at, options.sessionIdleSeconds * 1000);
     const loginFailures = await store.loginFailures.prune(at, LOGIN_FAILURE_RETENTION_MS);
     const passwordResets = await store.passwordResets.deleteExpired(at);
-    return { sessions, loginFailures, passwordResets };
+    const tokens = await store.tokens.deleteExpired(new Date(at.getTime() - EXPIRED_TOKEN_RETENTION_MS));
+    return { sessions, loginFailures, passwordResets, tokens };
   };
   const run = () => {
     running ??= pass()

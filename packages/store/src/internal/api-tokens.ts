@@ -172,6 +172,23 @@ export function apiTokensRepository(db: Executor, dialect: Dialect, now: Clock) 
       return (await revoke(id)).token;
     },
 
+    /**
+     * Deletes every token (personal access and refresh) that expired before `before`; returns how many. An expired
+     * token no longer authenticates, but it still counts against its user's limit until it is gone.
+     */
+    async deleteExpired(before: Date): Promise<number> {
+      return transact(db, async (trx) => {
+        const result = await trx
+          .deleteFrom('api_tokens')
+          .where('expires_at', 'is not', null)
+          .where('expires_at', '<', before.toISOString())
+          .executeTakeFirst();
+        const deleted = Number(result.numDeletedRows);
+        if (deleted > 0) await bumpRevision(trx);
+        return deleted;
+      });
+    },
+
     /** Revokes a user's tokens of one kind (or all); returns how many. */
     async deleteForUser(userId: number, kind?: ApiTokenKind): Promise<number> {
       return transact(db, async (trx) => {
