@@ -328,10 +328,16 @@ function indexSearch(dialect: Dialect): Migration {
         const available = await sql`select 1 from pg_available_extensions where name = 'pg_trgm'`.execute(db);
         if (available.rows.length === 0) return;
         await sql`create extension if not exists pg_trgm`.execute(db);
-        await sql`create index index_repositories_search_idx on index_repositories using gin (lower(name) gin_trgm_ops)`.execute(
+        // An extension lives in one schema of the database: another deployment's, when that one created it first
+        // (--store.postgres.schema), which is not on this one's search path. Its operator class is named in full.
+        const home = await sql<{ schema: string }>`
+          select n.nspname as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace
+          where e.extname = 'pg_trgm'`.execute(db);
+        const trigrams = sql.id(home.rows[0]?.schema ?? 'public', 'gin_trgm_ops');
+        await sql`create index index_repositories_search_idx on index_repositories using gin (lower(name) ${trigrams})`.execute(
           db,
         );
-        await sql`create index index_tags_search_idx on index_tags using gin (lower(repository || ':' || name) gin_trgm_ops)`.execute(
+        await sql`create index index_tags_search_idx on index_tags using gin (lower(repository || ':' || name) ${trigrams})`.execute(
           db,
         );
         return;

@@ -215,8 +215,12 @@ async function connect(config: StoreConfig): Promise<{ db: Kysely<Database>; loc
 }
 
 async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {
-  const run = async (executor: Kysely<Database>) => {
-    const migrator = new Migrator({ db: executor, provider: migrationProvider(dialect) });
+  const run = async (executor: Kysely<Database>, migrationTableSchema?: string) => {
+    const migrator = new Migrator({
+      db: executor,
+      provider: migrationProvider(dialect),
+      ...(migrationTableSchema ? { migrationTableSchema } : {}),
+    });
     const { error, results } = await migrator.migrateToLatest();
     if (error) {
       const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
@@ -228,7 +232,10 @@ async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {
   await db.connection().execute(async (connection) => {
     await sql`select pg_advisory_lock(727274000)`.execute(connection);
     try {
-      await run(connection);
+      // The migrator looks for its own tables in every schema of the database unless told which: another deployment's
+      // (in a schema of its own) would pass for ours. Ours are where the store's tables go.
+      const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(connection);
+      await run(connection, rows[0]?.schema ?? undefined);
     } finally {
       await sql`select pg_advisory_unlock(727274000)`.execute(connection);
     }
