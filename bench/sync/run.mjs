@@ -296,16 +296,16 @@ try {
     return { full, again };
   };
 
+  const tokenFor = async (scope) => {
+    const response = await fetch(
+      `${server.url}/api/v1/registry/auth?service=${encodeURIComponent(fragment.auth.token.service)}&scope=${encodeURIComponent(scope)}`,
+      { headers: auth },
+    );
+    return (await response.json()).token;
+  };
   // Baseline: walking the same registry with plain requests, as a client without an index must (catalog, tags list
   // and one manifest HEAD per tag, 8 at a time) — what every page of a registry UI without an index costs.
   const walk = await timed('baseline walk (catalog + tags + HEAD per tag)', async () => {
-    const tokenFor = async (scope) => {
-      const response = await fetch(
-        `${server.url}/api/v1/registry/auth?service=${encodeURIComponent(fragment.auth.token.service)}&scope=${encodeURIComponent(scope)}`,
-        { headers: auth },
-      );
-      return (await response.json()).token;
-    };
     const catalogToken = await tokenFor('registry:catalog:*');
     const names = [];
     let next = `${registry.url}/v2/_catalog?n=1000`;
@@ -330,6 +330,25 @@ try {
   });
 
   const overHttp = process.env.BENCH_SKIP_HTTP ? undefined : await syncTwice('HTTP API');
+  // What the config step asks of the registry, measured on the registry alone: one image config (a blob GET) read
+  // again and again on 8 connections, as many as the sync uses. Blob reads send no notification (registry-config
+  // has the registry ignore their media type), so nothing else runs meanwhile.
+  const configRate = overHttp
+    ? await (async () => {
+        const repository = 'team0/app-0';
+        const token = await tokenFor(`repository:${repository}:pull`);
+        const headers = { authorization: `Bearer ${token}`, accept: 'application/vnd.oci.image.manifest.v1+json' };
+        const manifest = await (await fetch(`${registry.url}/v2/${repository}/manifests/1.0.0`, { headers })).json();
+        const url = `${registry.url}/v2/${repository}/blobs/${manifest.config.digest}`;
+        const args = ['-t2', '-c8', '-H', `Authorization: Bearer ${token}`];
+        await wrk([...args, '-d1s', url]);
+        const output = await wrk([...args, `-d${LATENCY_SECONDS}s`, url]);
+        if (/Non-2xx or 3xx responses/.test(output)) throw new Error(`${url}: non-2xx answers:\n${output}`);
+        const rate = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1]);
+        log(`registry alone, one image config read again and again: ${rate.toFixed(0)} req/s`);
+        return rate;
+      })()
+    : undefined;
   await stop(server);
   server = await startServer(dataDir, port, serverArgs(storageDb, ['--registry.storage-path', storagePath]));
   const fromStorage = await syncTwice('storage');
@@ -404,6 +423,13 @@ try {
         `configs read too ${(overHttp.full.ms / walk.ms).toFixed(2)}x; ` +
         `no-change / walk ${(overHttp.again.ms / walk.ms).toFixed(2)}x (target <= 1.0)`,
     );
+    const configStepMs = overHttp.full.ms - overHttp.full.result.indexedMs;
+    const floorMs = (overHttp.full.result.configsRead / configRate) * 1000;
+    console.log(
+      `config step: ${(configStepMs / 1000).toFixed(1)} s for ${overHttp.full.result.configsRead} configs; the registry alone ` +
+        `serves one config ${configRate.toFixed(0)} times/s (wrk -t2 -c8), so it needs >= ${(floorMs / 1000).toFixed(1)} s for them: ` +
+        `the sync reads at ${((floorMs / configStepMs) * 100).toFixed(0)}% of that rate`,
+    );
   }
   console.log(
     `\nresident memory of the server (target: <= 150 MB after a full sync of 10,000 tags; idle, <= 1.5x bare Fastify)`,
@@ -446,6 +472,7 @@ try {
         },
         rssMb: memory,
         bareIdleMb: bareMb,
+        registryConfigReadsPerSecond: configRate,
         indexTags: grown.result,
         latency: rows,
       },

@@ -75,6 +75,8 @@ export async function runServer(
     env?: NodeJS.ProcessEnv;
     /** The clock of certificate renewals (tests move it forward). */
     now?: () => Date;
+    /** Called after each index sync this process ran (a large batch of work: the process may hand memory back). */
+    afterSync?: () => void;
   },
 ): Promise<RunningServer> {
   const announce = (line: string) => options.stdout.write(`${line}\n`);
@@ -93,6 +95,7 @@ export async function runServer(
     cwd: options.cwd,
     announce,
     onSyncStart: () => log?.info('index sync started'),
+    ...(options.afterSync ? { onSyncEnd: options.afterSync } : {}),
     // Said on stdout rather than the log: the first change can come before the logger exists.
     onLeadershipChange: (leading) =>
       announce(leading ? 'leading the periodic work (index sync, pruning)' : 'no longer leading the periodic work'),

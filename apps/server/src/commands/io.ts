@@ -11,6 +11,8 @@ export interface CliIo {
   stopSignal?: Promise<string>;
   /** Called by `serve` once it listens (the process's start-up work is done). */
   onListening?: () => void;
+  /** Called by `serve` after each index sync it ran (a large batch of work done). */
+  afterSync?: () => void;
 }
 
 /** A command failure: one clear line for the user, and the exit code. */

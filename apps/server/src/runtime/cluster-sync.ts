@@ -15,14 +15,19 @@ export class SyncRunningElsewhere extends Error {
   }
 }
 
-export function clusterWideSync(sync: IndexSync, store: Pick<Store, 'locks'>, onStart?: () => void): IndexSync {
+export function clusterWideSync(
+  sync: IndexSync,
+  store: Pick<Store, 'locks'>,
+  onStart?: () => void,
+  onEnd?: () => void,
+): IndexSync {
   let current: Promise<SyncReport> | undefined;
   return {
     run(onProgress) {
       current ??= store.locks
         .withLock('index-sync', () => {
           onStart?.();
-          return sync.run(onProgress);
+          return sync.run(onProgress).finally(() => onEnd?.());
         })
         .then((outcome) => {
           if (!outcome.ran) throw new SyncRunningElsewhere();

@@ -80,6 +80,8 @@ export interface ServiceOptions {
   onSyncError?: (error: unknown, where: string) => void;
   /** Told when this process starts an index sync (at most one runs in the cluster). */
   onSyncStart?: () => void;
+  /** Told when an index sync this process ran has ended, well or not. */
+  onSyncEnd?: () => void;
   /** Told when this replica starts or stops leading the periodic work. */
   onLeadershipChange?: (leading: boolean) => void;
   /** Time between store pruning passes (default ten minutes). */
@@ -192,7 +194,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
       mailer: createMailer(config),
       notificationSecret: await notificationSecret(store),
       registry,
-      indexSync: indexSync && measuredSync(clusterWideSync(indexSync, store, options.onSyncStart), metrics),
+      indexSync:
+        indexSync && measuredSync(clusterWideSync(indexSync, store, options.onSyncStart, options.onSyncEnd), metrics),
       indexEvents,
       visibility: createVisibility(store, access),
       tagDetails: registry ? createTagDetails(registry) : undefined,
