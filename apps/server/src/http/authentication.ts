@@ -1,6 +1,7 @@
 /**
  * Who is calling the API: a UI session (cookie), HTTP Basic (scripts), or nobody. Routes then ask for a role.
  */
+import { type Credentials, parseAuthorization, TokenServiceError } from '@registry-admin/token-service';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SnapshotUser } from '../services/access-state';
 import type { Identity } from '../services/authenticator';
@@ -28,14 +29,20 @@ declare module 'fastify' {
   }
 }
 
-/** Splits `Authorization: Basic …`; undefined when malformed. The password may contain ':'. */
+/**
+ * Splits `Authorization: Basic …` as the token endpoint does (token-service's `parseAuthorization`); undefined when
+ * it is not Basic, is malformed, or names no login. The password may contain ':'.
+ */
 export function parseBasicAuthorization(header: string): { login: string; password: string } | undefined {
-  const match = /^Basic\s+([A-Za-z0-9+/=]{1,8192})\s*$/i.exec(header);
-  if (!match?.[1]) return undefined;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon <= 0) return undefined;
-  return { login: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  let credentials: Credentials | undefined;
+  try {
+    credentials = parseAuthorization(header);
+  } catch (error) {
+    if (error instanceof TokenServiceError) return undefined;
+    throw error;
+  }
+  if (credentials?.kind !== 'basic' || credentials.username === '') return undefined;
+  return { login: credentials.username, password: credentials.password };
 }
 
 const ANONYMOUS_CALLER: Caller = Object.freeze({ kind: 'anonymous' });
