@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StoreConfig } from '@registry-admin/store';
+import { openStore, type Store, type StoreConfig } from '@registry-admin/store';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface StoreTarget {
   name: string;
@@ -36,4 +37,20 @@ export function storeTargets(prefix: string): StoreTarget[] {
     },
   };
   return [sqlite, postgres];
+}
+
+/**
+ * Opens the target's store before the tests of the `describe` this is called in, hands it to `opened`, and closes
+ * and removes it after them.
+ */
+export function withStore(target: StoreTarget, opened: (store: Store) => void): void {
+  let store: Store | undefined;
+  beforeAll(async () => {
+    store = await openStore(await target.config());
+    opened(store);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await target.cleanup();
+  });
 }

@@ -3,18 +3,14 @@
  * registry that notes every read: an event and its index change commit together or not at all, the registry is read
  * before the transaction opens, redeliveries change nothing and read nothing.
  */
-import { createHash } from 'node:crypto';
 import { parseManifest } from '@registry-admin/registry-client';
-import { type NewRegistryEvent, openStore, type Store } from '@registry-admin/store';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeTargets } from '../../test/store-targets';
+import type { NewRegistryEvent, Store } from '@registry-admin/store';
+import { describe, expect, it } from 'vitest';
+import { digestOf, imageManifest, OCI_MANIFEST } from '../../test/images';
+import { storeTargets, withStore } from '../../test/store-targets';
 import type { RegistryIndexError } from './errors';
 import { createIndexEvents, type IndexEventsStore } from './index-events';
 import type { ManifestReader } from './manifest-description';
-
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
-const digestOf = (raw: Buffer) => `sha256:${createHash('sha256').update(raw).digest('hex')}`;
 
 /** A registry in memory; `inTransaction` tells it whether a store transaction is open, to catch reads inside one. */
 function memoryRegistry(inTransaction: () => boolean) {
@@ -40,16 +36,7 @@ function memoryRegistry(inTransaction: () => boolean) {
     },
   };
   const image = (name: string) => {
-    const raw = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: OCI_MANIFEST,
-        config: { mediaType: OCI_CONFIG, digest: digestOf(Buffer.from(`config-${name}`)), size: 10 },
-        layers: [
-          { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: digestOf(Buffer.from(name)), size: 90 },
-        ],
-      }),
-    );
+    const raw = imageManifest(digestOf(Buffer.from(`config-${name}`)), digestOf(Buffer.from(name)));
     manifests.set(digestOf(raw), raw);
     return digestOf(raw);
   };
@@ -105,12 +92,8 @@ describe.each(storeTargets('ra-index'))('index events on $name', (target) => {
       }),
   });
 
-  beforeAll(async () => {
-    store = await openStore(await target.config());
-  });
-  afterAll(async () => {
-    await store?.close();
-    await target.cleanup();
+  withStore(target, (opened) => {
+    store = opened;
   });
 
   it('indexes a push and records it; a redelivery changes nothing and reads nothing', async () => {

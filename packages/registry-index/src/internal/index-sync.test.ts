@@ -3,16 +3,12 @@
  * notes every read: every tag is indexed before any image config is read, the configs still to be read are kept in
  * the store, and a run that could not read them leaves them to the next.
  */
-import { createHash } from 'node:crypto';
 import { parseManifest, RegistryError, type RegistrySource } from '@registry-admin/registry-client';
-import { openStore, type Store } from '@registry-admin/store';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeTargets } from '../../test/store-targets';
+import type { Store } from '@registry-admin/store';
+import { describe, expect, it } from 'vitest';
+import { digestOf, imageManifest, OCI_MANIFEST } from '../../test/images';
+import { storeTargets, withStore } from '../../test/store-targets';
 import { CONFIG_PAGE, createIndexSync } from './index-sync';
-
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
-const digestOf = (raw: Buffer) => `sha256:${createHash('sha256').update(raw).digest('hex')}`;
 
 /** Repositories of tagged images in memory; `configs` says how a config read goes ('ok', 'fail', 'missing'). */
 function memoryRegistry() {
@@ -61,14 +57,7 @@ function memoryRegistry() {
     /** Tags `repository:tag` with an image of its own. */
     push(repository: string, tag: string) {
       const config = digestOf(Buffer.from(`config ${repository}:${tag}`));
-      const raw = Buffer.from(
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: OCI_MANIFEST,
-          config: { mediaType: OCI_CONFIG, digest: config, size: 10 },
-          layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: config, size: 90 }],
-        }),
-      );
+      const raw = imageManifest(config, config);
       manifests.set(digestOf(raw), raw);
       if (!tags.has(repository)) tags.set(repository, new Map());
       tags.get(repository)?.set(tag, digestOf(raw));
@@ -79,12 +68,8 @@ function memoryRegistry() {
 
 describe.each(storeTargets('ra-sync'))('index sync on $name', (target) => {
   let store: Store;
-  beforeAll(async () => {
-    store = await openStore(await target.config());
-  });
-  afterAll(async () => {
-    await store?.close();
-    await target.cleanup();
+  withStore(target, (opened) => {
+    store = opened;
   });
 
   it('indexes every tag before it reads any config; configs it could not read are read by the next run', async () => {

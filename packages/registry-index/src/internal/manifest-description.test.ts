@@ -3,15 +3,10 @@
  * and nested indexes are not followed, a config is read only where the index names no platform (and the first
  * child's, for the created time), and what was not read is sized from the index's descriptors.
  */
-import { createHash } from 'node:crypto';
 import { parseManifest, type RegistrySource } from '@registry-admin/registry-client';
 import { describe, expect, it } from 'vitest';
+import { digestOf, imageManifest, OCI_INDEX, OCI_MANIFEST } from '../../test/images';
 import { describeManifest } from './manifest-description';
-
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
-const digestOf = (raw: Buffer) => `sha256:${createHash('sha256').update(raw).digest('hex')}`;
 
 function memoryRegistry() {
   const manifests = new Map<string, Buffer>();
@@ -29,27 +24,16 @@ function memoryRegistry() {
       return configs.get(digest) ?? {};
     },
   };
-  const put = (manifest: unknown) => {
-    const raw = Buffer.from(JSON.stringify(manifest));
+  const putRaw = (raw: Buffer) => {
     manifests.set(digestOf(raw), raw);
     return { digest: digestOf(raw), size: raw.length };
   };
+  const put = (manifest: unknown) => putRaw(Buffer.from(JSON.stringify(manifest)));
   const image = (architecture: string, created: string) => {
     const config = { os: 'linux', architecture, created };
     const configDigest = digestOf(Buffer.from(architecture));
     configs.set(configDigest, config);
-    return put({
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      config: { mediaType: OCI_CONFIG, digest: configDigest, size: 10 },
-      layers: [
-        {
-          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-          digest: digestOf(Buffer.from(`l-${architecture}`)),
-          size: 100,
-        },
-      ],
-    });
+    return putRaw(imageManifest(configDigest, digestOf(Buffer.from(`l-${architecture}`)), 100));
   };
   return { source: source as RegistrySource, reads, put, image, manifests };
 }
